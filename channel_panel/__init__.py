@@ -1,0 +1,1 @@
+"""The Channel Panel: membership, pseudonymous cases and post-closure reviews."""

@@ -1,0 +1,101 @@
+"""Configuration from the environment, with safe defaults for the embedded database."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'prevent.db'}"
+    # Hosting platforms often hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Production-minded defaults; every value can be set from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    #: Name shown in the masthead and on printed pages.
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Prevent partnership tracker")
+    #: Marking printed on pages and PDFs unless a document says otherwise.
+    DEFAULT_MARKING = os.environ.get("DEFAULT_MARKING", "OFFICIAL")
+
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "prevent_session"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    #: A signed-in session ends after this long without a request.
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("SESSION_MAX_HOURS", 12))
+
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+    #: Failed sign-ins before an account is locked, and for how long.
+    LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
+    PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 12)
+
+    #: Uploaded evidence lives here (outside the web root) unless object storage is configured.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+
+    #: Send Strict-Transport-Security (only behind HTTPS).
+    HSTS = _bool("HSTS", True)
+    PAGE_SIZE = _int("PAGE_SIZE", 50)
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    """Local use over plain HTTP on 127.0.0.1 (what `make run` starts)."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-key-not-for-production")
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS = _bool("HSTS", False)
+
+
+class TestConfig(Config):
+    """The test suite: a database named by TEST_DATABASE_URL, or a SQLite file per run."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    HSTS = False
+    # Forms are tested without tokens; tests/core/test_security.py turns CSRF back on.
+    WTF_CSRF_ENABLED = False
+    # Fast hashing keeps the suite quick; production uses argon2's defaults.
+    ARGON2_FAST = True
+
+
+CONFIGS = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+}

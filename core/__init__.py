@@ -1,0 +1,1 @@
+"""Shared kernel: app factory, database, accounts and permissions, audit trail, PDF and spreadsheets."""

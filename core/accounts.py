@@ -1,0 +1,183 @@
+"""Account rules: sign-in with lockout, passwords, creating and deactivating users.
+
+Functions add and flush; the caller commits once.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import func, select
+
+from core.db import utcnow
+from core.extensions import db
+from core.models import SecurityEvent, User, UserRole
+from core.passwords import burn_verification_time, hash_password, verify_password
+from core.vocab import Role
+
+GENERIC_LOGIN_ERROR = "Enter a correct email address and password"
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def log_event(kind: str, *, user: User | None = None, email: str = "", detail: str = "", path: str = "") -> None:
+    """Record a security event (sign-ins, refusals) in the current transaction."""
+    ip = (request.remote_addr or "") if has_request_context() else ""
+    if has_request_context() and not path:
+        path = request.path
+    db.session.add(
+        SecurityEvent(
+            kind=kind,
+            user_id=user.id if user is not None else None,
+            email=(email or (user.email if user is not None else ""))[:254],
+            ip=ip[:64],
+            path=path[:500],
+            detail=detail[:500],
+        )
+    )
+    current_app.logger.info("security %s user=%s email=%s path=%s", kind, getattr(user, "id", None), email, path)
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    message: str = ""
+
+
+def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes: int) -> LoginResult:
+    """Check credentials, counting failures and locking the account after too many."""
+    email = normalise_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    now = utcnow()
+    if user is None:
+        burn_verification_time()
+        log_event("login_unknown_email", email=email)
+        return LoginResult(None, GENERIC_LOGIN_ERROR)
+    if user.is_locked(now):
+        log_event("login_locked", user=user)
+        return LoginResult(None, locked_message(user))
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            log_event("account_locked", user=user, detail=f"after {max_failures} failed attempts")
+            return LoginResult(None, locked_message(user))
+        log_event("login_failed", user=user)
+        return LoginResult(None, GENERIC_LOGIN_ERROR)
+    if not user.active:
+        log_event("login_inactive", user=user)
+        return LoginResult(None, "This account has been deactivated. Contact your Prevent Lead")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    log_event("login_ok", user=user)
+    return LoginResult(user)
+
+
+def locked_message(user: User) -> str:
+    minutes = max(1, int((user.locked_until - utcnow()).total_seconds() // 60) + 1)
+    return (
+        "This account is locked because of too many failed sign-in attempts. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask your Prevent Lead to unlock it"
+    )
+
+
+def email_taken(email: str, *, except_user_id: int | None = None) -> bool:
+    query = select(func.count()).select_from(User).where(User.email == normalise_email(email))
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return db.session.scalar(query) > 0
+
+
+def set_password(user: User, password: str, *, must_change: bool) -> None:
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+
+
+def set_roles(user: User, roles: list[Role]) -> None:
+    wanted = {Role(r).value for r in roles}
+    for existing in list(user.roles):
+        if existing.role not in wanted:
+            user.roles.remove(existing)
+    have = {r.role for r in user.roles}
+    for role in sorted(wanted - have):
+        user.roles.append(UserRole(role=role))
+
+
+def create_user(
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    roles: list[Role],
+    job_title: str = "",
+    organisation_id: int | None = None,
+    must_change_password: bool = True,
+) -> User:
+    """Add a user with a password (temporary unless stated) and roles."""
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name.strip(),
+        job_title=job_title.strip(),
+        organisation_id=organisation_id,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
+    set_roles(user, roles)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    email: str,
+    full_name: str,
+    job_title: str,
+    organisation_id: int | None,
+    roles: list[Role],
+) -> None:
+    user.email = normalise_email(email)
+    user.full_name = full_name.strip()
+    user.job_title = job_title.strip()
+    user.organisation_id = organisation_id
+    set_roles(user, roles)
+    db.session.flush()
+
+
+def deactivate_user(user: User) -> None:
+    """Users are deactivated, never deleted: records and the audit trail name them."""
+    user.active = False
+    db.session.flush()
+
+
+def reactivate_user(user: User) -> None:
+    user.active = True
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+
+
+def unlock_user(user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    log_event("account_unlocked", user=user)
+    db.session.flush()
+
+
+def active_prevent_lead_count(*, excluding_user_id: int | None = None) -> int:
+    query = (
+        select(func.count(func.distinct(User.id)))
+        .join(UserRole)
+        .where(UserRole.role == Role.PREVENT_LEAD.value, User.active.is_(True))
+    )
+    if excluding_user_id is not None:
+        query = query.where(User.id != excluding_user_id)
+    return db.session.scalar(query)

@@ -1,0 +1,163 @@
+"""The application factory."""
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, abort, send_file
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+import config as config_module
+from core import auth, errors, security
+from core.extensions import csrf, db, login_manager, migrate
+from core.permissions import public
+
+ROOT = Path(__file__).resolve().parent.parent
+GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+
+
+def _vendor_files() -> dict[str, Path]:
+    """Third-party browser files served from installed packages, never a CDN."""
+    import plotly
+
+    return {
+        "govuk-frontend.min.js": GOVUK_DIST / "govuk-frontend.min.js",
+        "plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+    }
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    """Build the app. ``config`` is a name from config.CONFIGS (default: $APP_ENV)."""
+    if config is None or isinstance(config, str):
+        name = config or os.environ.get("APP_ENV", "development")
+        config = config_module.CONFIGS[name]
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set (see README, Configuration)")
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    register_extensions(app)
+    register_template_helpers(app)
+    register_blueprints(app)
+    register_asset_routes(app)
+    errors.register(app)
+    security.register(app)
+    register_commands(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    # The access guard runs before CSRF checking, so a refused user gets 403 whatever they send.
+    auth.register(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    WTFormsHelpers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask import request
+    from flask_login import current_user
+
+    from core.permissions import Permission, has_permission
+    from core.vocab import Rag
+
+    def can(permission: str) -> bool:
+        return current_user.is_authenticated and has_permission(current_user, Permission(permission))
+
+    def navigation() -> list[dict]:
+        """The service navigation for the signed-in user's roles."""
+        if not current_user.is_authenticated:
+            return []
+        items = [
+            ("Home", "main.home", "signed_in", ("main.",)),
+            ("Organisations", "partnership.list_organisations", "view_partnership", ("partnership.",)),
+            ("Business areas", "spoc.list_areas", "view_partnership", ("spoc.",)),
+            ("Users", "users.list_users", "manage_users", ("users.",)),
+            ("Audit trail", "audit.list_entries", "view_audit", ("audit.",)),
+        ]
+        endpoint = request.endpoint or ""
+        return [
+            {"text": text, "href": url_for(target), "active": endpoint.startswith(prefixes)}
+            for text, target, permission, prefixes in items
+            if can(permission)
+        ]
+
+    from flask import url_for
+
+    app.jinja_env.globals.update(can=can, navigation=navigation, Rag=Rag)
+    app.jinja_env.filters["datetime"] = lambda v: v.strftime("%-d %b %Y %H:%M") if v else ""
+    app.jinja_env.filters["date"] = lambda v: v.strftime("%-d %B %Y") if v else ""
+
+
+def register_blueprints(app: Flask) -> None:
+    from channel_panel.views import bp as channel_panel_bp
+    from core.audit_views import bp as audit_bp
+    from core.main import bp as main_bp
+    from core.users import bp as users_bp
+    from partnership.views import bp as partnership_bp
+    from plans.views import bp as plans_bp
+    from spoc.views import bp as spoc_bp
+    from training.views import bp as training_bp
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(partnership_bp)
+    app.register_blueprint(spoc_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(channel_panel_bp)
+    app.register_blueprint(training_bp)
+
+
+def register_asset_routes(app: Flask) -> None:
+    # The static endpoint is public: CSS, our JS and images hold nothing sensitive.
+    app.view_functions["static"].is_public = True
+    assets_dir = GOVUK_DIST / "assets"
+    vendor = _vendor_files()
+
+    @app.route("/assets/<path:filename>", endpoint="govuk_assets")
+    @public
+    def govuk_assets(filename: str):
+        from flask import send_from_directory
+
+        return send_from_directory(assets_dir, filename, max_age=86400)
+
+    @app.route("/vendor/<name>", endpoint="vendor")
+    @public
+    def vendor_file(name: str):
+        path = vendor.get(name)
+        if path is None or not path.exists():
+            abort(404)
+        return send_file(path, mimetype="text/javascript", max_age=86400)
+
+
+def register_commands(app: Flask) -> None:
+    from core.cli import register as register_core_commands
+
+    register_core_commands(app)

@@ -1,0 +1,257 @@
+"""The audit trail: every insert, update and delete of a domain record, field by field.
+
+Models opt in with ``__audited__ = True``. Columns marked ``info={"audit": False}`` are not
+recorded (bookkeeping such as timestamps); ``info={"audit": "redact"}`` records that the
+value changed without recording it (password hashes, personal details). Entries are
+written in the same transaction as the change, so a change and its audit entry are
+committed or rolled back together, and entries are never updated or deleted.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import JSON, ForeignKey, Index, String, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.db import Base, utcnow
+
+REDACTED = "[redacted]"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_entity", "entity", "entity_id"),
+        Index("ix_audit_entries_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The signed-in user, or None for a command or the system.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    #: Who, in words: the user's email, or the command that made the change.
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(10))  # insert, update, delete
+    #: Table name of the changed record, e.g. "organisations".
+    entity: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[int | None]
+    #: A short human label for the record at the time (its name or title).
+    label: Mapped[str] = mapped_column(String(300), default="")
+    #: {field: [before, after]} with values as JSON-safe text, numbers or null.
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.action} {self.entity}#{self.entity_id}>"
+
+
+_command_actor: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_command_actor", default=None)
+
+
+@contextmanager
+def acting_as(label: str, user_id: int | None = None) -> Iterator[None]:
+    """Attribute changes made outside a request (commands, jobs) to ``label``."""
+    token = _command_actor.set((user_id, label))
+    try:
+        yield
+    finally:
+        _command_actor.reset(token)
+
+
+def set_request_actor(user_id: int | None, label: str) -> None:
+    """Called by the request guard once the user is known (before any write)."""
+    g.audit_actor = (user_id, label)
+
+
+def _current_actor() -> tuple[int | None, str, str]:
+    if has_request_context():
+        actor = g.get("audit_actor")
+        ip = request.remote_addr or ""
+        if actor:
+            return actor[0], actor[1], ip
+        return None, "anonymous", ip
+    command = _command_actor.get()
+    if command:
+        return command[0], command[1], ""
+    return None, "system", ""
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _audited_columns(obj) -> list[tuple[str, Any]]:
+    mapper = inspect(obj).mapper
+    out = []
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        policy = column.info.get("audit", True)
+        if policy is False:
+            continue
+        out.append((attr.key, policy))
+    return out
+
+
+def _label(obj) -> str:
+    field = getattr(type(obj), "__audit_label__", None)
+    for key in ([field] if field else []) + ["name", "title", "reference", "email"]:
+        value = inspect(obj).dict.get(key)
+        if value:
+            return str(value)[:300]
+    return ""
+
+
+def _changes(obj, action: str) -> dict[str, list]:
+    state = inspect(obj)
+    changes: dict[str, list] = {}
+    for key, policy in _audited_columns(obj):
+        if action == "insert":
+            before, after = None, state.dict.get(key)
+            if after is None:
+                continue
+        elif action == "delete":
+            before, after = state.dict.get(key), None
+        else:
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before == after:
+                continue
+        if policy == "redact":
+            changes[key] = [REDACTED if before is not None else None, REDACTED]
+        else:
+            changes[key] = [_jsonable(before), _jsonable(after)]
+    return changes
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_rewriting_history(session: Session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise PermissionError("The audit trail is append-only")
+
+
+@event.listens_for(Session, "after_flush")
+def _record_changes(session: Session, flush_context) -> None:
+    rows = []
+    batches = (("insert", session.new), ("update", session.dirty), ("delete", session.deleted))
+    actor_id = actor_label = ip = None
+    for action, objects in batches:
+        for obj in objects:
+            if not getattr(type(obj), "__audited__", False):
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(obj, action)
+            if action == "update" and not changes:
+                continue
+            if actor_label is None:
+                actor_id, actor_label, ip = _current_actor()
+            rows.append(
+                {
+                    "at": utcnow(),
+                    "actor_id": actor_id,
+                    "actor_label": actor_label,
+                    "action": action,
+                    "entity": type(obj).__tablename__,
+                    "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+                    "label": _label(obj),
+                    "changes": changes,
+                    "ip": ip,
+                }
+            )
+    if rows:
+        session.connection().execute(AuditEntry.__table__.insert(), rows)
+
+
+def audit_query(
+    *,
+    entity: str = "",
+    entity_id: int | None = None,
+    actor: str = "",
+    action: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+):
+    """Entries matching the filters, newest first (a SELECT for paging or export)."""
+    from datetime import UTC, time, timedelta
+
+    from sqlalchemy import select
+
+    query = select(AuditEntry)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    if actor:
+        query = query.where(AuditEntry.actor_label.ilike(f"%{actor.lower()}%"))
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if date_from:
+        query = query.where(AuditEntry.at >= datetime.combine(date_from, time.min, UTC))
+    if date_to:
+        query = query.where(AuditEntry.at < datetime.combine(date_to + timedelta(days=1), time.min, UTC))
+    return query.order_by(AuditEntry.id.desc())
+
+
+def audited_tables() -> list[str]:
+    """Names of every audited table, for the filter list."""
+    return sorted(
+        mapper.class_.__tablename__ for mapper in Base.registry.mappers if getattr(mapper.class_, "__audited__", False)
+    )
+
+
+def audit_rows(entries) -> tuple[list[str], Iterator[list]]:
+    """Header and rows for a CSV or XLSX export: one row per changed field (lazily)."""
+    header = [
+        "Entry",
+        "When (UTC)",
+        "Changed by",
+        "Change",
+        "Record type",
+        "Record number",
+        "Record",
+        "Field",
+        "Before",
+        "After",
+    ]
+
+    def rows() -> Iterator[list]:
+        for e in entries:
+            base = [e.id, e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.action, e.entity, e.entity_id, e.label]
+            if not e.changes:
+                yield base + ["", "", ""]
+            for field, (before, after) in sorted(e.changes.items()):
+                yield base + [field, _text(before), _text(after)]
+
+    return header, rows()
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

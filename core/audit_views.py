@@ -1,0 +1,77 @@
+"""Browsing, filtering and exporting the audit trail and the security event log."""
+
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from sqlalchemy import select
+
+from core.audit import audit_query, audit_rows, audited_tables
+from core.extensions import db
+from core.forms import AuditFilterForm, choices
+from core.models import SecurityEvent
+from core.pagination import page_number, paginate
+from core.permissions import Permission, requires
+from core.spreadsheets import csv_lines
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _filters() -> tuple[AuditFilterForm, dict]:
+    form = AuditFilterForm(request.args)
+    form.entity.choices = choices([("", "Any")] + [(t, t.replace("_", " ")) for t in audited_tables()])
+    filters: dict = {}
+    if request.args and not form.validate():
+        return form, {"invalid": True}
+    if form.entity.data:
+        filters["entity"] = form.entity.data
+    if form.entity_id.data:
+        filters["entity_id"] = int(form.entity_id.data)
+    if form.actor.data:
+        filters["actor"] = form.actor.data.strip()
+    if form.action.data:
+        filters["action"] = form.action.data
+    if form.date_from.data:
+        filters["date_from"] = form.date_from.data
+    if form.date_to.data:
+        filters["date_to"] = form.date_to.data
+    return form, filters
+
+
+@bp.route("")
+@requires(Permission.VIEW_AUDIT)
+def list_entries():
+    form, filters = _filters()
+    page = None
+    if not filters.get("invalid"):
+        page = paginate(audit_query(**filters), page=page_number(), per_page=current_app.config["PAGE_SIZE"])
+    return render_template("audit/list.html", form=form, page=page, filtered=bool(filters))
+
+
+@bp.route("/export.csv")
+@requires(Permission.VIEW_AUDIT)
+def export_entries():
+    form, filters = _filters()
+    if filters.get("invalid"):
+        return render_template("audit/list.html", form=form, page=None, filtered=True), 400
+
+    def generate():
+        # Read in batches so a long trail streams without loading it all at once.
+        result = db.session.execute(audit_query(**filters).execution_options(yield_per=500))
+        entries = (row[0] for row in result)
+        header, rows = audit_rows(entries)
+        yield from csv_lines(header, rows)
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit-trail.csv"},
+    )
+
+
+@bp.route("/security")
+@requires(Permission.VIEW_AUDIT)
+def security_events():
+    kind = request.args.get("kind", "")
+    query = select(SecurityEvent).order_by(SecurityEvent.id.desc())
+    if kind:
+        query = query.where(SecurityEvent.kind == kind[:40])
+    page = paginate(query, page=page_number(), per_page=current_app.config["PAGE_SIZE"])
+    return render_template("audit/security.html", page=page, kind=kind)

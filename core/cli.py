@@ -1,0 +1,142 @@
+"""Command-line jobs: `flask create-admin`, `flask demo-data`, `flask audit export`."""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from core import accounts
+from core.audit import acting_as, audit_query, audit_rows
+from core.extensions import db
+from core.models import User
+from core.passwords import password_problem
+from core.spreadsheets import csv_lines, xlsx_bytes
+from core.vocab import Role
+
+
+def fail(problems: list[str]) -> None:
+    """Print every problem to stderr and exit non-zero, having changed nothing."""
+    db.session.rollback()
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(audit_cli)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="Email address the Prevent Lead signs in with.")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
+    """Create a Prevent Lead account (the first administrator)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problems = []
+    email = accounts.normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        problems.append("--email: enter an email address in the correct format, like name@example.org")
+    elif accounts.email_taken(email):
+        problems.append(f"--email: a user with the email address {email} already exists")
+    if not full_name.strip():
+        problems.append("--name: enter the user's full name")
+    problem = password_problem(password, email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    if problem:
+        problems.append(f"password: {problem}")
+    if problems:
+        fail(problems)
+    with acting_as("flask create-admin"):
+        accounts.create_user(
+            email=email, full_name=full_name, password=password, roles=[Role.PREVENT_LEAD], must_change_password=False
+        )
+        db.session.commit()
+    click.echo(f"Created Prevent Lead {email}.")
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has users.")
+def demo_data(if_empty: bool) -> None:
+    """Load the demo Cambridgeshire and Peterborough partnership and print its logins."""
+    from core.demo import DEMO_PASSWORD, load_demo
+
+    has_users = db.session.scalar(select(func.count()).select_from(User)) > 0
+    if has_users:
+        if if_empty:
+            click.echo("The database already holds data; demo data not loaded.")
+            _print_logins()
+            return
+        fail(["the database already holds data; demo data is only loaded into an empty database"])
+    with acting_as("flask demo-data"):
+        load_demo()
+        db.session.commit()
+    click.echo("Loaded the demo partnership.")
+    _print_logins(DEMO_PASSWORD)
+
+
+def _print_logins(password: str | None = None) -> None:
+    from core.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    emails = set(db.session.scalars(select(User.email).where(User.email.in_([e for _, e in DEMO_LOGINS]))))
+    if not emails:
+        return
+    click.echo("")
+    click.echo("Demo logins (password for each: %s)" % (password or DEMO_PASSWORD))
+    for role, email in DEMO_LOGINS:
+        if email in emails:
+            click.echo(f"  {role.label:<32} {email}")
+    click.echo("")
+
+
+@click.group("audit")
+def audit_cli() -> None:
+    """The audit trail."""
+
+
+@audit_cli.command("export")
+@click.option("-o", "output", required=True, type=click.Path(dir_okay=False), help="File to write (.csv or .xlsx).")
+@click.option("--entity", default="", help="Only this record type, e.g. organisations.")
+@click.option("--entity-id", type=int, default=None, help="Only this record number.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="From this date (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="To this date (YYYY-MM-DD).")
+def audit_export(output: str, entity: str, entity_id: int | None, since, until) -> None:
+    """Export the audit trail, one row per changed field."""
+    from core.audit import audited_tables
+
+    problems = []
+    path = Path(output)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        problems.append("-o: the file name must end in .csv or .xlsx")
+    if entity and entity not in audited_tables():
+        problems.append(f"--entity: unknown record type '{entity}'; one of: {', '.join(audited_tables())}")
+    if since and until and until < since:
+        problems.append("--until must be the same as or after --since")
+    if not path.parent.exists():
+        problems.append(f"-o: the folder {path.parent} does not exist")
+    if problems:
+        fail(problems)
+    query = audit_query(
+        entity=entity,
+        entity_id=entity_id,
+        date_from=since.date() if since else None,
+        date_to=until.date() if until else None,
+    )
+    header, rows = audit_rows(db.session.scalars(query))
+    tmp = path.with_name(path.name + ".part")
+    # Write beside the target, then rename: a failure never leaves a half-written file.
+    if path.suffix.lower() == ".csv":
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            for line in csv_lines(header, rows):
+                handle.write(line)
+    else:
+        tmp.write_bytes(xlsx_bytes(header, rows, title=f"Audit trail {date.today():%Y-%m-%d}"))
+    tmp.replace(path)
+    click.echo(f"Wrote {path}")

@@ -1,0 +1,70 @@
+"""Error pages: styled, plain-spoken, never a stack trace."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from core.extensions import db
+
+_TITLES = {
+    400: ("Sorry, there is a problem with that request", "Check what you entered and try again."),
+    403: (
+        "You do not have permission to see this page",
+        "Your role does not give access to it. If you think it should, contact your Prevent Lead.",
+    ),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Sorry, that action is not available here", "Go back and use the buttons on the page."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered was saved."),
+    503: (
+        "Sorry, the service is unavailable",
+        "The database cannot be reached just now. Try again in a few minutes. Nothing you entered was saved.",
+    ),
+}
+
+
+def _page(status: int, detail: str | None = None):
+    title, body = _TITLES.get(status, _TITLES[500])
+    return render_template("errors/error.html", status=status, title=title, body=detail or body), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        from flask_login import current_user
+
+        from core import accounts
+
+        db.session.rollback()
+        try:
+            accounts.log_event(
+                "csrf_failed",
+                user=current_user if current_user.is_authenticated else None,
+                detail=str(error.description)[:200],
+            )
+            db.session.commit()
+        except Exception:  # logging must not turn a 400 into a 500
+            db.session.rollback()
+        return _page(
+            400,
+            "The form could not be accepted because its security token was missing or out of date. "
+            "Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _page(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error):
+        db.session.rollback()
+        app.logger.error("database error on %s: %s", request.path, error)
+        return _page(503)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s", request.path)
+        return _page(500)

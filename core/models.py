@@ -1,0 +1,110 @@
+"""Accounts: users, their roles, and the security event log."""
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, Timestamped, utcnow
+from core.vocab import Role
+
+ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class User(UserMixin, Timestamped, Base):
+    __tablename__ = "users"
+    __audited__ = True
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    password_hash: Mapped[str] = mapped_column(String(255), info={"audit": "redact"})
+    #: False once deactivated; users are never deleted because records name them.
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Set when the Prevent Lead sets a temporary password; cleared when the user picks one.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: Consecutive failed sign-ins since the last success.
+    failed_logins: Mapped[int] = mapped_column(default=0, info={"audit": False})
+    locked_until: Mapped[datetime | None] = mapped_column(info={"audit": False})
+    last_login_at: Mapped[datetime | None] = mapped_column(info={"audit": False})
+
+    roles: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+    organisation: Mapped["Organisation | None"] = relationship(lazy="joined")  # noqa: F821
+    spoc_assignments: Mapped[list["SpocAssignment"]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    @property
+    def session_tag(self) -> str:
+        """A short fingerprint of the password hash: a new password ends other sessions."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:12]
+
+    def get_id(self) -> str:  # what flask-login keeps in the signed session cookie
+        return f"{self.id}:{self.session_tag}"
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.roles)
+
+    @property
+    def lead_area_ids(self) -> frozenset[int]:
+        return frozenset(a.area_id for a in self.spoc_assignments)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.role_set
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in sorted(self.role_set)]
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("user_id", "role"),
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="known_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+    def __repr__(self) -> str:
+        return f"<UserRole {self.user_id} {self.role}>"
+
+
+class SecurityEvent(Base):
+    """Sign-ins, failures, lockouts, refused pages and bad form tokens, for the Prevent Lead."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (Index("ix_security_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: login_ok, login_failed, login_unknown_email, login_locked, login_inactive,
+    #: account_locked, logout, forbidden, csrf_failed, session_expired
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    path: Mapped[str] = mapped_column(String(500), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+    def __repr__(self) -> str:
+        return f"<SecurityEvent {self.kind} {self.email or self.user_id}>"

@@ -1,0 +1,148 @@
+"""The authorisation policy: which role may do what, deny by default.
+
+Every view declares the permission it needs with ``@requires``; the request guard in
+``core.auth`` refuses any endpoint that declares none. Object checks are pure functions
+so they can be tested without a request.
+"""
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+from core.vocab import Role
+
+
+class Permission(StrEnum):
+    SIGNED_IN = "signed_in"  # any active account: home page, own account
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    VIEW_PARTNERSHIP = "view_partnership"
+    MANAGE_PARTNERSHIP = "manage_partnership"
+    VIEW_PLANS = "view_plans"
+    EDIT_PLANS = "edit_plans"  # further limited per business area by can_edit_area
+    MANAGE_PLANS = "manage_plans"
+    VIEW_BOARD = "view_board"
+    MANAGE_BOARD = "manage_board"
+    VIEW_CHANNEL_FIGURES = "view_channel_figures"  # anonymised counts and the anonymised log
+    VIEW_CHANNEL_CASES = "view_channel_cases"  # case details, by reference
+    VIEW_CHANNEL_PERSONAL = "view_channel_personal"  # names, dates of birth, addresses
+    MANAGE_CHANNEL = "manage_channel"
+    VIEW_TRAINING = "view_training"
+    MANAGE_TRAINING = "manage_training"
+    WRITE_FINDINGS = "write_findings"
+
+
+_READ_PARTNERSHIP = {
+    Permission.SIGNED_IN,
+    Permission.VIEW_PARTNERSHIP,
+    Permission.VIEW_PLANS,
+    Permission.VIEW_BOARD,
+    Permission.VIEW_TRAINING,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PREVENT_LEAD: frozenset(
+        _READ_PARTNERSHIP
+        | {
+            Permission.MANAGE_USERS,
+            Permission.VIEW_AUDIT,
+            Permission.MANAGE_PARTNERSHIP,
+            Permission.EDIT_PLANS,
+            Permission.MANAGE_PLANS,
+            Permission.MANAGE_BOARD,
+            Permission.VIEW_CHANNEL_FIGURES,
+            Permission.MANAGE_TRAINING,
+        }
+    ),
+    Role.SPOC: frozenset(_READ_PARTNERSHIP | {Permission.EDIT_PLANS}),
+    Role.BOARD_MEMBER: frozenset(_READ_PARTNERSHIP | {Permission.VIEW_CHANNEL_FIGURES}),
+    Role.PANEL_CHAIR: frozenset(
+        {
+            Permission.SIGNED_IN,
+            Permission.VIEW_PARTNERSHIP,
+            Permission.VIEW_CHANNEL_FIGURES,
+            Permission.VIEW_CHANNEL_CASES,
+            Permission.VIEW_CHANNEL_PERSONAL,
+            Permission.MANAGE_CHANNEL,
+        }
+    ),
+    Role.PANEL_MEMBER: frozenset(
+        {
+            Permission.SIGNED_IN,
+            Permission.VIEW_PARTNERSHIP,
+            Permission.VIEW_CHANNEL_FIGURES,
+            Permission.VIEW_CHANNEL_CASES,
+            Permission.VIEW_CHANNEL_PERSONAL,
+        }
+    ),
+    Role.TRAINING_COORDINATOR: frozenset(
+        {
+            Permission.SIGNED_IN,
+            Permission.VIEW_PARTNERSHIP,
+            Permission.VIEW_TRAINING,
+            Permission.MANAGE_TRAINING,
+        }
+    ),
+    # Auditors read everything but personal case details, and write only their findings.
+    Role.AUDITOR: frozenset(
+        _READ_PARTNERSHIP | {Permission.VIEW_AUDIT, Permission.VIEW_CHANNEL_FIGURES, Permission.WRITE_FINDINGS}
+    ),
+}
+
+
+class Actor(Protocol):
+    """What the policy needs to know about a user."""
+
+    is_active: bool
+
+    @property
+    def role_set(self) -> frozenset[Role]: ...
+
+    @property
+    def lead_area_ids(self) -> frozenset[int]: ...
+
+
+def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(Role(role), frozenset())
+    return frozenset(granted)
+
+
+def has_permission(user: Actor | None, permission: Permission) -> bool:
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    return permission in permissions_for(user.role_set)
+
+
+def can_edit_area(user: Actor | None, area_id: int) -> bool:
+    """A SPOC writes only the plans of areas they lead or deputise for; the Prevent Lead all."""
+    if not has_permission(user, Permission.EDIT_PLANS):
+        return False
+    if Role.PREVENT_LEAD in user.role_set:
+        return True
+    return area_id in user.lead_area_ids
+
+
+def can_see_channel_personal(user: Actor | None) -> bool:
+    """Names and personal details of Channel cases: the panel's own roles only."""
+    return has_permission(user, Permission.VIEW_CHANNEL_PERSONAL)
+
+
+F = TypeVar("F", bound=Callable)
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Declare the permission a view needs; enforced for every request by ``core.auth``."""
+
+    def decorate(view: F) -> F:
+        view.required_permission = permission
+        return view
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Mark a view that anyone may reach without signing in (login, health)."""
+    view.is_public = True
+    return view

@@ -1,0 +1,130 @@
+"""Reading and writing tables as CSV and XLSX, with errors that name the row and column."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+
+#: Characters that make a spreadsheet treat a cell as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetError(ValueError):
+    """A file that cannot be read as a table; the message says where and why."""
+
+
+@dataclass
+class Row:
+    number: int  # the row number a person sees in the file (header is row 1)
+    values: dict[str, str]
+
+
+def safe_cell(value) -> object:
+    """Neutralise text that a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """The same CSV, a line at a time, for streaming large exports."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    yield out.getvalue()
+    for row in rows:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        yield out.getvalue()
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[Iterable], *, title: str = "Export") -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def read_table(filename: str, data: bytes, *, required: Iterable[str] = ()) -> tuple[list[str], list[Row]]:
+    """Header and rows of a CSV or XLSX file; refuses files it cannot read, saying why."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        header, raw_rows = _read_csv(data)
+    elif name.endswith(".xlsx"):
+        header, raw_rows = _read_xlsx(data)
+    else:
+        raise SpreadsheetError(f"{filename}: the file must be a CSV or XLSX spreadsheet")
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise SpreadsheetError(f"{filename}: row 1 must hold the column headings")
+    seen = set()
+    for index, heading in enumerate(header, start=1):
+        if heading and heading.lower() in seen:
+            raise SpreadsheetError(
+                f"{filename}: row 1, column {get_column_letter(index)}: the heading '{heading}' appears twice"
+            )
+        seen.add(heading.lower())
+    missing = [r for r in required if r.lower() not in seen]
+    if missing:
+        raise SpreadsheetError(f"{filename}: row 1: missing column(s): {', '.join(missing)}")
+    rows = []
+    for number, values in raw_rows:
+        if not any(str(v).strip() for v in values):
+            continue
+        padded = list(values) + [""] * (len(header) - len(values))
+        rows.append(Row(number, {h: str(v).strip() for h, v in zip(header, padded, strict=False) if h}))
+    return header, rows
+
+
+def _read_csv(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise SpreadsheetError("The CSV file is not in a text encoding that can be read") from exc
+    reader = csv.reader(io.StringIO(text))
+    try:
+        all_rows = list(reader)
+    except csv.Error as exc:
+        raise SpreadsheetError(f"row {reader.line_num}: {exc}") from exc
+    if not all_rows:
+        raise SpreadsheetError("The file is empty")
+    return all_rows[0], list(enumerate(all_rows[1:], start=2))
+
+
+def _read_xlsx(data: bytes):
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise SpreadsheetError("The XLSX file could not be opened; it may be damaged") from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = ["" if v is None else str(v) for v in next(rows)]
+    except StopIteration as exc:
+        raise SpreadsheetError("The file is empty") from exc
+    body = [
+        (number, ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in values])
+        for number, values in enumerate(rows, start=2)
+    ]
+    workbook.close()
+    return header, body

@@ -1,0 +1,1 @@
+"""The county partnership: member organisations, and (later) the quarterly board."""

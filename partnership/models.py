@@ -1,0 +1,92 @@
+"""The partnership and its member organisations."""
+
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, Timestamped
+
+
+class OrganisationKind(StrEnum):
+    LOCAL_AUTHORITY = "local_authority"
+    DISTRICT_COUNCIL = "district_council"
+    POLICE = "police"
+    HEALTH = "health"
+    PRISON_PROBATION = "prison_probation"
+    SCHOOL = "school"
+    FURTHER_EDUCATION = "further_education"
+    HIGHER_EDUCATION = "higher_education"
+    CHILDCARE = "childcare"
+    FIRE = "fire"
+    VOLUNTARY = "voluntary"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+    @property
+    def specified_authority(self) -> bool:
+        """Under the Prevent duty (Counter-Terrorism and Security Act 2015, Schedule 6)."""
+        return self not in (OrganisationKind.FIRE, OrganisationKind.VOLUNTARY, OrganisationKind.OTHER)
+
+
+_KIND_LABELS = {
+    OrganisationKind.LOCAL_AUTHORITY: "Local authority",
+    OrganisationKind.DISTRICT_COUNCIL: "District council",
+    OrganisationKind.POLICE: "Police",
+    OrganisationKind.HEALTH: "Health",
+    OrganisationKind.PRISON_PROBATION: "Prison or probation",
+    OrganisationKind.SCHOOL: "School",
+    OrganisationKind.FURTHER_EDUCATION: "Further education",
+    OrganisationKind.HIGHER_EDUCATION: "Higher education",
+    OrganisationKind.CHILDCARE: "Registered childcare",
+    OrganisationKind.FIRE: "Fire and rescue",
+    OrganisationKind.VOLUNTARY: "Voluntary or community",
+    OrganisationKind.OTHER: "Other partner",
+}
+
+KIND_VALUES = ", ".join(f"'{k.value}'" for k in OrganisationKind)
+
+
+class Partnership(Timestamped, Base):
+    __tablename__ = "partnerships"
+    __audited__ = True
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: Target share of relevant staff WRAP-trained, in percent.
+    training_target_percent: Mapped[int] = mapped_column(default=90)
+
+    organisations: Mapped[list["Organisation"]] = relationship(
+        back_populates="partnership", order_by="Organisation.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Partnership {self.id} {self.name}>"
+
+
+class Organisation(Timestamped, Base):
+    __tablename__ = "organisations"
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "name"),
+        CheckConstraint(f"kind IN ({KIND_VALUES})", name="known_kind"),
+    )
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    #: Short form used in tables, e.g. "PCC".
+    short_name: Mapped[str] = mapped_column(String(40), default="")
+    #: False once the organisation leaves the partnership; kept for its history.
+    active: Mapped[bool] = mapped_column(default=True)
+
+    partnership: Mapped[Partnership] = relationship(back_populates="organisations")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name}>"
+
+    @property
+    def kind_enum(self) -> OrganisationKind:
+        return OrganisationKind(self.kind)

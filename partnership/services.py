@@ -1,0 +1,49 @@
+"""Partnership rules: the partnership and its member organisations."""
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from partnership.models import Organisation, Partnership
+
+
+def current_partnership() -> Partnership | None:
+    """This deployment's partnership (one county partnership per deployment today)."""
+    return db.session.scalar(select(Partnership).order_by(Partnership.id).limit(1))
+
+
+def list_organisations(*, include_inactive: bool = True) -> list[Organisation]:
+    query = select(Organisation).order_by(Organisation.name)
+    if not include_inactive:
+        query = query.where(Organisation.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def organisation_name_taken(partnership_id: int, name: str, *, except_id: int | None = None) -> bool:
+    query = (
+        select(func.count())
+        .select_from(Organisation)
+        .where(
+            Organisation.partnership_id == partnership_id,
+            func.lower(Organisation.name) == name.strip().lower(),
+        )
+    )
+    if except_id is not None:
+        query = query.where(Organisation.id != except_id)
+    return db.session.scalar(query) > 0
+
+
+def create_organisation(*, partnership_id: int, name: str, kind: str, short_name: str) -> Organisation:
+    organisation = Organisation(
+        partnership_id=partnership_id, name=name.strip(), kind=kind, short_name=short_name.strip()
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def update_organisation(organisation: Organisation, *, name: str, kind: str, short_name: str, active: bool) -> None:
+    organisation.name = name.strip()
+    organisation.kind = kind
+    organisation.short_name = short_name.strip()
+    organisation.active = active
+    db.session.flush()

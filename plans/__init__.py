@@ -1,0 +1,1 @@
+"""Delivery plans: SPOC action plans and the county delivery plan."""

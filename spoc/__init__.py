@@ -1,0 +1,1 @@
+"""Business areas and their single points of contact (SPOCs)."""

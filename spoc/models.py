@@ -1,0 +1,62 @@
+"""Business areas and the SPOCs and deputies who lead them."""
+
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, Timestamped
+from core.models import User
+from partnership.models import Organisation, Partnership
+
+
+class Capacity(StrEnum):
+    SPOC = "spoc"
+    DEPUTY = "deputy"
+
+    @property
+    def label(self) -> str:
+        return "SPOC" if self is Capacity.SPOC else "Deputy SPOC"
+
+
+class BusinessArea(Timestamped, Base):
+    __tablename__ = "business_areas"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("partnership_id", "name"),)
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: The organisation that owns the area's plan, e.g. Peterborough City Council.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+
+    partnership: Mapped[Partnership] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    assignments: Mapped[list["SpocAssignment"]] = relationship(back_populates="area", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<BusinessArea {self.id} {self.name}>"
+
+
+class SpocAssignment(Timestamped, Base):
+    """A user leading (SPOC) or deputising for a business area, for one council if several."""
+
+    __tablename__ = "spoc_assignments"
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("area_id", "user_id"),
+        CheckConstraint("capacity IN ('spoc', 'deputy')", name="known_capacity"),
+    )
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("business_areas.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    capacity: Mapped[str] = mapped_column(String(10), default=Capacity.SPOC.value)
+    #: Which council or body this SPOC covers, when an area has one SPOC per council.
+    covers: Mapped[str] = mapped_column(String(100), default="")
+
+    area: Mapped[BusinessArea] = relationship(back_populates="assignments")
+    user: Mapped[User] = relationship(back_populates="spoc_assignments")
+
+    def __repr__(self) -> str:
+        return f"<SpocAssignment area={self.area_id} user={self.user_id} {self.capacity}>"

@@ -1,0 +1,92 @@
+"""Pages for business areas and their SPOCs."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload, selectinload
+
+from core.extensions import db
+from core.permissions import Permission, requires
+from partnership.services import current_partnership, list_organisations
+from spoc import services
+from spoc.forms import AreaForm
+from spoc.models import BusinessArea, SpocAssignment
+
+bp = Blueprint("spoc", __name__, url_prefix="/areas")
+
+
+def _get_area(area_id: int) -> BusinessArea:
+    area = db.session.get(
+        BusinessArea,
+        area_id,
+        options=[
+            selectinload(BusinessArea.assignments).joinedload(SpocAssignment.user),
+            joinedload(BusinessArea.organisation),
+        ],
+    )
+    if area is None:
+        abort(404)
+    return area
+
+
+@bp.route("")
+@requires(Permission.VIEW_PARTNERSHIP)
+def list_areas():
+    return render_template("spoc/areas.html", areas=services.list_areas())
+
+
+@bp.route("/<int:area_id>")
+@requires(Permission.VIEW_PARTNERSHIP)
+def show_area(area_id: int):
+    return render_template("spoc/area.html", area=_get_area(area_id))
+
+
+def _area_form(area: BusinessArea | None = None) -> AreaForm:
+    form = AreaForm(obj=area, organisations=list_organisations(include_inactive=False))
+    if area is not None and request.method == "GET":
+        form.organisation_id.data = str(area.organisation_id or "")
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_PARTNERSHIP)
+def create_area():
+    partnership = current_partnership()
+    if partnership is None:
+        abort(404)
+    form = _area_form()
+    if form.validate_on_submit():
+        if services.area_name_taken(partnership.id, form.name.data):
+            form.name.errors.append("A business area with this name already exists")
+        else:
+            area = services.create_area(
+                partnership_id=partnership.id,
+                name=form.name.data,
+                organisation_id=int(form.organisation_id.data) if form.organisation_id.data else None,
+                contact_email=form.contact_email.data or "",
+                contact_phone=form.contact_phone.data or "",
+            )
+            db.session.commit()
+            flash(f"{area.name} added. Assign its SPOCs from the Users page.", "success")
+            return redirect(url_for("spoc.show_area", area_id=area.id))
+    return render_template("spoc/area_form.html", form=form, area=None)
+
+
+@bp.route("/<int:area_id>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_PARTNERSHIP)
+def edit_area(area_id: int):
+    area = _get_area(area_id)
+    form = _area_form(area)
+    if form.validate_on_submit():
+        if services.area_name_taken(area.partnership_id, form.name.data, except_id=area.id):
+            form.name.errors.append("A business area with this name already exists")
+        else:
+            services.update_area(
+                area,
+                name=form.name.data,
+                organisation_id=int(form.organisation_id.data) if form.organisation_id.data else None,
+                contact_email=form.contact_email.data or "",
+                contact_phone=form.contact_phone.data or "",
+            )
+            db.session.commit()
+            flash("Business area saved.", "success")
+            return redirect(url_for("spoc.show_area", area_id=area.id))
+    return render_template("spoc/area_form.html", form=form, area=area)

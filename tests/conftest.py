@@ -1,0 +1,144 @@
+"""Fixtures: the app on the test database, a clean database per test, signed-in clients.
+
+The database is SQLite (a file per run) unless TEST_DATABASE_URL names another, as
+`make test` does for its throwaway PostgreSQL cluster. The schema is built by running
+the migrations, so every test also exercises them.
+"""
+
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from core.app import create_app
+from core.extensions import db
+from core.vocab import Role
+from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=database_url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads"))
+    )
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    return app
+
+
+def _drop_everything() -> None:
+    """Start from an empty database (a reused PostgreSQL database may hold a previous run)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for service-level tests (not for tests that use the client)."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def create(app):
+    """Run factories in their own app context and commit; returns loaded, detached objects."""
+
+    def _create(factory, **kwargs):
+        with app.app_context():
+            obj = factory(**kwargs)
+            db.session.commit()
+            db.session.refresh(obj)
+            db.session.expunge(obj)
+            return obj
+
+    return _create
+
+
+@pytest.fixture
+def world(app):
+    """A small partnership: one organisation, two areas, and a user for every role."""
+    with app.app_context():
+        partnership = PartnershipFactory(name="Test County Prevent Partnership")
+        organisation = OrganisationFactory(partnership=partnership, name="Test County Council")
+        area = BusinessAreaFactory(partnership=partnership, name="Education", organisation=organisation)
+        other_area = BusinessAreaFactory(partnership=partnership, name="Adult social care")
+        users = {}
+        for role in Role:
+            areas = [(area, "spoc")] if role is Role.SPOC else []
+            users[role] = UserFactory(
+                email=f"{role.value}@council.example",
+                full_name=f"{role.label.split(' (')[0]} Person",
+                roles=[role],
+                areas=areas,
+                organisation=organisation,
+            )
+        db.session.commit()
+        return SimpleNamespace(
+            partnership_id=partnership.id,
+            organisation_id=organisation.id,
+            area_id=area.id,
+            other_area_id=other_area.id,
+            users={role: SimpleNamespace(id=u.id, email=u.email, password=TEST_PASSWORD) for role, u in users.items()},
+        )
+
+
+def sign_in(client, email: str, password: str = TEST_PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client, world):
+    """Sign the test client in as the world's user for a role; returns that user."""
+
+    def _login(role: Role):
+        user = world.users[role]
+        response = sign_in(client, user.email, user.password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

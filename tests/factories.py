@@ -1,0 +1,66 @@
+"""factory-boy factories for test data. People are fictional."""
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from core.extensions import db
+from core.models import User, UserRole
+from core.passwords import hash_password
+from core.vocab import Role
+from partnership.models import Organisation, OrganisationKind, Partnership
+from spoc.models import BusinessArea, SpocAssignment
+
+TEST_PASSWORD = "Correct-Horse-Staple-42"
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class PartnershipFactory(BaseFactory):
+    class Meta:
+        model = Partnership
+
+    name = factory.Sequence(lambda n: f"Test Partnership {n}")
+
+
+class OrganisationFactory(BaseFactory):
+    class Meta:
+        model = Organisation
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"Test Council {n}")
+    kind = OrganisationKind.LOCAL_AUTHORITY.value
+    short_name = factory.Sequence(lambda n: f"TC{n}")
+
+
+class BusinessAreaFactory(BaseFactory):
+    class Meta:
+        model = BusinessArea
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"Business area {n}")
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@council.example")
+    full_name = factory.Sequence(lambda n: f"Test Person {n}")
+    job_title = "Officer"
+    password_hash = factory.LazyFunction(lambda: hash_password(TEST_PASSWORD))
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for role in extracted or []:
+            self.roles.append(UserRole(role=Role(role).value))
+
+    @factory.post_generation
+    def areas(self, create, extracted, **kwargs):
+        """areas=[(area, "spoc"|"deputy"), ...]"""
+        for area, capacity in extracted or []:
+            self.spoc_assignments.append(SpocAssignment(area=area, capacity=capacity))

@@ -1,0 +1,1 @@
+"""WRAP and Prevent training coverage against the partnership's target."""
