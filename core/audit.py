@@ -99,7 +99,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def _audited_columns(obj) -> list[tuple[str, Any]]:
-    mapper = inspect(obj).mapper
+    return _audited_columns_of(inspect(obj).mapper)
+
+
+def _audited_columns_of(mapper) -> list[tuple[str, Any]]:
     out = []
     for attr in mapper.column_attrs:
         column = attr.columns[0]
@@ -149,39 +152,66 @@ def _refuse_rewriting_history(session: Session, flush_context, instances) -> Non
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry):
             raise PermissionError("The audit trail is append-only")
+    # Load every column of a record about to be deleted, so its entry holds what was lost.
+    for obj in session.deleted:
+        if getattr(type(obj), "__audited__", False):
+            state = inspect(obj)
+            for key, _ in _audited_columns(obj):
+                if key not in state.dict:
+                    getattr(obj, key)
 
 
-@event.listens_for(Session, "after_flush")
-def _record_changes(session: Session, flush_context) -> None:
-    rows = []
-    batches = (("insert", session.new), ("update", session.dirty), ("delete", session.deleted))
-    actor_id = actor_label = ip = None
-    for action, objects in batches:
-        for obj in objects:
-            if not getattr(type(obj), "__audited__", False):
-                continue
-            if action == "update" and not session.is_modified(obj, include_collections=False):
-                continue
-            changes = _changes(obj, action)
-            if action == "update" and not changes:
-                continue
-            if actor_label is None:
-                actor_id, actor_label, ip = _current_actor()
-            rows.append(
-                {
-                    "at": utcnow(),
-                    "actor_id": actor_id,
-                    "actor_label": actor_label,
-                    "action": action,
-                    "entity": type(obj).__tablename__,
-                    "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
-                    "label": _label(obj),
-                    "changes": changes,
-                    "ip": ip,
-                }
-            )
-    if rows:
-        session.connection().execute(AuditEntry.__table__.insert(), rows)
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _keep_old_values(mapper, class_) -> None:
+    """Load a column's old value when it is set, so "before" is known even on an expired record."""
+    if not getattr(class_, "__audited__", False):
+        return
+    for key, _ in _audited_columns_of(mapper):
+        event.listen(getattr(class_, key), "set", _noop_set, active_history=True)
+
+
+def _noop_set(target, value, oldvalue, initiator):
+    return value
+
+
+def _write_entry(connection, obj, action: str) -> None:
+    """Mapper events fire for every row the flush writes, cascades and orphans included."""
+    if not getattr(type(obj), "__audited__", False):
+        return
+    changes = _changes(obj, action)
+    if action == "update" and not changes:
+        return
+    actor_id, actor_label, ip = _current_actor()
+    identity = inspect(obj).identity
+    connection.execute(
+        AuditEntry.__table__.insert(),
+        {
+            "at": utcnow(),
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": action,
+            "entity": type(obj).__tablename__,
+            "entity_id": identity[0] if identity else getattr(obj, "id", None),
+            "label": _label(obj),
+            "changes": changes,
+            "ip": ip,
+        },
+    )
+
+
+@event.listens_for(Base, "after_insert", propagate=True)
+def _after_insert(mapper, connection, obj) -> None:
+    _write_entry(connection, obj, "insert")
+
+
+@event.listens_for(Base, "after_update", propagate=True)
+def _after_update(mapper, connection, obj) -> None:
+    _write_entry(connection, obj, "update")
+
+
+@event.listens_for(Base, "after_delete", propagate=True)
+def _after_delete(mapper, connection, obj) -> None:
+    _write_entry(connection, obj, "delete")
 
 
 def audit_query(

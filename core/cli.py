@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core import accounts
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
 @click.option("--email", required=True, help="Email address the Prevent Lead signs in with.")
 @click.option("--name", "full_name", required=True, help="Full name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
 def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
     """Create a Prevent Lead account (the first administrator)."""
     if password_stdin:
@@ -64,6 +66,7 @@ def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
 
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has users.")
+@with_appcontext
 def demo_data(if_empty: bool) -> None:
     """Load the demo Cambridgeshire and Peterborough partnership and print its logins."""
     from core.demo import DEMO_PASSWORD, load_demo
@@ -107,6 +110,7 @@ def audit_cli() -> None:
 @click.option("--entity-id", type=int, default=None, help="Only this record number.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="From this date (YYYY-MM-DD).")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="To this date (YYYY-MM-DD).")
+@with_appcontext
 def audit_export(output: str, entity: str, entity_id: int | None, since, until) -> None:
     """Export the audit trail, one row per changed field."""
     from core.audit import audited_tables

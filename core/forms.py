@@ -40,7 +40,11 @@ class CheckboxesField(SelectMultipleField):
 
 
 class SafeDateField(DateField):
-    """A GOV.UK day/month/year date that answers bad input with a message, never a 500."""
+    """A GOV.UK day/month/year date that answers bad input with a message, never a 500.
+
+    Blank is allowed unless the field has InputRequired. Do not add Optional(): it
+    clears the "must be a real date" message when the day box is empty.
+    """
 
     widget = GovDateInput()
 
@@ -60,7 +64,7 @@ class SafeDateField(DateField):
             # Hostile or truncated input: not the three boxes the page sends.
             self.raw_data = ["", "", ""]
             self.data = None
-            raise ValueError(f"Enter {self.label.text.lower()} as a day, month and year")
+            raise ValueError(f"{self.label.text} must be a real date")
         if not any(v.strip() for v in valuelist):
             self.data = None
             return
@@ -228,8 +232,8 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional()],
         choices=choices([("", "Any"), ("insert", "Created"), ("update", "Changed"), ("delete", "Deleted")]),
     )
-    date_from = SafeDateField("From", validators=[Optional()])
-    date_to = SafeDateField("To", validators=[Optional()])
+    date_from = SafeDateField("From")  # blank is allowed: no Optional(), which would hide errors
+    date_to = SafeDateField("To")
     submit = SubmitField("Filter", widget=GovSubmitInput())
 
     def validate_entity_id(self, field) -> None:

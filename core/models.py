@@ -45,6 +45,12 @@ class User(UserMixin, Timestamped, Base):
         return self.active
 
     @property
+    def is_authenticated(self) -> bool:
+        # flask-login ties this to is_active; the request guard wants to tell a deactivated
+        # user apart from an anonymous one, to say why they were signed out.
+        return True
+
+    @property
     def session_tag(self) -> str:
         """A short fingerprint of the password hash: a new password ends other sessions."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:12]

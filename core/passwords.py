@@ -53,8 +53,9 @@ def password_problem(password: str, *, email: str = "", min_length: int = 12) ->
     lowered = password.lower()
     squashed = "".join(ch for ch in lowered if ch.isalnum())
     # "Password2026!" is "password" with decoration: strip trailing digits and symbols too.
-    stem = lowered.rstrip("0123456789!@#$%^&*?.-_ ")
-    if {lowered, squashed, stem} & common_passwords():
+    decoration = "0123456789!@#$%^&*?.-_ "
+    candidates = {lowered, squashed, lowered.rstrip(decoration), squashed.rstrip(decoration)}
+    if candidates & common_passwords():
         return "Password is too common. Choose a password that is harder to guess"
     if len(set(lowered)) < 4:
         return "Password must use more than a few different characters"

@@ -1,0 +1,120 @@
+"""Browser fixtures: the app served on a free port with CSRF on, one chromium, the demo data.
+
+The live app uses the same database as the session's ``app`` fixture, so the clean-up after
+each test (tests/conftest.py) empties it, and a test may check the database directly.
+"""
+
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from core.app import create_app
+from core.demo import DEMO_PASSWORD, PEOPLE, load_demo
+from core.extensions import db
+
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+TIMEOUT_MS = 10_000
+#: The demo people's full names by email.
+DEMO_NAMES = {email: name for name, email, *_ in PEOPLE}
+HOME_URL = re.compile(r"^http://127\.0\.0\.1:\d+/$")
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The base URL of the app served from a background thread, with CSRF protection on."""
+    live_app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"],
+        WTF_CSRF_ENABLED=True,
+    )
+    assert live_app.config["WTF_CSRF_ENABLED"] is True
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+    with live_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo partnership, loaded for one test (the autouse clean-up empties it afterwards)."""
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+
+
+def new_context(browser, live_server, *, bypass_csp: bool):
+    context = browser.new_context(base_url=live_server, bypass_csp=bypass_csp, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server, demo):
+    """A page in a fresh context. The CSP is bypassed so that axe can be injected inline."""
+    context = new_context(browser, live_server, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def path_of(page: Page) -> str:
+    parts = urlsplit(page.url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def assert_no_axe_violations(page: Page) -> None:
+    """Run axe-core on the page as it stands; fail with each violation's id, help and targets."""
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("async () => await axe.run()")
+    # A sanity check that axe really ran: it always passes some rules on a real page.
+    assert result["passes"], "axe reported no passing rules: did it run?"
+    violations = result["violations"]
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}" for node in v["nodes"])
+        for v in violations
+    )
+    assert violations == [], f"axe found {len(violations)} violation(s) on {path_of(page)}:\n{report}"
+
+
+def expect_home(page: Page, full_name: str) -> None:
+    """The page is the home page ("/") welcoming this person."""
+    expect(page).to_have_url(HOME_URL)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {full_name}")

@@ -1,0 +1,72 @@
+"""The policy module on its own: role permissions and object checks."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from core.permissions import (
+    Permission,
+    can_edit_area,
+    can_see_channel_personal,
+    has_permission,
+    permissions_for,
+)
+from core.vocab import Role
+
+
+def actor(*roles, areas=(), active=True):
+    return SimpleNamespace(role_set=frozenset(roles), lead_area_ids=frozenset(areas), is_active=active)
+
+
+def test_spoc_edits_only_their_own_areas():
+    spoc = actor(Role.SPOC, areas={3, 5})
+    assert can_edit_area(spoc, 3)
+    assert can_edit_area(spoc, 5)
+    assert not can_edit_area(spoc, 4)
+
+
+def test_prevent_lead_edits_every_area():
+    assert can_edit_area(actor(Role.PREVENT_LEAD), 99)
+
+
+@pytest.mark.parametrize(
+    "role", [Role.BOARD_MEMBER, Role.AUDITOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.TRAINING_COORDINATOR]
+)
+def test_other_roles_edit_no_area_even_if_assigned(role):
+    assert not can_edit_area(actor(role, areas={1}), 1)
+
+
+def test_deactivated_user_has_no_permissions():
+    lead = actor(Role.PREVENT_LEAD, active=False)
+    assert not has_permission(lead, Permission.SIGNED_IN)
+    assert not can_edit_area(lead, 1)
+
+
+def test_anonymous_has_no_permissions():
+    assert not has_permission(None, Permission.SIGNED_IN)
+
+
+def test_only_panel_roles_see_personal_case_details():
+    allowed = {role for role in Role if can_see_channel_personal(actor(role))}
+    assert allowed == {Role.PANEL_CHAIR, Role.PANEL_MEMBER}
+
+
+def test_auditor_reads_but_does_not_manage():
+    granted = permissions_for([Role.AUDITOR])
+    assert Permission.VIEW_AUDIT in granted
+    assert Permission.WRITE_FINDINGS in granted
+    writes = {p for p in granted if p.value.startswith(("manage_", "edit_"))}
+    assert writes == set()
+    assert Permission.VIEW_CHANNEL_CASES not in granted
+
+
+def test_permissions_are_the_union_of_roles():
+    both = permissions_for([Role.SPOC, Role.PANEL_CHAIR])
+    assert Permission.EDIT_PLANS in both
+    assert Permission.MANAGE_CHANNEL in both
+    assert both == permissions_for([Role.SPOC]) | permissions_for([Role.PANEL_CHAIR])
+
+
+def test_every_role_has_a_policy():
+    for role in Role:
+        assert Permission.SIGNED_IN in permissions_for([role])
