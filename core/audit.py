@@ -107,7 +107,7 @@ def _audited_columns_of(mapper) -> list[tuple[str, Any]]:
     for attr in mapper.column_attrs:
         column = attr.columns[0]
         policy = column.info.get("audit", True)
-        if policy is False:
+        if policy is False or column.primary_key:  # the key is the entry's entity_id
             continue
         out.append((attr.key, policy))
     return out

@@ -45,7 +45,7 @@ def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     problems = []
     email = accounts.normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if not _valid_email(email):
         problems.append("--email: enter an email address in the correct format, like name@example.org")
     elif accounts.email_taken(email):
         problems.append(f"--email: a user with the email address {email} already exists")
@@ -64,15 +64,26 @@ def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
     click.echo(f"Created Prevent Lead {email}.")
 
 
+def _valid_email(email: str) -> bool:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        return False
+    return len(email) <= 254
+
+
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has users.")
 @with_appcontext
 def demo_data(if_empty: bool) -> None:
     """Load the demo Cambridgeshire and Peterborough partnership and print its logins."""
     from core.demo import DEMO_PASSWORD, load_demo
+    from partnership.models import Partnership
 
-    has_users = db.session.scalar(select(func.count()).select_from(User)) > 0
-    if has_users:
+    has_data = any(db.session.scalar(select(func.count()).select_from(model)) > 0 for model in (User, Partnership))
+    if has_data:
         if if_empty:
             click.echo("The database already holds data; demo data not loaded.")
             _print_logins()
@@ -136,11 +147,15 @@ def audit_export(output: str, entity: str, entity_id: int | None, since, until) 
     header, rows = audit_rows(db.session.scalars(query))
     tmp = path.with_name(path.name + ".part")
     # Write beside the target, then rename: a failure never leaves a half-written file.
-    if path.suffix.lower() == ".csv":
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            for line in csv_lines(header, rows):
-                handle.write(line)
-    else:
-        tmp.write_bytes(xlsx_bytes(header, rows, title=f"Audit trail {date.today():%Y-%m-%d}"))
-    tmp.replace(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            with tmp.open("w", encoding="utf-8", newline="") as handle:
+                for line in csv_lines(header, rows):
+                    handle.write(line)
+        else:
+            tmp.write_bytes(xlsx_bytes(header, rows, title=f"Audit trail {date.today():%Y-%m-%d}"))
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail([f"-o: could not write {path}: {exc.strerror or exc}"])
     click.echo(f"Wrote {path}")

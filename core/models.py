@@ -80,6 +80,7 @@ class User(UserMixin, Timestamped, Base):
 class UserRole(Base):
     __tablename__ = "user_roles"
     __audited__ = True
+    __audit_label__ = "role"
     __table_args__ = (
         UniqueConstraint("user_id", "role"),
         CheckConstraint(f"role IN ({ROLE_VALUES})", name="known_role"),

@@ -17,8 +17,8 @@ def render_pdf(template: str, *, marking: Marking | str, title: str, **context) 
     page of a document can leave the building without it.
     """
     marking = Marking(marking)
-    html = render_template(template, marking=marking.value, title=title, **context)
     try:
+        html = render_template(template, marking=marking.value, title=title, **context)
         # base_url lets the document load images we ship; no network fetches happen here.
         return HTML(string=html, base_url=current_app.root_path).write_pdf()
     except Exception as exc:  # WeasyPrint raises many kinds; callers get one

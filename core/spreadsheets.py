@@ -65,12 +65,15 @@ def xlsx_bytes(header: list[str], rows: Iterable[Iterable], *, title: str = "Exp
 def read_table(filename: str, data: bytes, *, required: Iterable[str] = ()) -> tuple[list[str], list[Row]]:
     """Header and rows of a CSV or XLSX file; refuses files it cannot read, saying why."""
     name = filename.lower()
-    if name.endswith(".csv"):
-        header, raw_rows = _read_csv(data)
-    elif name.endswith(".xlsx"):
-        header, raw_rows = _read_xlsx(data)
-    else:
-        raise SpreadsheetError(f"{filename}: the file must be a CSV or XLSX spreadsheet")
+    try:
+        if name.endswith(".csv"):
+            header, raw_rows = _read_csv(data)
+        elif name.endswith(".xlsx"):
+            header, raw_rows = _read_xlsx(data)
+        else:
+            raise SpreadsheetError("the file must be a CSV or XLSX spreadsheet")
+    except SpreadsheetError as exc:
+        raise SpreadsheetError(f"{filename}: {exc}") from exc
     header = [h.strip() for h in header]
     if not any(header):
         raise SpreadsheetError(f"{filename}: row 1 must hold the column headings")
@@ -88,6 +91,11 @@ def read_table(filename: str, data: bytes, *, required: Iterable[str] = ()) -> t
     for number, values in raw_rows:
         if not any(str(v).strip() for v in values):
             continue
+        for index, value in enumerate(values, start=1):
+            if str(value).strip() and (index > len(header) or not header[index - 1]):
+                raise SpreadsheetError(
+                    f"{filename}: row {number}, column {get_column_letter(index)}: a value in a column with no heading"
+                )
         padded = list(values) + [""] * (len(header) - len(values))
         rows.append(Row(number, {h: str(v).strip() for h, v in zip(header, padded, strict=False) if h}))
     return header, rows
@@ -100,14 +108,14 @@ def _read_csv(data: bytes):
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise SpreadsheetError("The CSV file is not in a text encoding that can be read") from exc
+            raise SpreadsheetError("the CSV file is not in a text encoding that can be read") from exc
     reader = csv.reader(io.StringIO(text))
     try:
         all_rows = list(reader)
     except csv.Error as exc:
         raise SpreadsheetError(f"row {reader.line_num}: {exc}") from exc
     if not all_rows:
-        raise SpreadsheetError("The file is empty")
+        raise SpreadsheetError("the file is empty")
     return all_rows[0], list(enumerate(all_rows[1:], start=2))
 
 
@@ -115,13 +123,13 @@ def _read_xlsx(data: bytes):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise SpreadsheetError("The XLSX file could not be opened; it may be damaged") from exc
+        raise SpreadsheetError("the XLSX file could not be opened; it may be damaged or password-protected") from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
         header = ["" if v is None else str(v) for v in next(rows)]
     except StopIteration as exc:
-        raise SpreadsheetError("The file is empty") from exc
+        raise SpreadsheetError("the file is empty") from exc
     body = [
         (number, ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in values])
         for number, values in enumerate(rows, start=2)

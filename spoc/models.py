@@ -44,6 +44,7 @@ class SpocAssignment(Timestamped, Base):
 
     __tablename__ = "spoc_assignments"
     __audited__ = True
+    __audit_label__ = "capacity"
     __table_args__ = (
         UniqueConstraint("area_id", "user_id"),
         CheckConstraint("capacity IN ('spoc', 'deputy')", name="known_capacity"),

@@ -106,11 +106,12 @@ def assert_no_axe_violations(page: Page) -> None:
     # A sanity check that axe really ran: it always passes some rules on a real page.
     assert result["passes"], "axe reported no passing rules: did it run?"
     violations = result["violations"]
-    report = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']}\n"
-        + "\n".join(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}" for node in v["nodes"])
-        for v in violations
-    )
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} [{v['helpUrl']}]")
+        for node in v["nodes"]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}")
+    report = "\n".join(lines)
     assert violations == [], f"axe found {len(violations)} violation(s) on {path_of(page)}:\n{report}"
 
 

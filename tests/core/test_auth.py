@@ -130,7 +130,9 @@ def test_next_never_leaves_the_site(client, world):
     for target in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]:
         fresh = client.application.test_client()
         response = fresh.post(
-            "/login", query_string={"next": target}, data={"email": world.users[Role.SPOC].email, "password": TEST_PASSWORD}
+            "/login",
+            query_string={"next": target},
+            data={"email": world.users[Role.SPOC].email, "password": TEST_PASSWORD},
         )
         assert response.headers["Location"] == "/", target
 

@@ -100,8 +100,9 @@ def test_create_admin_is_audited_with_the_password_hash_redacted(app):
         ("lead@council.example", "Short-1", "Error: password: Password must be 12 characters or more"),
         ("lead@council.example", "password123456", "Error: password: Password is too common"),
         ("lead.council.example", TEST_PASSWORD, "Error: --email: enter an email address in the correct format"),
+        ("lead@", TEST_PASSWORD, "Error: --email: enter an email address in the correct format"),
     ],
-    ids=["short-password", "common-password", "malformed-email"],
+    ids=["short-password", "common-password", "malformed-email", "email-without-domain"],
 )
 def test_create_admin_refuses_bad_input_and_creates_nobody(app, email, password, expected):
     result = create_admin(app, email=email, password=password)
@@ -122,9 +123,7 @@ def test_create_admin_refuses_an_email_already_in_use(app):
     result = create_admin(app, email="LEAD@council.example")
 
     assert result.exit_code == 1
-    assert errors(result) == [
-        "Error: --email: a user with the email address lead@council.example already exists"
-    ]
+    assert errors(result) == ["Error: --email: a user with the email address lead@council.example already exists"]
     assert row_counts(app) == before
     with app.app_context():
         user = db.session.scalar(select(User))
@@ -133,9 +132,7 @@ def test_create_admin_refuses_an_email_already_in_use(app):
 
 
 def test_create_admin_lists_every_problem_at_once(app):
-    result = run(
-        app, "create-admin", "--email", "not-an-email", "--name", "   ", "--password-stdin", input="short\n"
-    )
+    result = run(app, "create-admin", "--email", "not-an-email", "--name", "   ", "--password-stdin", input="short\n")
 
     assert result.exit_code == 1
     assert errors(result) == [
@@ -202,9 +199,7 @@ def test_demo_data_refuses_a_loaded_database(app):
     result = run(app, "demo-data")
 
     assert result.exit_code == 1
-    assert errors(result) == [
-        "Error: the database already holds data; demo data is only loaded into an empty database"
-    ]
+    assert errors(result) == ["Error: the database already holds data; demo data is only loaded into an empty database"]
     assert row_counts(app) == before
 
 
@@ -222,9 +217,7 @@ def test_audit_export_writes_a_csv_of_the_trail(app, tmp_path):
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
     assert rows[0] == AUDIT_HEADER
     records = [dict(zip(AUDIT_HEADER, row, strict=True)) for row in rows[1:]]
-    inserted = {
-        r["Record"] for r in records if r["Record type"] == "organisations" and r["Change"] == "insert"
-    }
+    inserted = {r["Record"] for r in records if r["Record type"] == "organisations" and r["Change"] == "insert"}
     assert inserted == {name for name, _, _ in ORGANISATIONS}
     assert {r["Changed by"] for r in records} == {"flask demo-data"}
     passwords = [r for r in records if r["Field"] == "password_hash"]

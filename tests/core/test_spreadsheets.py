@@ -113,9 +113,9 @@ def test_other_kinds_of_file_are_refused(filename):
 @pytest.mark.parametrize(
     ("filename", "data", "message"),
     [
-        ("empty.csv", b"", "The file is empty"),
-        ("bom-only.csv", b"\xef\xbb\xbf", "The file is empty"),
-        ("empty.xlsx", xlsx({}), "The file is empty"),
+        ("empty.csv", b"", "empty.csv: the file is empty"),
+        ("bom-only.csv", b"\xef\xbb\xbf", "bom-only.csv: the file is empty"),
+        ("empty.xlsx", xlsx({}), "empty.xlsx: the file is empty"),
         ("no-headings.csv", b",,\r\nAnn,b,c\r\n", "row 1 must hold the column headings"),
         ("no-headings.xlsx", xlsx({"A3": "Name", "A4": "Ann"}), "row 1 must hold the column headings"),
     ],
@@ -173,3 +173,8 @@ def test_csv_lines_streams_the_same_csv_a_line_at_a_time():
     assert len(lines) == 1 + len(rows)
     assert "".join(lines) == csv_text(HEADER, rows)
     assert lines[1].startswith("'=SUM(A1),'+1,'@x,'-2,")
+
+
+def test_a_value_under_no_heading_is_refused_with_its_place():
+    with pytest.raises(SpreadsheetError, match=r"people.csv: row 3, column C: a value in a column with no heading"):
+        read_table("people.csv", b"Name,Role\r\nAnn,SPOC\r\nBen,Lead,extra\r\n")

@@ -6,7 +6,6 @@ from core.audit import AuditEntry
 from core.extensions import db
 from core.models import User
 from core.vocab import Role
-from spoc.models import SpocAssignment
 from tests.conftest import sign_in
 
 
@@ -247,7 +246,6 @@ def test_user_list_uses_a_fixed_number_of_queries(app, client, world, login_as, 
         return len(statements)
 
     small = count_statements()
-    area = SpocAssignment  # noqa: F841 - areas are loaded with the users
-    for n in range(30):
+    for _ in range(30):
         create(UserFactory, roles=[Role.BOARD_MEMBER])
     assert count_statements() == small

@@ -27,7 +27,11 @@ def test_lead_adds_and_edits_an_area(app, client, world, login_as):
     login_as(Role.PREVENT_LEAD)
     response = client.post(
         "/areas/new",
-        data={"name": "Cohesion", "organisation_id": str(world.organisation_id), "contact_email": "Cohesion@Council.example"},
+        data={
+            "name": "Cohesion",
+            "organisation_id": str(world.organisation_id),
+            "contact_email": "Cohesion@Council.example",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
