@@ -62,6 +62,16 @@ class Config:
     #: Uploaded evidence lives here (outside the web root) unless object storage is configured.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    #: "local" keeps files in UPLOAD_FOLDER; "s3" keeps them in an S3-compatible bucket, which
+    #: several app servers can share.
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    #: Empty for AWS itself; the service's URL for MinIO, Ceph and other S3-compatible stores.
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "eu-west-2")
+    #: Empty to let boto3 find credentials itself (an instance role, ~/.aws).
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
 
     #: Send Strict-Transport-Security (only behind HTTPS).
     HSTS = _bool("HSTS", True)
@@ -88,6 +98,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     HSTS = False
+    # Uploads go to a temporary folder (conftest), whatever the environment says.
+    STORAGE_BACKEND = "local"
     # Forms are tested without tokens; tests/core/test_security.py turns CSRF back on.
     WTF_CSRF_ENABLED = False
     # Fast hashing keeps the suite quick; production uses argon2's defaults.

@@ -12,6 +12,7 @@ import config as config_module
 from core import auth, errors, security
 from core.extensions import csrf, db, login_manager, migrate
 from core.permissions import public
+from core.storage import init_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -59,6 +60,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     register_extensions(app)
+    init_storage(app)
     register_template_helpers(app)
     register_blueprints(app)
     register_asset_routes(app)
@@ -96,6 +98,7 @@ def register_template_helpers(app: Flask) -> None:
         items = [
             ("Home", "main.home", "signed_in", ("main.",)),
             ("Organisations", "partnership.list_organisations", "view_partnership", ("partnership.",)),
+            ("Plans", "plans.overview", "view_plans", ("plans.", "plans_transfer.")),
             ("Business areas", "spoc.list_areas", "view_partnership", ("spoc.",)),
             ("Users", "users.list_users", "manage_users", ("users.",)),
             ("Audit trail", "audit.list_entries", "view_audit", ("audit.",)),
@@ -120,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from core.main import bp as main_bp
     from core.users import bp as users_bp
     from partnership.views import bp as partnership_bp
+    from plans.transfer_views import bp as plans_transfer_bp
     from plans.views import bp as plans_bp
     from spoc.views import bp as spoc_bp
     from training.views import bp as training_bp
@@ -131,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(partnership_bp)
     app.register_blueprint(spoc_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(plans_transfer_bp)
     app.register_blueprint(channel_panel_bp)
     app.register_blueprint(training_bp)
 

@@ -124,6 +124,13 @@ def can_edit_area(user: Actor | None, area_id: int) -> bool:
     return area_id in user.lead_area_ids
 
 
+def can_edit_plan(user: Actor | None, area_id: int | None) -> bool:
+    """A plan belongs to an area (its SPOCs edit it) or is the county plan (the Prevent Lead's)."""
+    if area_id is None:
+        return has_permission(user, Permission.MANAGE_PLANS)
+    return can_edit_area(user, area_id)
+
+
 def can_see_channel_personal(user: Actor | None) -> bool:
     """Names and personal details of Channel cases: the panel's own roles only."""
     return has_permission(user, Permission.VIEW_CHANNEL_PERSONAL)

@@ -1,6 +1,15 @@
 """Security headers on every response, including a CSP that allows no inline script."""
 
-from flask import Flask, request
+from flask import Flask, g, request
+
+
+def allow_inline_styles() -> None:
+    """Let this page's charts style themselves: plotly.js sets inline styles as it draws.
+
+    Scripts stay strictly same-origin; only styles are relaxed, and only on chart pages.
+    """
+    g.csp_inline_styles = True
+
 
 CSP = "; ".join(
     [
@@ -22,7 +31,10 @@ def register(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
+        csp = CSP
+        if g.get("csp_inline_styles"):
+            csp = csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -83,3 +83,46 @@ class Marking(StrEnum):
 
     OFFICIAL = "OFFICIAL"
     OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE"
+
+
+#: The categories the Home Office uses for individuals referred to Prevent, so local counts
+#: in board packs compare with the national statistics. dimension -> [(value, label)].
+REFERRAL_CATEGORIES: dict[str, list[tuple[str, str]]] = {
+    "sector": [
+        ("education", "Education"),
+        ("police", "Police"),
+        ("local_authority", "Local authority"),
+        ("health", "Health"),
+        ("community", "Community"),
+        ("family_friends", "Family and friends"),
+        ("prison_probation", "Prison and probation"),
+        ("other", "Other"),
+    ],
+    "concern": [
+        ("islamist", "Islamist"),
+        ("extreme_right_wing", "Extreme right-wing"),
+        ("mixed_unclear_unstable", "Mixed, unclear or unstable"),
+        ("conflicted", "Conflicted"),
+        ("school_massacre", "School massacre"),
+        ("left_wing_anarchist_single_issue", "Left wing, anarchist or single issue"),
+        ("other", "Other"),
+    ],
+    "age_band": [
+        ("under_15", "Under 15"),
+        ("15_20", "15 to 20"),
+        ("21_30", "21 to 30"),
+        ("31_40", "31 to 40"),
+        ("41_50", "41 to 50"),
+        ("51_60", "51 to 60"),
+        ("61_plus", "61 and over"),
+        ("unknown", "Not known"),
+    ],
+    "gender": [("male", "Male"), ("female", "Female"), ("other", "Other or not known")],
+}
+
+REFERRAL_DIMENSION_LABELS = {
+    "sector": "Referring sector",
+    "concern": "Type of concern",
+    "age_band": "Age band",
+    "gender": "Gender",
+}

@@ -1,5 +1,398 @@
-"""Pages for delivery plans (rows, progress, evidence and RAG arrive with the plans issue)."""
+"""Pages for delivery plans: overview, the plan table, rows, progress and evidence."""
 
-from flask import Blueprint
+import io
+from datetime import UTC, date, datetime, time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.auth import forbid_unless
+from core.extensions import db
+from core.permissions import Permission, can_edit_plan, has_permission, requires
+from core.security import allow_inline_styles
+from core.vocab import Rag
+from plans import services
+from plans.cells import join_items, split_items
+from plans.charts import rag_by_area_figure
+from plans.forms import EvidenceForm, PlanForm, ProgressForm, RowForm, columns_form_class, parse_lead_key
+from plans.models import EvidenceFile, Plan, PlanRow, PlanStatus, ProgressUpdate
+from plans.templates import FIELDS, TEMPLATES, default_columns
+from spoc.models import BusinessArea
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
+def _get_plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _get_row(plan: Plan, row_id: int) -> PlanRow:
+    row = db.session.get(PlanRow, row_id)
+    if row is None or row.plan_id != plan.id:
+        abort(404)
+    return row
+
+
+def _require_edit(plan: Plan) -> None:
+    forbid_unless(can_edit_plan(current_user, plan.area_id))
+
+
+def _today() -> date:
+    return date.today()
+
+
+@bp.route("")
+@requires(Permission.VIEW_PLANS)
+def overview():
+    status = request.args.get("status", "current")
+    statuses = {
+        "current": [PlanStatus.ACTIVE.value, PlanStatus.DRAFT.value],
+        "archived": [PlanStatus.ARCHIVED.value],
+        "all": None,
+    }.get(status, [PlanStatus.ACTIVE.value, PlanStatus.DRAFT.value])
+    summaries = services.plan_summaries(today=_today(), statuses=statuses)
+    totals = services.rag_by_area(summaries)
+    if totals:
+        allow_inline_styles()
+    return render_template(
+        "plans/overview.html",
+        summaries=summaries,
+        totals=totals,
+        figure=rag_by_area_figure(totals) if totals else None,
+        status=status,
+        quarter_start=services.quarter_start(_today()),
+        rags=[*Rag],
+    )
+
+
+def _area_choices() -> list[tuple[str, str]]:
+    areas = db.session.scalars(select(BusinessArea).order_by(BusinessArea.name)).all()
+    pairs = [(str(a.id), a.name) for a in areas if can_edit_plan(current_user, a.id)]
+    if has_permission(current_user, Permission.MANAGE_PLANS):
+        pairs.insert(0, ("county", "County delivery plan (no business area)"))
+    return pairs
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def create_plan():
+    area_choices = _area_choices()
+    forbid_unless(bool(area_choices))
+    form = PlanForm(area_choices=area_choices)
+    if request.method == "GET" and request.args.get("area"):
+        form.area_id.data = request.args["area"]
+    if form.validate_on_submit():
+        area_id = None if form.area_id.data == "county" else int(form.area_id.data)
+        forbid_unless(can_edit_plan(current_user, area_id))
+        plan = services.create_plan(
+            area_id=area_id,
+            title=form.title.data,
+            period=form.period.data or "",
+            status=form.status.data,
+            template=form.template.data,
+            introduction=form.introduction.data or "",
+            principles=split_items(form.principles.data),
+            lead_key=parse_lead_key(form.lead_key.data),
+        )
+        db.session.commit()
+        flash("Plan created. Add its rows, or import them from a spreadsheet.", "success")
+        return redirect(url_for("plans.show_plan", plan_id=plan.id))
+    return render_template("plans/plan_form.html", form=form, plan=None, templates=TEMPLATES)
+
+
+@bp.route("/<int:plan_id>")
+@requires(Permission.VIEW_PLANS)
+def show_plan(plan_id: int):
+    plan = _get_plan(plan_id)
+    today = _today()
+    since = services.since_last_board(today)
+    sections = services.plan_view(plan, today=today, since=since)
+    only_changed = request.args.get("changed") == "1"
+    if only_changed:
+        for section in sections:
+            section.rows = [r for r in section.rows if r.changed_since]
+        sections = [s for s in sections if s.rows]
+    columns, hidden = services.visible_columns(plan, sections)
+    rows = [r for s in sections for r in s.rows]
+    return render_template(
+        "plans/plan.html",
+        plan=plan,
+        sections=sections,
+        columns=columns,
+        hidden=hidden,
+        since=since,
+        only_changed=only_changed,
+        can_edit=can_edit_plan(current_user, plan.area_id),
+        counts={
+            "rows": len(rows),
+            "overdue": sum(r.overdue for r in rows),
+            "stale": sum(r.stale for r in rows),
+            "disagree": sum(r.disagrees for r in rows),
+            "changed": sum(r.changed_since for r in rows),
+        },
+        today=today,
+    )
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def edit_plan(plan_id: int):
+    plan = _get_plan(plan_id)
+    _require_edit(plan)
+    area_label = plan.area.name if plan.area else "County delivery plan (no business area)"
+    form = PlanForm(obj=plan, area_choices=[(str(plan.area_id or "county"), area_label)])
+    del form.template
+    if request.method == "GET":
+        form.area_id.data = str(plan.area_id or "county")
+        form.principles.data = join_items(plan.principles)
+        form.lead_key.data = "\n".join(f"{k} - {v}" for k, v in plan.lead_key.items())
+    if form.validate_on_submit():
+        services.update_plan(
+            plan,
+            title=form.title.data,
+            period=form.period.data or "",
+            status=form.status.data,
+            introduction=form.introduction.data or "",
+            principles=split_items(form.principles.data),
+            lead_key=parse_lead_key(form.lead_key.data),
+            columns=plan.columns,
+        )
+        db.session.commit()
+        flash("Plan details saved.", "success")
+        return redirect(url_for("plans.show_plan", plan_id=plan.id))
+    return render_template("plans/plan_form.html", form=form, plan=plan, templates=TEMPLATES)
+
+
+@bp.route("/<int:plan_id>/columns", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def edit_columns(plan_id: int):
+    plan = _get_plan(plan_id)
+    _require_edit(plan)
+    form = columns_form_class(plan.columns)()
+    if form.validate_on_submit():
+        order = {f: i for i, (f, _) in enumerate(plan.columns)}
+        chosen = [
+            [name, getattr(form, f"col_{name}").data.strip()]
+            for name in FIELDS
+            if getattr(form, f"col_{name}").data.strip()
+        ]
+        if not chosen:
+            form.col_duty.errors.append("Give at least one column a heading")
+        else:
+            chosen.sort(key=lambda c: order.get(c[0], len(order) + list(FIELDS).index(c[0])))
+            services.update_plan(
+                plan,
+                title=plan.title,
+                period=plan.period,
+                status=plan.status,
+                introduction=plan.introduction,
+                principles=plan.principles,
+                lead_key=plan.lead_key,
+                columns=chosen,
+            )
+            db.session.commit()
+            flash("Columns saved.", "success")
+            return redirect(url_for("plans.show_plan", plan_id=plan.id))
+    return render_template(
+        "plans/columns.html", form=form, plan=plan, fields=FIELDS, defaults=default_columns(plan.template)
+    )
+
+
+def _row_form(plan: Plan, row: PlanRow | None = None) -> tuple[RowForm, list[str]]:
+    form = RowForm(obj=row)
+    shown = form.apply_headings(plan.columns)
+    if row is not None and request.method == "GET":
+        for name, (_, kind) in FIELDS.items():
+            field = getattr(form, name, None)
+            if field is not None and kind == "list":
+                field.data = join_items(getattr(row, name))
+        form.section_title.data = row.section.title if row.section else ""
+        form.version.data = str(row.version)
+    return form, shown
+
+
+@bp.route("/<int:plan_id>/rows/new", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def create_row(plan_id: int):
+    plan = _get_plan(plan_id)
+    _require_edit(plan)
+    form, shown = _row_form(plan)
+    if form.validate_on_submit():
+        row = services.add_row(plan, section_title=form.section_title.data or "", values=form.values())
+        db.session.commit()
+        flash("Row added. Record its first progress update when there is one.", "success")
+        return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
+    return render_template("plans/row_form.html", form=form, plan=plan, row=None, shown=shown, conflict=None)
+
+
+@bp.route("/<int:plan_id>/rows/<int:row_id>")
+@requires(Permission.VIEW_PLANS)
+def show_row(plan_id: int, row_id: int):
+    plan = _get_plan(plan_id)
+    row = _get_row(plan, row_id)
+    as_of = _as_of(request.args.get("as_of", ""))
+    updates = db.session.scalars(
+        select(ProgressUpdate).where(ProgressUpdate.row_id == row.id).order_by(ProgressUpdate.id.desc())
+    ).all()
+    return render_template(
+        "plans/row.html",
+        plan=plan,
+        row=row,
+        updates=updates,
+        documents=services.evidence_documents(row.id, as_of=as_of),
+        as_of=as_of,
+        since=services.since_last_board(_today()),
+        can_edit=can_edit_plan(current_user, plan.area_id),
+        headings=dict(plan.columns),
+        fields=FIELDS,
+    )
+
+
+def _as_of(raw: str) -> datetime | None:
+    try:
+        day = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    return datetime.combine(day, time.max, UTC) if day else None
+
+
+@bp.route("/<int:plan_id>/rows/<int:row_id>/edit", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def edit_row(plan_id: int, row_id: int):
+    plan = _get_plan(plan_id)
+    _require_edit(plan)
+    row = _get_row(plan, row_id)
+    form, shown = _row_form(plan, row)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            services.update_row(
+                row,
+                expected_version=_version(form.version.data),
+                section_title=form.section_title.data or "",
+                values=form.values(),
+            )
+            db.session.commit()
+        except (services.EditConflict, StaleDataError):
+            db.session.rollback()
+            conflict = db.session.get(PlanRow, row_id)
+            form.version.data = str(conflict.version)
+        else:
+            flash("Row saved.", "success")
+            return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
+    status = 409 if conflict else 200
+    return (
+        render_template("plans/row_form.html", form=form, plan=plan, row=row, shown=shown, conflict=conflict),
+        status,
+    )
+
+
+def _version(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else -1
+
+
+@bp.route("/<int:plan_id>/rows/<int:row_id>/progress", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def record_progress(plan_id: int, row_id: int):
+    plan = _get_plan(plan_id)
+    _require_edit(plan)
+    row = _get_row(plan, row_id)
+    form = ProgressForm(current_rag=row.rag)
+    if request.method == "GET":
+        form.rag.data = row.rag
+        form.version.data = str(row.version)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            services.record_progress(
+                row,
+                items=split_items(form.items.data),
+                rag=form.rag.data,
+                reason=form.reason.data or "",
+                actor=current_user,
+                expected_version=_version(form.version.data),
+            )
+            db.session.commit()
+        except (services.EditConflict, StaleDataError):
+            db.session.rollback()
+            conflict = db.session.get(PlanRow, row_id)
+            form.version.data = str(conflict.version)
+        else:
+            flash("Progress update saved.", "success")
+            return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
+    latest = db.session.scalar(
+        select(ProgressUpdate).where(ProgressUpdate.row_id == row.id).order_by(ProgressUpdate.id.desc()).limit(1)
+    )
+    return (
+        render_template("plans/progress_form.html", form=form, plan=plan, row=row, latest=latest, conflict=conflict),
+        409 if conflict else 200,
+    )
+
+
+@bp.route("/<int:plan_id>/rows/<int:row_id>/evidence", methods=["GET", "POST"])
+@bp.route("/<int:plan_id>/rows/<int:row_id>/evidence/<int:document_id>/replace", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def upload_evidence(plan_id: int, row_id: int, document_id: int | None = None):
+    from core.storage import StorageError
+    from core.uploads import UploadRejected, check_upload
+
+    plan = _get_plan(plan_id)
+    _require_edit(plan)
+    row = _get_row(plan, row_id)
+    replaces = None
+    if document_id is not None:
+        replaces = db.session.scalar(
+            select(EvidenceFile)
+            .where(EvidenceFile.document_id == document_id, EvidenceFile.row_id == row.id)
+            .order_by(EvidenceFile.revision.desc())
+            .limit(1)
+        )
+        if replaces is None:
+            abort(404)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        try:
+            checked = check_upload(upload.filename, data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+            services.add_evidence_file(
+                row, checked=checked, data=data, note=form.note.data or "", actor=current_user, replaces=replaces
+            )
+            db.session.commit()
+        except UploadRejected as rejected:
+            db.session.rollback()
+            form.file.errors.append(str(rejected))
+        except StorageError as failure:
+            db.session.rollback()
+            current_app.logger.error("evidence storage failed: %s", failure)
+            form.file.errors.append("The file could not be saved. Try again later; nothing was recorded")
+        else:
+            flash("Evidence uploaded.", "success")
+            return redirect(url_for("plans.show_row", plan_id=plan.id, row_id=row.id))
+    return render_template("plans/evidence_form.html", form=form, plan=plan, row=row, replaces=replaces)
+
+
+@bp.route("/<int:plan_id>/evidence/<int:file_id>")
+@requires(Permission.VIEW_PLANS)
+def download_evidence(plan_id: int, file_id: int):
+    from core.storage import StorageError, get_storage
+
+    plan = _get_plan(plan_id)
+    evidence = db.session.get(EvidenceFile, file_id)
+    if evidence is None:
+        abort(404)
+    row = db.session.get(PlanRow, evidence.row_id)
+    if row is None or row.plan_id != plan.id:
+        abort(404)
+    try:
+        data = get_storage().get(evidence.storage_key)
+    except StorageError:
+        abort(404)
+    return send_file(
+        io.BytesIO(data), mimetype=evidence.content_type, as_attachment=True, download_name=evidence.filename
+    )

@@ -30,3 +30,39 @@ class AreaForm(FlaskForm):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation_id.choices = choices([("", "Not set")] + [(o.id, o.name) for o in organisations])
+
+
+def referral_form_class():
+    """A number box for every national category, grouped by dimension."""
+    from core.vocab import REFERRAL_CATEGORIES
+
+    class ReferralForm(FlaskForm):
+        submit = SubmitField("Save referral counts", widget=GovSubmitInput())
+
+        def counts(self) -> dict[tuple[str, str], int]:
+            return {
+                (dimension, category): int(getattr(self, f"{dimension}__{category}").data or 0)
+                for dimension, options in REFERRAL_CATEGORIES.items()
+                for category, _ in options
+            }
+
+    for dimension, options in REFERRAL_CATEGORIES.items():
+        for category, label in options:
+            setattr(
+                ReferralForm,
+                f"{dimension}__{category}",
+                StringField(label, widget=GovTextInput(), validators=[_whole_number]),
+            )
+    return ReferralForm
+
+
+def _whole_number(form, field) -> None:
+    from wtforms.validators import ValidationError
+
+    raw = (field.data or "").strip()
+    if raw == "":
+        field.data = "0"
+        return
+    if not raw.isdigit() or int(raw) > 100000:
+        raise ValidationError(f"{field.label.text}: enter a whole number, like 0 or 3")
+    field.data = str(int(raw))

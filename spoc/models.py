@@ -1,5 +1,6 @@
 """Business areas and the SPOCs and deputies who lead them."""
 
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -61,3 +62,29 @@ class SpocAssignment(Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<SpocAssignment area={self.area_id} user={self.user_id} {self.capacity}>"
+
+
+class ReferralCount(Timestamped, Base):
+    """Referrals recorded by a business area in a quarter, counted by one national category."""
+
+    __tablename__ = "referral_counts"
+    __audited__ = True
+    __audit_label__ = "category"
+    __table_args__ = (
+        UniqueConstraint("area_id", "quarter_start", "dimension", "category"),
+        CheckConstraint("count >= 0", name="not_negative"),
+        CheckConstraint("dimension IN ('sector', 'concern', 'age_band', 'gender')", name="known_dimension"),
+    )
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("business_areas.id", ondelete="RESTRICT"))
+    #: First day of the quarter (1 Jan, 1 Apr, 1 Jul or 1 Oct).
+    quarter_start: Mapped[date]
+    #: sector, concern, age_band or gender (core.vocab.REFERRAL_CATEGORIES).
+    dimension: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(default=0)
+
+    area: Mapped[BusinessArea] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ReferralCount area={self.area_id} {self.quarter_start} {self.dimension}:{self.category}={self.count}>"

@@ -1,11 +1,15 @@
 """Business area rules: who leads and deputises for which area."""
 
+import re
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import User
-from spoc.models import BusinessArea, Capacity, SpocAssignment
+from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
+from spoc.models import BusinessArea, Capacity, ReferralCount, SpocAssignment
 
 
 def list_areas() -> list[BusinessArea]:
@@ -74,3 +78,96 @@ def area_name_taken(partnership_id: int, name: str, *, except_id: int | None = N
     if except_id is not None:
         query = query.where(BusinessArea.id != except_id)
     return db.session.scalar(query) > 0
+
+
+# --- referral activity -------------------------------------------------------------------
+
+
+def parse_quarter(text: str) -> date | None:
+    """ "2026-q4" -> 1 October 2026; None when the text is not a quarter."""
+    match = re.fullmatch(r"(\d{4})-q([1-4])", (text or "").strip().lower())
+    if not match:
+        return None
+    year, quarter = int(match.group(1)), int(match.group(2))
+    if not 2000 <= year <= 2100:
+        return None
+    return date(year, 3 * (quarter - 1) + 1, 1)
+
+
+def quarter_slug(start: date) -> str:
+    return f"{start.year}-q{(start.month - 1) // 3 + 1}"
+
+
+def quarter_name(start: date) -> str:
+    end_month = start.month + 2
+    return f"{date(start.year, start.month, 1):%B} to {date(start.year, end_month, 1):%B %Y}"
+
+
+def recent_quarters(today: date, n: int = 4) -> list[date]:
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    quarters = []
+    for _ in range(n):
+        quarters.append(start)
+        month, year = start.month - 3, start.year
+        if month < 1:
+            month, year = month + 12, year - 1
+        start = date(year, month, 1)
+    return quarters
+
+
+def referral_counts(area_id: int, quarter_start: date) -> dict[tuple[str, str], int]:
+    rows = db.session.execute(
+        select(ReferralCount.dimension, ReferralCount.category, ReferralCount.count).where(
+            ReferralCount.area_id == area_id, ReferralCount.quarter_start == quarter_start
+        )
+    ).all()
+    return {(d, c): n for d, c, n in rows}
+
+
+def referral_totals(area_id: int, quarters: list[date]) -> dict[date, dict[str, int]]:
+    """Per quarter, the total recorded under each dimension (summed in SQL)."""
+    rows = db.session.execute(
+        select(ReferralCount.quarter_start, ReferralCount.dimension, func.sum(ReferralCount.count))
+        .where(ReferralCount.area_id == area_id, ReferralCount.quarter_start.in_(quarters))
+        .group_by(ReferralCount.quarter_start, ReferralCount.dimension)
+    ).all()
+    totals: dict[date, dict[str, int]] = {q: {} for q in quarters}
+    for quarter, dimension, total in rows:
+        totals[quarter][dimension] = int(total or 0)
+    return totals
+
+
+def referral_problems(counts: dict[tuple[str, str], int]) -> list[str]:
+    """Each dimension describes the same referrals, so the dimensions used must add up alike."""
+    sums: dict[str, int] = {}
+    for (dimension, _), n in counts.items():
+        sums[dimension] = sums.get(dimension, 0) + n
+    used = {d: s for d, s in sums.items() if s}
+    if len(set(used.values())) > 1:
+        parts = ", ".join(f"{REFERRAL_DIMENSION_LABELS[d].lower()} {s}" for d, s in used.items())
+        return [f"The counts must add up to the same number of referrals under each heading: {parts}"]
+    return []
+
+
+def save_referral_counts(area_id: int, quarter_start: date, counts: dict[tuple[str, str], int]) -> None:
+    """Set the area's counts for the quarter (zero rows are kept, so a change to 0 is audited)."""
+    existing = {
+        (r.dimension, r.category): r
+        for r in db.session.scalars(
+            select(ReferralCount).where(ReferralCount.area_id == area_id, ReferralCount.quarter_start == quarter_start)
+        )
+    }
+    for (dimension, category), n in counts.items():
+        if category not in dict(REFERRAL_CATEGORIES[dimension]):
+            raise ValueError(f"unknown category {dimension}:{category}")
+        record = existing.get((dimension, category))
+        if record is None:
+            if n:
+                db.session.add(
+                    ReferralCount(
+                        area_id=area_id, quarter_start=quarter_start, dimension=dimension, category=category, count=n
+                    )
+                )
+        elif record.count != n:
+            record.count = n
+    db.session.flush()

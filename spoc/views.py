@@ -1,13 +1,18 @@
 """Pages for business areas and their SPOCs."""
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from core.auth import forbid_unless
 from core.extensions import db
-from core.permissions import Permission, requires
+from core.permissions import Permission, can_edit_area, has_permission, requires
+from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
 from partnership.services import current_partnership, list_organisations
 from spoc import services
-from spoc.forms import AreaForm
+from spoc.forms import AreaForm, referral_form_class
 from spoc.models import BusinessArea, SpocAssignment
 
 bp = Blueprint("spoc", __name__, url_prefix="/areas")
@@ -36,7 +41,59 @@ def list_areas():
 @bp.route("/<int:area_id>")
 @requires(Permission.VIEW_PARTNERSHIP)
 def show_area(area_id: int):
-    return render_template("spoc/area.html", area=_get_area(area_id))
+    from plans.services import plan_summaries
+
+    area = _get_area(area_id)
+    today = date.today()
+    quarters = services.recent_quarters(today)
+    summaries = None
+    if has_permission(current_user, Permission.VIEW_PLANS):
+        summaries = plan_summaries(today=today, area_ids=[area.id])
+    last_update = max((s.last_update for s in summaries or [] if s.last_update), default=None)
+    return render_template(
+        "spoc/area.html",
+        area=area,
+        summaries=summaries,
+        last_update=last_update,
+        quarters=quarters,
+        totals=services.referral_totals(area.id, quarters),
+        quarter_slug=services.quarter_slug,
+        quarter_name=services.quarter_name,
+        can_record=can_edit_area(current_user, area.id),
+        dimensions=REFERRAL_DIMENSION_LABELS,
+    )
+
+
+@bp.route("/<int:area_id>/referrals/<quarter>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def record_referrals(area_id: int, quarter: str):
+    area = _get_area(area_id)
+    forbid_unless(can_edit_area(current_user, area.id))
+    quarter_start = services.parse_quarter(quarter)
+    if quarter_start is None or quarter_start > date.today():
+        abort(404)
+    form = referral_form_class()()
+    if request.method == "GET":
+        for (dimension, category), n in services.referral_counts(area.id, quarter_start).items():
+            getattr(form, f"{dimension}__{category}").data = str(n)
+    if form.validate_on_submit():
+        counts = form.counts()
+        problems = services.referral_problems(counts)
+        if problems:
+            form.sector__education.errors.extend(problems)
+        else:
+            services.save_referral_counts(area.id, quarter_start, counts)
+            db.session.commit()
+            flash(f"Referral counts for {services.quarter_name(quarter_start)} saved.", "success")
+            return redirect(url_for("spoc.show_area", area_id=area.id))
+    return render_template(
+        "spoc/referrals_form.html",
+        form=form,
+        area=area,
+        quarter_name=services.quarter_name(quarter_start),
+        categories=REFERRAL_CATEGORIES,
+        dimensions=REFERRAL_DIMENSION_LABELS,
+    )
 
 
 def _area_form(area: BusinessArea | None = None) -> AreaForm:

@@ -7,6 +7,7 @@ the migrations, so every test also exercises them.
 
 import os
 import re
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +16,10 @@ from sqlalchemy import text
 
 from core.app import create_app
 from core.extensions import db
+from core.storage import get_storage
 from core.vocab import Role
+from plans.models import EvidenceFile
+from plans.services import add_row, create_plan
 from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
 
 
@@ -95,7 +99,8 @@ def create(app):
 
 @pytest.fixture
 def world(app):
-    """A small partnership: one organisation, two areas, and a user for every role."""
+    """A small partnership: one organisation, two areas with a plan each, the county plan,
+    an evidence file, and a user for every role (the SPOC leads the first area)."""
     with app.app_context():
         partnership = PartnershipFactory(name="Test County Prevent Partnership")
         organisation = OrganisationFactory(partnership=partnership, name="Test County Council")
@@ -111,12 +116,37 @@ def world(app):
                 areas=areas,
                 organisation=organisation,
             )
+        db.session.flush()
+        plan = create_plan(area_id=area.id, title="Education Prevent Action Plan", period="2026-2027")
+        row = add_row(plan, section_title="Training", values={"duty": "Train staff", "actions": ["Run WRAP"]})
+        other_plan = create_plan(area_id=other_area.id, title="Adult social care plan")
+        other_row = add_row(other_plan, values={"duty": "Refer vulnerable adults"})
+        county_plan = create_plan(area_id=None, title="County delivery plan", template="county")
+        key = f"evidence/te/{uuid.uuid4().hex}.pdf"
+        get_storage().put(key, b"%PDF-1.4 world evidence")
+        evidence = EvidenceFile(
+            row_id=row.id,
+            filename="register.pdf",
+            content_type="application/pdf",
+            size=23,
+            sha256="0" * 64,
+            storage_key=key,
+        )
+        db.session.add(evidence)
+        db.session.flush()
+        evidence.document_id = evidence.id
         db.session.commit()
         return SimpleNamespace(
             partnership_id=partnership.id,
             organisation_id=organisation.id,
             area_id=area.id,
             other_area_id=other_area.id,
+            plan_id=plan.id,
+            row_id=row.id,
+            other_plan_id=other_plan.id,
+            other_row_id=other_row.id,
+            county_plan_id=county_plan.id,
+            evidence_id=evidence.id,
             users={role: SimpleNamespace(id=u.id, email=u.email, password=TEST_PASSWORD) for role, u in users.items()},
         )
 

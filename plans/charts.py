@@ -1,0 +1,39 @@
+"""Charts for plan pages, built in Python as plotly figures (drawn in the browser from JSON)."""
+
+import plotly.graph_objects as go
+
+from core.vocab import Rag
+
+#: GOV.UK tag colours, so the chart matches the RAG tags on the page.
+RAG_COLOURS = {
+    Rag.RED.value: "#d4351c",
+    Rag.AMBER.value: "#f47738",
+    Rag.GREEN.value: "#00703c",
+    Rag.COMPLETE.value: "#1d70b8",
+    Rag.NOT_STARTED.value: "#b1b4b6",
+    "unset": "#505a5f",
+}
+
+
+def rag_by_area_figure(totals: dict[str, dict[str, int]]) -> str:
+    """A stacked horizontal bar of row counts by RAG for each area, as plotly JSON."""
+    areas = list(totals)
+    figure = go.Figure()
+    for rag in [*(r.value for r in Rag), "unset"]:
+        counts = [totals[a].get(rag, 0) for a in areas]
+        if not any(counts):
+            continue
+        label = Rag(rag).label if rag != "unset" else "Not set"
+        figure.add_trace(go.Bar(name=label, y=areas, x=counts, orientation="h", marker_color=RAG_COLOURS[rag]))
+    figure.update_layout(
+        barmode="stack",
+        height=max(240, 40 * len(areas) + 120),
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        xaxis_title="Plan rows",
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"orientation": "h", "y": -0.2},
+        font={"family": "Arial, sans-serif", "size": 14},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    return figure.to_json()

@@ -1,0 +1,187 @@
+"""Forms for plans, rows, progress updates and evidence."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from core.forms import SafeDateField, choices
+from core.vocab import Rag
+from plans.cells import split_items
+from plans.models import PlanStatus
+from plans.templates import FIELDS, TEMPLATES
+
+LIST_HINT = "One item per line."
+
+
+class PlanForm(FlaskForm):
+    title = StringField(
+        "Plan title",
+        widget=GovTextInput(),
+        description="For example, Peterborough Education Prevent Action Plan 2026-2027.",
+        validators=[InputRequired(message="Enter the plan's title"), Length(max=300)],
+    )
+    area_id = SelectField("Business area", widget=GovSelect(), coerce=str)
+    period = StringField(
+        "Period (optional)",
+        widget=GovTextInput(),
+        description="For example, 2026-2027.",
+        validators=[Length(max=40)],
+    )
+    template = RadioField(
+        "Format",
+        widget=GovRadioInput(),
+        choices=choices((t.name, t.label) for t in TEMPLATES.values()),
+        default="spoc",
+        validators=[InputRequired(message="Select the plan's format")],
+    )
+    status = RadioField(
+        "Status",
+        widget=GovRadioInput(),
+        choices=choices((s.value, s.label) for s in PlanStatus),
+        default=PlanStatus.ACTIVE.value,
+        validators=[InputRequired(message="Select the plan's status")],
+    )
+    introduction = TextAreaField("Introduction (optional)", widget=GovTextArea(), validators=[Length(max=20000)])
+    principles = TextAreaField("Principles or common duties (optional)", widget=GovTextArea(), description=LIST_HINT)
+    lead_key = TextAreaField(
+        "Key to lead initials (optional)",
+        widget=GovTextArea(),
+        description="One per line, like: DHP - Policy Adviser and Prevent Lead.",
+    )
+    submit = SubmitField("Save plan", widget=GovSubmitInput())
+
+    def __init__(self, *args, area_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area_id.choices = choices(area_choices)
+
+    def validate_lead_key(self, field) -> None:
+        for number, line in enumerate(split_items(field.data), start=1):
+            if " - " not in line and "\u2013" not in line and ":" not in line:
+                raise ValidationError(f"Key line {number} must look like INITIALS - who they are")
+
+
+def parse_lead_key(text: str | None) -> dict[str, str]:
+    key = {}
+    for line in split_items(text):
+        for separator in (" - ", " \u2013 ", "\u2013", ":"):
+            if separator in line:
+                initials, who = line.split(separator, 1)
+                key[initials.strip()] = who.strip()
+                break
+    return key
+
+
+def columns_form_class(plan_columns: list[list[str]]):
+    """A form with one heading box per field: blank hides the column."""
+    current = {f: h for f, h in plan_columns}
+
+    class ColumnsForm(FlaskForm):
+        submit = SubmitField("Save columns", widget=GovSubmitInput())
+
+    for name, (default, _) in FIELDS.items():
+        field = StringField(
+            f"Heading for {default.lower()}",
+            widget=GovTextInput(),
+            default=current.get(name, ""),
+            validators=[Length(max=100)],
+        )
+        setattr(ColumnsForm, f"col_{name}", field)
+    return ColumnsForm
+
+
+class RowForm(FlaskForm):
+    section_title = StringField(
+        "Section or theme (optional)",
+        widget=GovTextInput(),
+        description="A new name starts a new section.",
+        validators=[Length(max=300)],
+    )
+    reference = StringField("Ref", widget=GovTextInput(), validators=[Length(max=20)])
+    duty = TextAreaField("Duty", widget=GovTextArea(), validators=[Length(max=5000)])
+    actions = TextAreaField("Actions", widget=GovTextArea(), description=LIST_HINT)
+    impact = TextAreaField("Impact", widget=GovTextArea(), description=LIST_HINT)
+    leads = TextAreaField("Lead", widget=GovTextArea(), description=LIST_HINT)
+    responsible_agency = TextAreaField("Responsible agency", widget=GovTextArea(), description=LIST_HINT)
+    timescale = StringField("Timescale", widget=GovTextInput(), validators=[Length(max=200)])
+    due_date = SafeDateField("Due date", description="For example, 31 3 2027.")
+    evidence = TextAreaField("Evidence", widget=GovTextArea(), description=LIST_HINT)
+    next_steps = TextAreaField("Next steps", widget=GovTextArea(), description=LIST_HINT)
+    version = HiddenField()
+    submit = SubmitField("Save row", widget=GovSubmitInput())
+
+    def apply_headings(self, columns: list[list[str]]) -> list[str]:
+        """Label fields as the plan names them; return the fields the plan shows."""
+        shown = []
+        for name, heading in columns:
+            field = getattr(self, name, None)
+            if field is not None and name not in ("version", "submit"):
+                field.label.text = heading
+                shown.append(name)
+        return shown
+
+    def values(self) -> dict:
+        out = {}
+        for name, (_, kind) in FIELDS.items():
+            field = getattr(self, name, None)
+            if field is None or name in ("progress", "rag"):
+                continue
+            out[name] = split_items(field.data) if kind == "list" else field.data
+        return out
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not any(v for k, v in self.values().items()):
+            self.duty.errors.append("Enter the row's duty, risk area or actions")
+            return False
+        return ok
+
+
+class ProgressForm(FlaskForm):
+    items = TextAreaField(
+        "Progress update",
+        widget=GovTextArea(),
+        description="What has happened since the last update. " + LIST_HINT,
+        validators=[InputRequired(message="Enter the progress update"), Length(max=10000)],
+    )
+    rag = RadioField(
+        "RAG status",
+        widget=GovRadioInput(),
+        choices=choices((r.value, r.label) for r in Rag),
+        validators=[InputRequired(message="Select a RAG status")],
+    )
+    reason = TextAreaField(
+        "Reason for the change (required for Red or Amber)",
+        widget=GovTextArea(),
+        validators=[Length(max=5000)],
+    )
+    version = HiddenField()
+    submit = SubmitField("Save progress update", widget=GovSubmitInput())
+
+    def __init__(self, *args, current_rag: str | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._current_rag = current_rag
+
+    def validate_reason(self, field) -> None:
+        rag = self.rag.data
+        changing_to_red_or_amber = rag in {r.value for r in Rag} and Rag(rag).needs_reason and rag != self._current_rag
+        if changing_to_red_or_amber and not (field.data or "").strip():
+            raise ValidationError(f"Give a reason for changing the RAG status to {Rag(rag).label}")
+
+
+class EvidenceForm(FlaskForm):
+    file = FileField("Evidence file", widget=GovFileInput(), description="PDF, DOCX, XLSX, PNG or JPEG.")
+    note = StringField("Description (optional)", widget=GovTextInput(), validators=[Length(max=500)])
+    submit = SubmitField("Upload evidence", widget=GovSubmitInput())
+
+    def validate_file(self, field) -> None:
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Select a file to upload")

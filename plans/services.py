@@ -1,0 +1,446 @@
+"""Plan rules: rows, progress history, RAG, evidence, flags and roll-ups.
+
+Functions add and flush, never commit; the audit trail is written in the same transaction.
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from core.extensions import db
+from core.models import User
+from core.vocab import Rag
+from plans.models import EvidenceFile, Plan, PlanRow, PlanSection, PlanStatus, ProgressUpdate
+from plans.templates import FIELDS, TEMPLATES, default_columns
+from spoc.models import BusinessArea
+
+#: Days before the due date when a row with no evidence is suggested Amber.
+DUE_SOON_DAYS = 30
+
+
+class EditConflict(Exception):
+    """Someone saved the row after the editor opened it; nothing was changed."""
+
+    def __init__(self, row: PlanRow):
+        super().__init__("The row was changed by someone else")
+        self.row = row
+
+
+class ReasonRequired(ValueError):
+    """Moving a row to Red or Amber needs a reason."""
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_label(day: date) -> str:
+    start = quarter_start(day)
+    return f"{start:%b} to {(start.replace(day=28) + timedelta(days=62)).replace(day=1) - timedelta(days=1):%b %Y}"
+
+
+def since_last_board(today: date) -> date:
+    """The date "what changed" is measured from: the start of the current quarter.
+
+    Quarterly board meetings replace this with the last meeting's date once they are recorded.
+    """
+    return quarter_start(today)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+def create_plan(
+    *,
+    area_id: int | None,
+    title: str,
+    period: str = "",
+    status: str = PlanStatus.ACTIVE.value,
+    template: str = "spoc",
+    introduction: str = "",
+    principles: list[str] | None = None,
+    lead_key: dict[str, str] | None = None,
+    columns: list[list[str]] | None = None,
+) -> Plan:
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown template {template!r}")
+    plan = Plan(
+        area_id=area_id,
+        title=title.strip(),
+        period=period.strip(),
+        status=PlanStatus(status).value,
+        template=template,
+        columns=columns or default_columns(template),
+        introduction=introduction.strip(),
+        principles=list(principles or []),
+        lead_key=dict(lead_key or {}),
+    )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def update_plan(
+    plan: Plan,
+    *,
+    title: str,
+    period: str,
+    status: str,
+    introduction: str,
+    principles: list[str],
+    lead_key: dict[str, str],
+    columns: list[list[str]],
+) -> None:
+    plan.title = title.strip()
+    plan.period = period.strip()
+    plan.status = PlanStatus(status).value
+    plan.introduction = introduction.strip()
+    plan.principles = list(principles)
+    plan.lead_key = dict(lead_key)
+    plan.columns = [list(c) for c in columns]
+    db.session.flush()
+
+
+def find_or_create_section(plan: Plan, title: str, number: str = "") -> PlanSection | None:
+    title = title.strip()
+    if not title:
+        return None
+    section = db.session.scalar(select(PlanSection).where(PlanSection.plan_id == plan.id, PlanSection.title == title))
+    if section is None:
+        position = db.session.scalar(
+            select(func.coalesce(func.max(PlanSection.position), 0)).where(PlanSection.plan_id == plan.id)
+        )
+        section = PlanSection(plan_id=plan.id, title=title, number=number.strip(), position=position + 1)
+        db.session.add(section)
+        db.session.flush()
+    return section
+
+
+# --- rows --------------------------------------------------------------------------------
+
+ROW_VALUE_FIELDS = [f for f in FIELDS if f not in ("progress", "rag")]
+
+
+def _apply_fields(row: PlanRow, values: dict) -> None:
+    for name in ROW_VALUE_FIELDS:
+        if name not in values:
+            continue
+        kind = FIELDS[name][1]
+        value = values[name]
+        if kind == "list":
+            value = [str(v).strip() for v in (value or []) if str(v).strip()]
+        elif kind == "text":
+            value = (value or "").strip()
+        setattr(row, name, value)
+
+
+def add_row(plan: Plan, *, section_title: str = "", values: dict, section_number: str = "") -> PlanRow:
+    section = find_or_create_section(plan, section_title, section_number)
+    position = db.session.scalar(select(func.coalesce(func.max(PlanRow.position), 0)).where(PlanRow.plan_id == plan.id))
+    row = PlanRow(plan_id=plan.id, section_id=section.id if section else None, position=position + 1)
+    _apply_fields(row, values)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def update_row(row: PlanRow, *, expected_version: int, section_title: str, values: dict) -> None:
+    """Save the row's fields, refusing (EditConflict) if it changed since the editor loaded it."""
+    if row.version != expected_version:
+        raise EditConflict(row)
+    section = find_or_create_section(row.plan, section_title)
+    row.section_id = section.id if section else None
+    _apply_fields(row, values)
+    db.session.flush()
+
+
+def record_progress(
+    row: PlanRow,
+    *,
+    items: list[str],
+    rag: str | None,
+    reason: str = "",
+    actor: User | None,
+    actor_label: str | None = None,
+    expected_version: int | None = None,
+    source: str = "update",
+    at: datetime | None = None,
+) -> ProgressUpdate:
+    """Add a dated progress entry and set the row's RAG; the history is never rewritten."""
+    if expected_version is not None and row.version != expected_version:
+        raise EditConflict(row)
+    rag = Rag(rag).value if rag else None
+    if rag and Rag(rag).needs_reason and rag != row.rag and not reason.strip():
+        raise ReasonRequired(f"Give a reason for changing the RAG status to {Rag(rag).label}")
+    update = ProgressUpdate(
+        row_id=row.id,
+        author_id=actor.id if actor else None,
+        author_label=actor_label or (actor.full_name if actor else "import"),
+        items=[i.strip() for i in items if i.strip()],
+        rag=rag,
+        reason=reason.strip(),
+        source=source,
+        at=at or datetime.now(UTC),
+    )
+    db.session.add(update)
+    row.rag = rag
+    row.last_progress_at = update.at
+    db.session.flush()
+    return update
+
+
+# --- evidence ----------------------------------------------------------------------------
+
+
+def add_evidence_file(
+    row: PlanRow,
+    *,
+    checked,
+    data: bytes,
+    note: str,
+    actor: User,
+    replaces: EvidenceFile | None = None,
+) -> EvidenceFile:
+    """Store the bytes (write-once) and record them; a replacement is a new revision."""
+    from core.storage import get_storage
+
+    key = f"evidence/{checked.sha256[:2]}/{uuid.uuid4().hex}.{checked.extension}"
+    # The file is written first: if that fails nothing is recorded, so no row ever points at
+    # a missing file. If the database write then fails, an unreferenced file is left, which
+    # is harmless and is what backups and audits prefer to a lost one.
+    get_storage().put(key, data)
+    revision, document_id = 1, None
+    if replaces is not None:
+        document_id = replaces.document_id or replaces.id
+        revision = (
+            db.session.scalar(select(func.max(EvidenceFile.revision)).where(EvidenceFile.document_id == document_id))
+            or 1
+        ) + 1
+    evidence = EvidenceFile(
+        row_id=row.id,
+        document_id=document_id,
+        revision=revision,
+        filename=checked.safe_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        storage_key=key,
+        note=note.strip(),
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    if evidence.document_id is None:
+        evidence.document_id = evidence.id
+        db.session.flush()
+    return evidence
+
+
+def evidence_documents(row_id: int, *, as_of: datetime | None = None) -> list[list[EvidenceFile]]:
+    """Each document's revisions, newest first; with as_of, only what stood on that date."""
+    query = select(EvidenceFile).where(EvidenceFile.row_id == row_id).options(joinedload(EvidenceFile.uploaded_by))
+    if as_of is not None:
+        query = query.where(EvidenceFile.uploaded_at <= as_of)
+    grouped: dict[int, list[EvidenceFile]] = defaultdict(list)
+    for item in db.session.scalars(query.order_by(EvidenceFile.document_id, EvidenceFile.revision.desc())):
+        grouped[item.document_id].append(item)
+    return list(grouped.values())
+
+
+# --- flags and suggestions ---------------------------------------------------------------
+
+
+def is_overdue(row: PlanRow, today: date) -> bool:
+    return row.due_date is not None and row.due_date < today and row.rag != Rag.COMPLETE.value
+
+
+def is_stale(row: PlanRow, today: date) -> bool:
+    if row.rag == Rag.COMPLETE.value:
+        return False
+    return row.last_progress_at is None or row.last_progress_at < _start_of(quarter_start(today))
+
+
+def suggested_rag(row: PlanRow, today: date, *, has_evidence: bool) -> Rag | None:
+    """What the rules suggest: Red when overdue; Amber when due within 30 days without
+    evidence, or when not updated this quarter. None when the rules have nothing to add."""
+    if row.rag == Rag.COMPLETE.value:
+        return None
+    if is_overdue(row, today):
+        return Rag.RED
+    if row.due_date is not None and row.due_date <= today + timedelta(days=DUE_SOON_DAYS) and not has_evidence:
+        return Rag.AMBER
+    if is_stale(row, today):
+        return Rag.AMBER
+    return None
+
+
+@dataclass
+class RowView:
+    row: PlanRow
+    latest: ProgressUpdate | None
+    evidence_files: int
+    overdue: bool
+    stale: bool
+    suggested: Rag | None
+    changed_since: bool
+
+    @property
+    def disagrees(self) -> bool:
+        return self.suggested is not None and self.suggested.value != self.row.rag
+
+
+@dataclass
+class SectionView:
+    section: PlanSection | None
+    rows: list[RowView] = field(default_factory=list)
+
+    @property
+    def rag_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for r in self.rows:
+            counts[r.row.rag or "unset"] += 1
+        return dict(counts)
+
+
+def plan_view(plan: Plan, *, today: date, since: date) -> list[SectionView]:
+    """The plan's rows grouped by section, with latest progress and flags, in four queries."""
+    rows = list(
+        db.session.scalars(
+            select(PlanRow)
+            .where(PlanRow.plan_id == plan.id)
+            .options(selectinload(PlanRow.section))
+            .order_by(PlanRow.position, PlanRow.id)
+        )
+    )
+    latest_ids = (
+        select(func.max(ProgressUpdate.id))
+        .join(PlanRow)
+        .where(PlanRow.plan_id == plan.id)
+        .group_by(ProgressUpdate.row_id)
+    )
+    latest = {u.row_id: u for u in db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))}
+    files = dict(
+        db.session.execute(
+            select(EvidenceFile.row_id, func.count(func.distinct(EvidenceFile.document_id)))
+            .join(PlanRow)
+            .where(PlanRow.plan_id == plan.id)
+            .group_by(EvidenceFile.row_id)
+        ).all()
+    )
+    since_at = _start_of(since)
+    sections: dict[int | None, SectionView] = {}
+    for section in sorted({r.section for r in rows if r.section}, key=lambda s: s.position):
+        sections[section.id] = SectionView(section)
+    for row in rows:
+        view = sections.setdefault(row.section_id, SectionView(row.section))
+        has_evidence = bool(row.evidence) or files.get(row.id, 0) > 0
+        view.rows.append(
+            RowView(
+                row=row,
+                latest=latest.get(row.id),
+                evidence_files=files.get(row.id, 0),
+                overdue=is_overdue(row, today),
+                stale=is_stale(row, today),
+                suggested=suggested_rag(row, today, has_evidence=has_evidence),
+                changed_since=row.last_progress_at is not None and row.last_progress_at >= since_at,
+            )
+        )
+    ordered = [v for k, v in sections.items() if k is None] + [v for k, v in sections.items() if k is not None]
+    return [v for v in ordered if v.rows or v.section]
+
+
+def visible_columns(plan: Plan, sections: list[SectionView]) -> tuple[list[list[str]], list[str]]:
+    """The plan's columns, less any with no entry in any row (their headings come second)."""
+    rows = [r.row for s in sections for r in s.rows]
+    if not rows:
+        return [list(c) for c in plan.columns], []
+    shown, hidden = [], []
+    for field_name, heading in plan.columns:
+        always = field_name in ("rag", "progress")
+        if always or any(getattr(row, field_name) for row in rows):
+            shown.append([field_name, heading])
+        else:
+            hidden.append(heading)
+    return shown, hidden
+
+
+# --- roll-ups ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanSummary:
+    plan: Plan
+    counts: dict[str, int]
+    rows: int
+    overdue: int
+    stale: int
+    last_update: datetime | None
+
+
+def plan_summaries(*, today: date, area_ids: list[int] | None = None, statuses=None) -> list[PlanSummary]:
+    """Every plan with RAG counts, overdue and stale rows and last update: two queries."""
+    query = select(Plan).options(joinedload(Plan.area)).order_by(Plan.area_id.is_not(None), Plan.title)
+    if statuses:
+        query = query.where(Plan.status.in_(list(statuses)))
+    if area_ids is not None:
+        query = query.where(Plan.area_id.in_(area_ids))
+    plans = list(db.session.scalars(query))
+    if not plans:
+        return []
+    complete = Rag.COMPLETE.value
+    stale_before = _start_of(quarter_start(today))
+    not_complete = func.coalesce(PlanRow.rag, "") != complete
+    stats = db.session.execute(
+        select(
+            PlanRow.plan_id,
+            func.coalesce(PlanRow.rag, "unset"),
+            func.count(),
+            func.sum(case(((PlanRow.due_date < today) & not_complete, 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        not_complete
+                        & ((PlanRow.last_progress_at.is_(None)) | (PlanRow.last_progress_at < stale_before)),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.max(PlanRow.last_progress_at),
+        )
+        .where(PlanRow.plan_id.in_([p.id for p in plans]))
+        .group_by(PlanRow.plan_id, func.coalesce(PlanRow.rag, "unset"))
+    ).all()
+    by_plan: dict[int, PlanSummary] = {p.id: PlanSummary(p, {}, 0, 0, 0, None) for p in plans}
+    for plan_id, rag, count, overdue, stale, last in stats:
+        summary = by_plan[plan_id]
+        summary.counts[rag] = count
+        summary.rows += count
+        summary.overdue += overdue or 0
+        summary.stale += stale or 0
+        if last is not None:
+            last = last if last.tzinfo else last.replace(tzinfo=UTC)
+            summary.last_update = max(filter(None, [summary.last_update, last]))
+    return list(by_plan.values())
+
+
+def rag_by_area(summaries: list[PlanSummary]) -> dict[str, dict[str, int]]:
+    """Row counts by RAG for each area (the county plan under its own name)."""
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for s in summaries:
+        name = s.plan.area.name if s.plan.area else "County plan"
+        for rag, count in s.counts.items():
+            totals[name][rag] += count
+    return {k: dict(v) for k, v in sorted(totals.items())}
+
+
+def area_names() -> dict[int, str]:
+    return dict(db.session.execute(select(BusinessArea.id, BusinessArea.name)).all())
