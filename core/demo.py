@@ -9,6 +9,8 @@ from core.extensions import db
 from core.vocab import Role
 from partnership.models import OrganisationKind, Partnership
 from partnership.services import create_organisation
+from plans.demo import load_plans
+from spoc.demo import load_referrals
 from spoc.services import create_area, set_user_areas
 
 DEMO_PASSWORD = "Demo-Partnership-2026"  # noqa: S105 - printed for the demo on purpose
@@ -207,6 +209,7 @@ def load_demo() -> None:
         )
         for name, owner in AREAS
     }
+    users = {}
     for name, email, title, org, roles, assignments in PEOPLE:
         user = accounts.create_user(
             email=email,
@@ -222,3 +225,8 @@ def load_demo() -> None:
             lead_ids=[areas[a].id for a, capacity in assignments if capacity == "spoc"],
             deputy_ids=[areas[a].id for a, capacity in assignments if capacity == "deputy"],
         )
+        users[email] = user
+    for area in areas.values():
+        db.session.refresh(area)  # load the SPOC assignments just made
+    load_plans(areas=areas, users=users)
+    load_referrals(areas=areas)

@@ -2,5 +2,5 @@
 // from the installed plotly package (never a CDN) and loaded before this module.
 for (const element of document.querySelectorAll("[data-figure]")) {
   const figure = JSON.parse(element.dataset.figure);
-  window.Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, responsive: true });
+  window.Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, displayModeBar: false, responsive: true });
 }
