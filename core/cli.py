@@ -30,6 +30,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_data)
     app.cli.add_command(audit_cli)
+    from plans.cli import plans_cli  # here, not at the top: plans.cli imports this module
+
+    app.cli.add_command(plans_cli)
 
 
 @click.command("create-admin")

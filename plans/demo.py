@@ -50,51 +50,87 @@ SHORT_PLANS = [
         "Children's social care",
         "Children's Social Care Prevent Action Plan 2026-2027",
         [
-            ("Screen every Prevent referral through the MASH", ["Prevent screening added to MASH triage"], 60,
-             [(40, "green", "", "Screening in place for all referrals")]),
-            ("Train frontline social workers in WRAP", ["Book quarterly WRAP sessions"], -10,
-             [(150, "green", "", "Two sessions booked"), (20, "amber", "Trainer unavailable in October", "One session cancelled")]),
+            (
+                "Screen every Prevent referral through the MASH",
+                ["Prevent screening added to MASH triage"],
+                60,
+                [(40, "green", "", "Screening in place for all referrals")],
+            ),
+            (
+                "Train frontline social workers in WRAP",
+                ["Book quarterly WRAP sessions"],
+                -10,
+                [
+                    (150, "green", "", "Two sessions booked"),
+                    (20, "amber", "Trainer unavailable in October", "One session cancelled"),
+                ],
+            ),
         ],
     ),
     (
         "Adult social care",
         "Adult Social Care Prevent Action Plan 2026-2027",
         [
-            ("Include Prevent in adult safeguarding procedures", ["Update the multi-agency procedures"], 120,
-             [(30, "green", "", "Draft shared with the safeguarding board")]),
-            ("Refer adults at risk to Channel where appropriate", ["Brief team managers on the referral pathway"], 20, []),
+            (
+                "Include Prevent in adult safeguarding procedures",
+                ["Update the multi-agency procedures"],
+                120,
+                [(30, "green", "", "Draft shared with the safeguarding board")],
+            ),
+            (
+                "Refer adults at risk to Channel where appropriate",
+                ["Brief team managers on the referral pathway"],
+                20,
+                [],
+            ),
         ],
     ),
     (
         "MET Hub",
         "MET Hub Prevent Action Plan 2026-2027",
         [
-            ("Share intelligence on exploitation and radicalisation", ["Monthly briefing with the Prevent officer"], None,
-             [(130, "green", "", "Monthly briefings running")]),
+            (
+                "Share intelligence on exploitation and radicalisation",
+                ["Monthly briefing with the Prevent officer"],
+                None,
+                [(130, "green", "", "Monthly briefings running")],
+            ),
         ],
     ),
     (
         "Health and Clinical Commissioning Groups",
         "Health Prevent Action Plan 2026-2027",
         [
-            ("Prevent training for commissioned services", ["Add Prevent training to contract monitoring"], -40,
-             [(25, "red", "Two providers have not returned training data", "Returns chased")]),
+            (
+                "Prevent training for commissioned services",
+                ["Add Prevent training to contract monitoring"],
+                -40,
+                [(25, "red", "Two providers have not returned training data", "Returns chased")],
+            ),
         ],
     ),
     (
         "Youth Offending",
         "Youth Offending Prevent Action Plan 2026-2027",
         [
-            ("Assess Prevent risk in every youth justice assessment", ["Add Prevent prompts to AssetPlus reviews"], 90,
-             [(10, "green", "", "Prompts live since September")]),
+            (
+                "Assess Prevent risk in every youth justice assessment",
+                ["Add Prevent prompts to AssetPlus reviews"],
+                90,
+                [(10, "green", "", "Prompts live since September")],
+            ),
         ],
     ),
     (
         "Cohesion",
         "Community Cohesion Prevent Action Plan 2026-2027",
         [
-            ("Engage communities in challenging extremism", ["Community conversations in each district"], 45,
-             [(35, "complete", "", "Five conversations held; report to the board")]),
+            (
+                "Engage communities in challenging extremism",
+                ["Community conversations in each district"],
+                45,
+                [(35, "complete", "", "Five conversations held; report to the board")],
+            ),
             ("Check venues booked for public events", ["Booking checks for council venues"], 150, []),
         ],
     ),
@@ -139,8 +175,13 @@ def load_plans(*, areas: dict[str, BusinessArea], users: dict[str, User], today:
         (rows[0], 120, "complete", "", ["SPOC and deputy in post; structures for information exchange in place"]),
         (rows[1], 100, "green", "", ["Updated CTLP recommendations circulated to head teachers"]),
         (rows[2], 95, "green", "", ["Half-termly WRAP sessions continue"]),
-        (rows[2], 12, "amber", "Two academies have not yet booked WRAP for new staff",
-         ["Coverage audit shows 84% of staff WRAP trained", "Follow-up sessions offered in January"]),
+        (
+            rows[2],
+            12,
+            "amber",
+            "Two academies have not yet booked WRAP for new staff",
+            ["Coverage audit shows 84% of staff WRAP trained", "Follow-up sessions offered in January"],
+        ),
         (rows[3], 15, "green", "", ["Referral process reviewed with the MASH; no changes needed"]),
     ]
     for row, days_ago, rag, reason, items in updates:
@@ -156,7 +197,9 @@ def load_plans(*, areas: dict[str, BusinessArea], users: dict[str, User], today:
     first = services.add_evidence_file(rows[2], checked=checked, data=register, note="Autumn term", actor=spoc)
     revised = _register_pdf("WRAP training register, autumn term (revised)", "52 staff trained across 7 sessions")
     checked = check_upload("WRAP register autumn 2026 v2.pdf", revised, max_bytes=20 * 1024 * 1024)
-    services.add_evidence_file(rows[2], checked=checked, data=revised, note="Late session added", actor=spoc, replaces=first)
+    services.add_evidence_file(
+        rows[2], checked=checked, data=revised, note="Late session added", actor=spoc, replaces=first
+    )
 
     kent_key = read_lead_key("kent-lead-key.csv", (FIXTURES / "kent-lead-key.csv").read_bytes())
     numbered = _import(
@@ -180,13 +223,20 @@ def load_plans(*, areas: dict[str, BusinessArea], users: dict[str, User], today:
     for index, (days_ago, rag, reason, items, due) in {
         0: (110, "green", "", ["Board met in each quarter this year"], None),
         4: (100, "green", "", ["Every specified authority has a named Prevent lead"], None),
-        8: (18, "amber", "Coverage is below the 90% target in three organisations",
-            ["WRAP coverage across the partnership is 86%"], 60),
+        8: (
+            18,
+            "amber",
+            "Coverage is below the 90% target in three organisations",
+            ["WRAP coverage across the partnership is 86%"],
+            60,
+        ),
         13: (50, "complete", "", ["Membership reviewed at the September board"], None),
         17: (140, "green", "", ["Terms of reference review started"], -21),
     }.items():
         row = county_rows[index]
-        services.record_progress(row, items=items, rag=rag, reason=reason, actor=lead, at=_at(today - timedelta(days=days_ago)))
+        services.record_progress(
+            row, items=items, rag=rag, reason=reason, actor=lead, at=_at(today - timedelta(days=days_ago))
+        )
         if due is not None:
             row.due_date = today + timedelta(days=due)
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
@@ -398,10 +398,13 @@ def plan_summaries(*, today: date, area_ids: list[int] | None = None, statuses=N
     complete = Rag.COMPLETE.value
     stale_before = _start_of(quarter_start(today))
     not_complete = func.coalesce(PlanRow.rag, "") != complete
+    # One expression object, rendered without a bind parameter, so PostgreSQL sees the
+    # grouped column and the selected one as the same expression.
+    rag_or_unset = func.coalesce(PlanRow.rag, literal_column("'unset'"))
     stats = db.session.execute(
         select(
             PlanRow.plan_id,
-            func.coalesce(PlanRow.rag, "unset"),
+            rag_or_unset,
             func.count(),
             func.sum(case(((PlanRow.due_date < today) & not_complete, 1), else_=0)),
             func.sum(
@@ -417,7 +420,7 @@ def plan_summaries(*, today: date, area_ids: list[int] | None = None, statuses=N
             func.max(PlanRow.last_progress_at),
         )
         .where(PlanRow.plan_id.in_([p.id for p in plans]))
-        .group_by(PlanRow.plan_id, func.coalesce(PlanRow.rag, "unset"))
+        .group_by(PlanRow.plan_id, rag_or_unset)
     ).all()
     by_plan: dict[int, PlanSummary] = {p.id: PlanSummary(p, {}, 0, 0, 0, None) for p in plans}
     for plan_id, rag, count, overdue, stale, last in stats:
