@@ -68,6 +68,8 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     security.register(app)
     register_commands(app)
     logging.basicConfig(level=logging.INFO)
+    for noisy in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return app
 
 
