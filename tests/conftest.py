@@ -35,7 +35,7 @@ def app(database_url, tmp_path_factory):
     )
     with app.app_context():
         _drop_everything()
-        upgrade()
+        upgrade(revision="heads")
     return app
 
 

@@ -61,7 +61,7 @@ def table_names() -> set[str]:
 
 
 def test_migrations_build_the_schema_the_models_describe(fresh_app):
-    upgrade()
+    upgrade(revision="heads")
 
     differences = schema_differences()
     assert differences == [], "the migrations and the models disagree:\n" + pformat(differences)
@@ -69,7 +69,7 @@ def test_migrations_build_the_schema_the_models_describe(fresh_app):
 
 
 def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(fresh_app):
-    upgrade()
+    upgrade(revision="heads")
     with db.engine.connect() as conn:
         head = MigrationContext.configure(conn).get_current_revision()
     assert head is not None
@@ -91,7 +91,7 @@ def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(fresh_app)
             ).scalars()
             assert list(leftovers) == []
 
-    upgrade()
+    upgrade(revision="heads")
 
     with db.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head
