@@ -101,6 +101,9 @@ def register_template_helpers(app: Flask) -> None:
             ("Home", "main.home", "signed_in", ("main.",)),
             ("Organisations", "partnership.list_organisations", "view_partnership", ("partnership.",)),
             ("Plans", "plans.overview", "view_plans", ("plans.", "plans_transfer.")),
+            ("Board", "board.overview", "view_board", ("board.",)),
+            ("Channel Panel", "channel_panel.home", "view_channel_figures", ("channel_panel.",)),
+            ("Training", "training.show_coverage", "view_training", ("training.",)),
             ("Business areas", "spoc.list_areas", "view_partnership", ("spoc.",)),
             ("Users", "users.list_users", "manage_users", ("users.",)),
             ("Audit trail", "audit.list_entries", "view_audit", ("audit.",)),
@@ -124,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from core.audit_views import bp as audit_bp
     from core.main import bp as main_bp
     from core.users import bp as users_bp
+    from partnership.board_views import bp as board_bp
     from partnership.views import bp as partnership_bp
     from plans.transfer_views import bp as plans_transfer_bp
     from plans.views import bp as plans_bp
@@ -135,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(partnership_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(spoc_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(plans_transfer_bp)

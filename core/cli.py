@@ -30,9 +30,16 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_data)
     app.cli.add_command(audit_cli)
-    from plans.cli import plans_cli  # here, not at the top: plans.cli imports this module
+    from channel_panel.cli import channel_cli, retention_cli  # here, not at the top: these modules import this one
+    from partnership.cli import board_cli
+    from plans.cli import plans_cli
+    from training.cli import training_cli
 
     app.cli.add_command(plans_cli)
+    app.cli.add_command(training_cli)
+    app.cli.add_command(board_cli)
+    app.cli.add_command(channel_cli)
+    app.cli.add_command(retention_cli)
 
 
 @click.command("create-admin")

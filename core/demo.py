@@ -4,14 +4,19 @@ Organisations, business areas and roles follow the strategy; every person is fic
 Each domain adds its own demo records here as it is built, so the demo shows every feature.
 """
 
+from datetime import date
+
+from channel_panel.demo import load_channel
 from core import accounts
 from core.extensions import db
 from core.vocab import Role
+from partnership.demo import load_board
 from partnership.models import OrganisationKind, Partnership
 from partnership.services import create_organisation
 from plans.demo import load_plans
 from spoc.demo import load_referrals
 from spoc.services import create_area, set_user_areas
+from training.demo import load_training
 
 DEMO_PASSWORD = "Demo-Partnership-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -230,3 +235,6 @@ def load_demo() -> None:
         db.session.refresh(area)  # load the SPOC assignments just made
     load_plans(areas=areas, users=users)
     load_referrals(areas=areas)
+    load_channel(organisations=organisations, users=users, today=date.today())
+    load_board(partnership=partnership, organisations=organisations, users=users, today=date.today())
+    load_training(organisations=organisations, today=date.today())

@@ -44,11 +44,11 @@ def quarter_label(day: date) -> str:
 
 
 def since_last_board(today: date) -> date:
-    """The date "what changed" is measured from: the start of the current quarter.
+    """The date "what changed" is measured from: the last board meeting before today, or the
+    start of the current quarter when no meeting has been recorded."""
+    from partnership.board import last_meeting_before
 
-    Quarterly board meetings replace this with the last meeting's date once they are recorded.
-    """
-    return quarter_start(today)
+    return last_meeting_before(today) or quarter_start(today)
 
 
 def _start_of(day: date) -> datetime:
@@ -370,6 +370,62 @@ def visible_columns(plan: Plan, sections: list[SectionView]) -> tuple[list[list[
         else:
             hidden.append(heading)
     return shown, hidden
+
+
+# --- exceptions for the board --------------------------------------------------------------
+
+
+@dataclass
+class ExceptionRow:
+    plan: Plan
+    row: PlanRow
+    latest: ProgressUpdate | None
+    overdue: bool
+    stale: bool
+    changed: bool
+
+
+def exception_rows(*, today: date, since: date) -> list[ExceptionRow]:
+    """Rows of active plans that are Red or Amber, overdue, stale, or changed since ``since``:
+    what the board looks at. Three queries, whatever the number of plans."""
+    complete = Rag.COMPLETE.value
+    stale_before = _start_of(quarter_start(today))
+    since_at = _start_of(since)
+    not_complete = func.coalesce(PlanRow.rag, "") != complete
+    rows = list(
+        db.session.scalars(
+            select(PlanRow)
+            .join(Plan)
+            .where(
+                Plan.status == PlanStatus.ACTIVE.value,
+                (PlanRow.rag.in_([Rag.RED.value, Rag.AMBER.value]))
+                | ((PlanRow.due_date < today) & not_complete)
+                | (not_complete & (PlanRow.last_progress_at.is_(None) | (PlanRow.last_progress_at < stale_before)))
+                | (PlanRow.last_progress_at >= since_at),
+            )
+            .options(joinedload(PlanRow.plan).joinedload(Plan.area))
+            .order_by(Plan.area_id.is_not(None), Plan.title, PlanRow.position)
+        )
+    )
+    if not rows:
+        return []
+    latest_ids = (
+        select(func.max(ProgressUpdate.id))
+        .where(ProgressUpdate.row_id.in_([r.id for r in rows]))
+        .group_by(ProgressUpdate.row_id)
+    )
+    latest = {u.row_id: u for u in db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))}
+    return [
+        ExceptionRow(
+            plan=row.plan,
+            row=row,
+            latest=latest.get(row.id),
+            overdue=is_overdue(row, today),
+            stale=is_stale(row, today),
+            changed=row.last_progress_at is not None and row.last_progress_at >= since_at,
+        )
+        for row in rows
+    ]
 
 
 # --- roll-ups ------------------------------------------------------------------------------

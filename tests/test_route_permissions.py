@@ -24,6 +24,7 @@ READERS = {
 AUDIT = {Role.PREVENT_LEAD, Role.AUDITOR}
 PLAN_READERS = {Role.PREVENT_LEAD, Role.SPOC, Role.BOARD_MEMBER, Role.AUDITOR}
 PLAN_EDITORS = {Role.PREVENT_LEAD, Role.SPOC}
+BOARD_READERS = {Role.PREVENT_LEAD, Role.SPOC, Role.BOARD_MEMBER, Role.AUDITOR}
 
 #: endpoint -> roles allowed (or PUBLIC)
 EXPECTED = {
@@ -70,11 +71,243 @@ EXPECTED = {
     "plans_transfer.export_plans": PLAN_READERS,
 }
 
+# Partnership board
+EXPECTED.update(
+    {
+        "board.overview": BOARD_READERS,
+        "board.list_members": BOARD_READERS,
+        "board.show_meeting": BOARD_READERS,
+        "board.download_paper": BOARD_READERS,
+        "board.meeting_pdf": BOARD_READERS,
+        "board.meeting_calendar": BOARD_READERS,
+        "board.schedule_calendar": BOARD_READERS,
+        "board.create_member": LEAD,
+        "board.edit_member": LEAD,
+        "board.record_review": LEAD,
+        "board.schedule_meetings": LEAD,
+        "board.edit_meeting": LEAD,
+        "board.create_item": LEAD,
+        "board.edit_item": LEAD,
+        "board.move_item": LEAD,
+        "board.remove_item": LEAD,
+        "board.attach_paper": LEAD,
+        "board.record_attendance": LEAD,
+        "board.create_action": LEAD,
+        "board.update_action": LEAD,
+        "board.create_decision": LEAD,
+        "board.check_plans": LEAD,
+    }
+)
+
+
+def board_records(app, world) -> dict:
+    """A board member, a meeting with its standing agenda, an action and a paper."""
+    import uuid
+    from datetime import date, timedelta
+
+    from core.extensions import db
+    from core.storage import get_storage
+    from partnership import board
+    from partnership.models import BoardMember, MeetingPaper, Partnership
+
+    with app.app_context():
+        partnership = db.session.get(Partnership, world.partnership_id)
+        member = BoardMember(
+            partnership_id=partnership.id,
+            organisation_id=world.organisation_id,
+            representative="Board Person",
+            joined_on=date(2020, 1, 1),
+        )
+        db.session.add(member)
+        (meeting,) = board.schedule_meetings(
+            partnership=partnership,
+            first_on=date.today() + timedelta(days=10),
+            count=1,
+            every_months=3,
+            starts_at=None,
+            ends_at=None,
+            place="",
+            link="",
+            marking="OFFICIAL",
+            today=date.today(),
+        )
+        action = board.add_action(
+            meeting, description="Do it", owner="Someone", due_on=date.today(), agenda_item_id=None
+        )
+        key = f"papers/te/{uuid.uuid4().hex}.pdf"
+        get_storage().put(key, b"%PDF-1.4 paper")
+        paper = MeetingPaper(
+            meeting_id=meeting.id,
+            filename="paper.pdf",
+            content_type="application/pdf",
+            size=14,
+            sha256="0" * 64,
+            storage_key=key,
+        )
+        db.session.add(paper)
+        db.session.commit()
+        return {
+            "member_id": member.id,
+            "meeting_id": meeting.id,
+            "item_id": meeting.items[-1].id,
+            "action_id": action.id,
+            "paper_id": paper.id,
+            "part": "agenda",
+        }
+
+
+# Training
+TRAINING_READERS = {Role.PREVENT_LEAD, Role.SPOC, Role.BOARD_MEMBER, Role.AUDITOR, Role.TRAINING_COORDINATOR}
+#: Names and records of the staff trained: those who keep them, and auditors who check them.
+TRAINING_PEOPLE = {Role.PREVENT_LEAD, Role.TRAINING_COORDINATOR, Role.AUDITOR}
+TRAINING_MANAGERS = {Role.PREVENT_LEAD, Role.TRAINING_COORDINATOR}
+EXPECTED.update(
+    {
+        "training.show_coverage": TRAINING_READERS,
+        "training.export_coverage": TRAINING_READERS,
+        "training.show_organisation": TRAINING_READERS,
+        "training.list_headcounts": TRAINING_READERS,
+        "training.list_courses": TRAINING_READERS,
+        "training.list_facilitators": TRAINING_READERS,
+        "training.list_sessions": TRAINING_READERS,
+        "training.list_evaluations": TRAINING_READERS,
+        "training.list_people": TRAINING_PEOPLE,
+        "training.show_person": TRAINING_PEOPLE,
+        "training.list_records": TRAINING_PEOPLE,
+        "training.show_session": TRAINING_PEOPLE,
+        "training.list_imports": TRAINING_PEOPLE,
+        "training.create_headcount": TRAINING_MANAGERS,
+        "training.edit_headcount": TRAINING_MANAGERS,
+        "training.delete_headcount": TRAINING_MANAGERS,
+        "training.edit_person": TRAINING_MANAGERS,
+        "training.create_record": TRAINING_MANAGERS,
+        "training.delete_record": TRAINING_MANAGERS,
+        "training.create_course": TRAINING_MANAGERS,
+        "training.edit_course": TRAINING_MANAGERS,
+        "training.create_facilitator": TRAINING_MANAGERS,
+        "training.edit_facilitator": TRAINING_MANAGERS,
+        "training.create_session": TRAINING_MANAGERS,
+        "training.edit_session": TRAINING_MANAGERS,
+        "training.add_attendee": TRAINING_MANAGERS,
+        "training.create_evaluation": TRAINING_MANAGERS,
+        "training.import_register": TRAINING_MANAGERS,
+        "training.confirm_import": TRAINING_MANAGERS,
+        "training.edit_settings": LEAD,
+    }
+)
+
+
+def training_records(app, world) -> dict:
+    """A course, a person with a completion at a session, a headcount and a facilitator."""
+    from datetime import date
+
+    from core.extensions import db
+    from training import people, services, sessions
+
+    with app.app_context():
+        course = services.create_course(name="WRAP", kind="wrap", validity_months=36)
+        facilitator = sessions.save_facilitator(
+            None, name="Route Facilitator", organisation_id=None, email="", accredited_on=None
+        )
+        session = sessions.save_session(
+            None, course_id=course.id, held_on=date(2025, 5, 1), place="Town Hall", facilitator_id=None, capacity=10
+        )
+        completion, _ = sessions.add_attendee(
+            session,
+            details=people.PersonDetails(
+                name="Route Person", organisation_id=world.organisation_id, email="route.person@council.example"
+            ),
+            today=date.today(),
+        )
+        headcount = services.record_headcount(
+            organisation_id=world.organisation_id, as_of=date(2025, 1, 1), relevant_headcount=10, source="HR"
+        )
+        db.session.commit()
+        return {
+            "course_id": course.id,
+            "facilitator_id": facilitator.id,
+            "session_id": session.id,
+            "person_id": completion.person_id,
+            "completion_id": completion.id,
+            "headcount_id": headcount.id,
+        }
+
+
+# Channel Panel
+CHANNEL_FIGURES = {Role.PREVENT_LEAD, Role.BOARD_MEMBER, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.AUDITOR}
+CHANNEL_PANEL = {Role.PANEL_CHAIR, Role.PANEL_MEMBER}
+CHANNEL_CHAIR = {Role.PANEL_CHAIR}
+EXPECTED.update(
+    {
+        "channel_panel.home": CHANNEL_FIGURES,
+        "channel_panel.show_figures": CHANNEL_FIGURES,
+        "channel_panel.list_log": CHANNEL_FIGURES,
+        "channel_panel.export_log": CHANNEL_FIGURES,
+        "channel_panel.list_cases": CHANNEL_PANEL,
+        "channel_panel.show_case": CHANNEL_PANEL,
+        "channel_panel.show_personal": CHANNEL_PANEL,
+        "channel_panel.list_meetings": CHANNEL_PANEL,
+        "channel_panel.show_meeting": CHANNEL_PANEL,
+        "channel_panel.meeting_agenda": CHANNEL_PANEL,
+        "channel_panel.confirm_case_logs": CHANNEL_PANEL,
+        "channel_panel.show_membership": CHANNEL_PANEL,
+        "channel_panel.create_case": CHANNEL_CHAIR,
+        "channel_panel.edit_case": CHANNEL_CHAIR,
+        "channel_panel.change_stage": CHANNEL_CHAIR,
+        "channel_panel.close_case": CHANNEL_CHAIR,
+        "channel_panel.edit_personal": CHANNEL_CHAIR,
+        "channel_panel.edit_support_item": CHANNEL_CHAIR,
+        "channel_panel.add_share": CHANNEL_CHAIR,
+        "channel_panel.record_review": CHANNEL_CHAIR,
+        "channel_panel.create_meeting": CHANNEL_CHAIR,
+        "channel_panel.record_attendance": CHANNEL_CHAIR,
+        "channel_panel.edit_member": CHANNEL_CHAIR,
+        "channel_panel.edit_panel": CHANNEL_CHAIR,
+    }
+)
+
+
+def channel_records(app, world) -> dict:
+    """The world's panel chair and member seated on the panel, a meeting next week, and a closed
+    case with personal details, a support plan item and its reviews."""
+    from datetime import date, timedelta
+
+    from channel_panel import meetings, services
+    from core.extensions import db
+    from tests.channel_panel.factories import PanelMeetingFactory, closed_case
+
+    with app.app_context():
+        seats = [
+            meetings.save_member(
+                None,
+                role="channel_lead",
+                member_name=f"Seat {role.value}",
+                deputy_name="",
+                organisation_id=world.organisation_id,
+                user_id=world.users[role].id,
+                joined_on=None,
+                left_on=None,
+            )
+            for role in (Role.PANEL_CHAIR, Role.PANEL_MEMBER)
+        ]
+        meeting = PanelMeetingFactory(held_on=date.today() + timedelta(days=7))
+        case = closed_case(closed_on=date.today() - timedelta(days=30), today=date.today(), name="Route Check")
+        item = services.add_support_item(case, need="Mentoring", provider="", status="completed")
+        db.session.commit()
+        return {
+            "case_id": case.id,
+            "support_item_id": item.id,
+            "case_review_id": case.reviews[0].id,
+            "panel_meeting_id": meeting.id,
+            "panel_member_id": seats[1].id,
+        }
+
+
 #: Allowed roles may get 404 here: the test has no real token to offer.
-TOKEN_ROUTES = {"plans_transfer.confirm_import"}
+TOKEN_ROUTES = {"plans_transfer.confirm_import", "training.confirm_import"}
 
 
-def _url_args(rule, world) -> dict:
+def _url_args(rule, world, extra: dict | None = None) -> dict:
     values = {
         "user_id": world.users[Role.SPOC].id,
         "organisation_id": world.organisation_id,
@@ -87,6 +320,7 @@ def _url_args(rule, world) -> dict:
         "file_id": world.evidence_id,
         "token": "not-a-real-token",
         "quarter": "2026-q3",
+        **(extra or {}),
     }
     return {arg: values[arg] for arg in rule.arguments}
 
@@ -119,11 +353,12 @@ def _method(rule) -> str:
 def test_route_outcomes_for_role(app, world, role):
     """Allowed roles never get 403; refused roles always do; anonymous users go to sign in."""
     failures = []
+    extra = board_records(app, world) | training_records(app, world) | channel_records(app, world)
     for rule in _routes(app):
         client = app.test_client()
         if role is not None:
             assert sign_in(client, world.users[role].email).status_code == 302
-        url = rule.build(_url_args(rule, world), append_unknown=False)[1]
+        url = rule.build(_url_args(rule, world, extra), append_unknown=False)[1]
         method = _method(rule)
         response = client.open(url, method=method)
         expected = EXPECTED[rule.endpoint]

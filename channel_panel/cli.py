@@ -1,0 +1,137 @@
+"""Command-line jobs for the Channel Panel: `flask channel agenda` and `flask retention run`."""
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from channel_panel.meetings import agenda_pdf, build_agenda, next_meeting
+from channel_panel.models import PanelMeeting
+from channel_panel.retention import apply_retention, retention_due
+from core.audit import acting_as
+from core.cli import fail
+from core.extensions import db
+from core.pdf import PdfError
+
+RETENTION_ACTOR = "flask retention run"
+
+
+@click.group("channel")
+def channel_cli() -> None:
+    """The Channel Panel: printable agendas."""
+
+
+def _find_meeting(value: str, use_next: bool, problems: list[str]) -> PanelMeeting | None:
+    if value and use_next:
+        problems.append("give a meeting (its number or date) or --next, not both")
+        return None
+    if use_next:
+        meeting = next_meeting(date.today())
+        if meeting is None:
+            problems.append("--next: no panel meeting is planned for today or later; add one first")
+        return meeting
+    if not value:
+        problems.append("give a meeting (its number or its date, YYYY-MM-DD), or --next for the next one")
+        return None
+    if value.isdigit():
+        meeting = db.session.get(PanelMeeting, int(value))
+        if meeting is None:
+            problems.append(f"MEETING: there is no panel meeting #{value}")
+        return meeting
+    try:
+        held_on = date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"MEETING: '{value}' is neither a meeting number nor a date like 2026-12-08")
+        return None
+    meeting = db.session.scalar(select(PanelMeeting).where(PanelMeeting.held_on == held_on))
+    if meeting is None:
+        problems.append(f"MEETING: there is no panel meeting on {held_on.isoformat()}")
+    return meeting
+
+
+@channel_cli.command("agenda")
+@click.argument("meeting", required=False, default="")
+@click.option("--next", "use_next", is_flag=True, help="The next meeting (today or later).")
+@click.option("-o", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PDF file to write.")
+@with_appcontext
+def agenda_command(meeting: str, use_next: bool, output: Path) -> None:
+    """Print a meeting's agenda to PDF (OFFICIAL-SENSITIVE; cases by reference only).
+
+    MEETING is the meeting's number or its date (YYYY-MM-DD); or give --next.
+    """
+    problems: list[str] = []
+    found = _find_meeting(meeting.strip(), use_next, problems)
+    if output.suffix.lower() != ".pdf":
+        problems.append("-o: the file name must end in .pdf")
+    if not output.parent.exists():
+        problems.append(f"-o: the folder {output.parent} does not exist")
+    if problems:
+        fail(problems)
+    try:
+        data = agenda_pdf(found)
+    except PdfError as exc:
+        fail([str(exc)])
+    tmp = output.with_name(output.name + ".part")
+    # Write beside the target, then rename: a failure never leaves a half-written file.
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail([f"-o: could not write {output}: {exc.strerror or exc}"])
+    due = len(build_agenda(found).reviews_due)
+    click.echo(f"Wrote {output}: the agenda for {found.held_on.isoformat()}, {due} post-closure review(s) due")
+
+
+@click.group("retention")
+def retention_cli() -> None:
+    """Deleting records past their retention date."""
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@click.option("--as-of", default="", help="With --dry-run only: list what will be due on this date (YYYY-MM-DD).")
+@with_appcontext
+def retention_run(dry_run: bool, as_of: str) -> None:
+    """Delete Channel case material six years after the concern was reported.
+
+    Personal details, support plan, information-sharing log, reviews and the case record go;
+    the anonymised log entry stays. Each deletion is in the audit trail, without its content.
+    A case still open on its retention date is listed and kept.
+    """
+    problems = []
+    day = date.today()
+    if as_of:
+        if not dry_run:
+            problems.append("--as-of is only for --dry-run: a real run always uses today's date")
+        try:
+            day = date.fromisoformat(as_of.strip())
+        except ValueError:
+            problems.append(f"--as-of: '{as_of}' is not a date; use YYYY-MM-DD, like 2027-03-31")
+    if problems:
+        fail(problems)
+    items = retention_due(day)
+    held = [i for i in items if i.still_open]
+    if dry_run:
+        going = [i for i in items if not i.still_open]
+        click.echo(f"Dry run: nothing deleted. {len(going)} case(s) past their retention date on {day.isoformat()}:")
+        for item in going:
+            click.echo(
+                f"  {item.reference}  concern reported {item.concern_reported_on.isoformat()}, "
+                f"retention date {item.due_on.isoformat()}: would delete {item.summary}"
+            )
+    else:
+        with acting_as(RETENTION_ACTOR):
+            deleted = apply_retention(today=day, actor_label=RETENTION_ACTOR)
+            db.session.commit()
+        click.echo(f"Deleted the case material of {len(deleted)} case(s); their anonymised log entries stay.")
+        for item in deleted:
+            click.echo(f"  {item.reference}  retention date {item.due_on.isoformat()}: deleted {item.summary}")
+    for item in held:
+        click.echo(
+            f"Kept: {item.reference} is past its retention date ({item.due_on.isoformat()}) but still open; "
+            "close it, or record why it must be kept",
+            err=True,
+        )

@@ -1,0 +1,42 @@
+"""Static SVG charts for PDFs (no JavaScript in a PDF): simple labelled horizontal bars."""
+
+from markupsafe import Markup, escape
+
+
+def bar_chart_svg(
+    bars: list[tuple[str, float, str]],
+    *,
+    max_value: float | None = None,
+    unit: str = "",
+    target: float | None = None,
+    target_label: str = "",
+    label_width: int = 210,
+    width: int = 640,
+) -> Markup:
+    """One bar per (label, value, colour), largest scale max_value, optional target line."""
+    bar_height, gap, top = 18, 8, 8
+    plot_width = width - label_width - 60
+    highest = max([max_value or 0, target or 0, *(v for _, v, _ in bars)]) or 1
+    height = top + len(bars) * (bar_height + gap) + 24
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="Liberation Sans, Arial, sans-serif" font-size="11">'
+    ]
+    for index, (label, value, colour) in enumerate(bars):
+        y = top + index * (bar_height + gap)
+        length = max(0.0, value) / highest * plot_width
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(label[:40])}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{escape(colour)}"/>'
+            f'<text x="{label_width + length + 4:.1f}" y="{y + 13}">{value:g}{escape(unit)}</text>'
+        )
+    if target is not None:
+        x = label_width + target / highest * plot_width
+        bottom = top + len(bars) * (bar_height + gap)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{bottom}" stroke="#0b0c0c" stroke-dasharray="4 3"/>'
+            f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle">{escape(target_label)}</text>'
+        )
+    parts.append("</svg>")
+    # Every label was escaped above; the rest is markup we wrote.
+    return Markup("".join(parts))  # noqa: S704

@@ -1,0 +1,143 @@
+"""The board pack, agenda and minutes as PDF, filled from live data when produced."""
+
+from collections import OrderedDict
+from datetime import date
+
+from flask import current_app
+
+from core.charts import bar_chart_svg
+from core.dates import quarter_start
+from core.pdf import PdfError, render_pdf
+from core.vocab import Rag
+from partnership import board
+from partnership.models import AttendanceStatus, BoardMeeting, ItemKind, MeetingPaper
+from plans import services as plan_services
+from plans.charts import RAG_COLOURS
+
+PARTS = {"pack": "Board pack", "agenda": "Agenda", "minutes": "Minutes"}
+
+
+def render(meeting: BoardMeeting, *, part: str, today: date) -> bytes:
+    """The PDF, or PdfError (with the cause logged) when it cannot be produced."""
+    try:
+        context = pack_context(meeting, today=today, part=part)
+    except Exception as exc:
+        current_app.logger.exception("board %s could not be assembled for meeting %s", part, meeting.id)
+        raise PdfError(f"The {PARTS[part].lower()} could not be produced") from exc
+    return render_pdf(
+        "pdf/board_pack.html",
+        marking=meeting.marking,
+        title=f"{PARTS[part]}: {meeting.title}",
+        part=part,
+        **context,
+    )
+
+
+def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> dict:
+    """Everything the agenda, minutes and pack show. Figures are read at the time of asking."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+
+    items = sorted(meeting.items, key=lambda i: i.position)
+    previous = board.previous_meeting(meeting)
+    attendance = board.attendance(meeting)
+    papers = list(
+        db.session.scalars(select(MeetingPaper).where(MeetingPaper.meeting_id == meeting.id).order_by(MeetingPaper.id))
+    )
+    context: dict = {
+        "meeting": meeting,
+        "items": items,
+        "previous": previous,
+        "papers": papers,
+        "apologies": [
+            a for a in attendance if a.status in (AttendanceStatus.APOLOGIES.value, AttendanceStatus.DEPUTY.value)
+        ],
+        "attendance": attendance,
+        "review": board.membership_review_status(meeting.partnership_id, meeting.held_on),
+        "produced_on": today,
+        "kinds": ItemKind,
+    }
+    if part == "agenda":
+        return context
+    context["decisions"] = board.decisions(meeting)
+    context["raised"] = board.actions_raised(meeting)
+    if part == "minutes":
+        return context
+
+    since = previous.held_on if previous else quarter_start(today)
+    exceptions = plan_services.exception_rows(today=today, since=since)
+    # Per plan: rows needing attention (red, amber, overdue or changed) in full; rows that are
+    # only stale as a compact list, so a large partnership's pack stays readable.
+    grouped: OrderedDict = OrderedDict()
+    for row in exceptions:
+        entry = grouped.setdefault(row.plan.id, (row.plan, [], []))
+        attention = row.overdue or row.changed or row.row.rag in (Rag.RED.value, Rag.AMBER.value)
+        (entry[1] if attention else entry[2]).append(row)
+    summaries = plan_services.plan_summaries(today=today, statuses=["active"])
+    totals = plan_services.rag_by_area(summaries)
+    context.update(
+        {
+            "since": since,
+            "exceptions": list(grouped.values()),
+            "summaries": summaries,
+            "rag_chart": _rag_chart(totals),
+            "action_log": board.action_log(meeting),
+            "previous_items": sorted(previous.items, key=lambda i: i.position) if previous else [],
+            "previous_decisions": board.decisions(previous) if previous else [],
+            "previous_raised": board.actions_raised(previous) if previous else [],
+            "previous_attendance": board.attendance(previous) if previous else [],
+            "training": _training(today),
+            "channel": _channel(since, today),
+        }
+    )
+    return context
+
+
+def _rag_chart(totals: dict[str, dict[str, int]]):
+    bars = []
+    for area, counts in totals.items():
+        red_amber = counts.get(Rag.RED.value, 0) + counts.get(Rag.AMBER.value, 0)
+        colour = RAG_COLOURS[Rag.RED.value] if counts.get(Rag.RED.value) else RAG_COLOURS[Rag.AMBER.value]
+        bars.append((area, red_amber, colour))
+    return bar_chart_svg(bars) if bars else None
+
+
+def _training(today: date) -> dict | None:
+    from training.coverage import coverage_summary
+
+    summary = coverage_summary(as_of=today)
+    return {"summary": summary, "chart": _training_chart(summary)}
+
+
+def _training_chart(summary):
+    bars = []
+    target = summary.settings.target_percent
+    colours = {"green": "#00703c", "amber": "#f47738", "red": "#d4351c"}
+    for row in summary.rows:
+        if row.percent is None:
+            continue
+        colour = colours.get(row.rag.value if row.rag else "", "#505a5f")
+        bars.append((row.short_name or row.name, round(min(float(row.percent), 100.0), 1), colour))
+    if not bars:
+        return None
+    return bar_chart_svg(bars, max_value=100, unit="%", target=target, target_label=f"Target {target}%")
+
+
+def _channel(since: date, today: date) -> dict:
+    from channel_panel.figures import board_figures
+    from channel_panel.vocab import CaseStage
+    from core.vocab import REFERRAL_CATEGORIES
+
+    figures = board_figures(quarter_start=since, quarter_end=today)
+    stages = [(CaseStage(code).label, count, "#1d70b8") for code, count in figures["by_stage"].items() if count]
+    return {
+        "figures": figures,
+        "chart": bar_chart_svg(stages) if stages else None,
+        "labels": {
+            "by_sector": REFERRAL_CATEGORIES["sector"],
+            "by_concern": REFERRAL_CATEGORIES["concern"],
+            "by_age_band": REFERRAL_CATEGORIES["age_band"],
+            "by_gender": REFERRAL_CATEGORIES["gender"],
+        },
+    }

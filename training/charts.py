@@ -1,0 +1,109 @@
+"""Coverage charts: a plotly figure for pages (drawn from JSON by static/js/charts.mjs) and the
+same bars as static SVG for PDFs, which run no JavaScript."""
+
+import plotly.graph_objects as go
+from markupsafe import Markup, escape
+
+from core.vocab import Rag
+from training.coverage import TrendPoint
+
+#: GOV.UK tag colours, as plans.charts uses, so charts match the RAG tags.
+RAG_COLOURS = {Rag.RED: "#d4351c", Rag.AMBER: "#f47738", Rag.GREEN: "#00703c", None: "#b1b4b6"}
+
+
+def _percent(point: TrendPoint) -> float | None:
+    return float(point.percent) if point.percent is not None else None
+
+
+def trend_figure(points: list[TrendPoint], *, target: int, amber_from: int) -> str:
+    """Coverage at each quarter end as bars coloured by RAG, with the target line; plotly JSON."""
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=[p.label for p in points],
+            y=[_percent(p) for p in points],
+            marker_color=[RAG_COLOURS[p.rag] for p in points],
+            text=[f"{p.percent}%" if p.percent is not None else "No headcount" for p in points],
+            textposition="outside",
+            hovertemplate="%{x}: %{text}<extra></extra>",
+            name="Coverage",
+        )
+    )
+    figure.add_hline(
+        y=target,
+        line_dash="dash",
+        line_color="#0b0c0c",
+        annotation_text=f"Target {target}%",
+        annotation_position="top left",
+    )
+    if amber_from < target:
+        figure.add_hline(
+            y=amber_from,
+            line_dash="dot",
+            line_color="#505a5f",
+            annotation_text=f"Amber from {amber_from}%",
+            annotation_position="bottom left",
+        )
+    top = max([100.0, *(v for v in map(_percent, points) if v is not None)])
+    figure.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 20, "b": 40},
+        yaxis={"title": "Relevant staff trained (%)", "range": [0, top * 1.12], "automargin": True},
+        xaxis={"title": "Quarter end", "type": "category"},
+        showlegend=False,
+        font={"family": "Arial, sans-serif", "size": 14},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    return figure.to_json()
+
+
+def trend_svg(points: list[TrendPoint], *, target: int, width: int = 640, height: int = 220) -> Markup:
+    """The trend as vertical bars with the target line, as an SVG element for a PDF."""
+    left, right, top, bottom = 40, 10, 14, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    highest = max([100.0, *(v for v in map(_percent, points) if v is not None)])
+    slot = plot_w / max(1, len(points))
+    bar_w = slot * 0.6
+
+    def y(value: float) -> float:
+        return top + plot_h - value / highest * plot_h
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'font-family="Liberation Sans, Arial, sans-serif" font-size="10" role="img">'
+    ]
+    for tick in (0, 25, 50, 75, 100):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e5e5e5"/>'
+            f'<text x="{left - 4}" y="{y(tick) + 3:.1f}" text-anchor="end">{tick}%</text>'
+        )
+    for index, point in enumerate(points):
+        x = left + index * slot + (slot - bar_w) / 2
+        centre = x + bar_w / 2
+        value = _percent(point)
+        if value is None:
+            parts.append(f'<text x="{centre:.1f}" y="{y(0) - 4:.1f}" text-anchor="middle">n/a</text>')
+        else:
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" height="{y(0) - y(value):.1f}" '
+                f'fill="{RAG_COLOURS[point.rag]}"/>'
+            )
+            # Inside the top of the bar where it fits, so the figure never sits on the target line.
+            inside = value >= 15
+            ink = ("#0b0c0c" if point.rag is Rag.AMBER else "#ffffff") if inside else "#0b0c0c"
+            label_y = y(value) + 11 if inside else y(value) - 3
+            parts.append(
+                f'<text x="{centre:.1f}" y="{label_y:.1f}" text-anchor="middle" fill="{ink}">{point.percent}%</text>'
+            )
+        parts.append(
+            f'<text x="{centre:.1f}" y="{height - bottom + 14}" text-anchor="middle">{escape(point.label)}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+        'stroke="#0b0c0c" stroke-dasharray="5 3"/>'
+        f'<text x="{left + 3}" y="{y(target) - 3:.1f}">Target {target}%</text>'
+    )
+    parts.append("</svg>")
+    # Safe: every text from data passes through escape() above; the rest is numbers.
+    return Markup("".join(parts))  # noqa: S704
