@@ -69,7 +69,8 @@ def set_request_actor(user_id: int | None, label: str) -> None:
     g.audit_actor = (user_id, label)
 
 
-def _current_actor() -> tuple[int | None, str, str]:
+def current_actor() -> tuple[int | None, str, str]:
+    """Who is acting, for audit entries: (user id, label, IP address)."""
     if has_request_context():
         actor = g.get("audit_actor")
         ip = request.remote_addr or ""
@@ -181,7 +182,7 @@ def _write_entry(connection, obj, action: str) -> None:
     changes = _changes(obj, action)
     if action == "update" and not changes:
         return
-    actor_id, actor_label, ip = _current_actor()
+    actor_id, actor_label, ip = current_actor()
     identity = inspect(obj).identity
     connection.execute(
         AuditEntry.__table__.insert(),

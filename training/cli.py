@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core.audit import acting_as
-from core.cli import fail
+from core.cli import fail, map_options
 from core.extensions import db
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError, read_table
@@ -24,25 +24,6 @@ _MAP_FIELDS = list(imports.FIELDS)
 @click.group("training")
 def training_cli() -> None:
     """Training coverage: import registers, export coverage."""
-
-
-def _overrides(maps: tuple[str, ...], header: list[str] | None, problems: list[str]) -> dict[str, str]:
-    """--map "Heading=field" options as heading -> field, with the file's own spelling of the heading."""
-    by_lower = {h.lower(): h for h in header or [] if h}
-    out = {}
-    for option in maps:
-        heading, sep, name = option.partition("=")
-        heading, name = heading.strip(), name.strip()
-        if not sep or not heading:
-            problems.append(f"--map: '{option}' must look like Heading=field, or Heading= to leave a column out")
-            continue
-        if name and name not in _MAP_FIELDS:
-            problems.append(f"--map: '{name}' is not a training record field; use one of: {', '.join(_MAP_FIELDS)}")
-        if header is not None and heading.lower() not in by_lower:
-            problems.append(f"--map: the file has no column headed '{heading}'")
-            continue
-        out[by_lower.get(heading.lower(), heading)] = name
-    return out
 
 
 def _find(model, value: str, option: str, problems: list[str]) -> int | None:
@@ -87,7 +68,7 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
         problems.append(f"could not read {path}: {exc.strerror or exc}")
     except SpreadsheetError as exc:
         problems.append(str(exc))
-    overrides = _overrides(maps, header, problems)
+    overrides = map_options(maps, header, fields=_MAP_FIELDS, noun="training record", problems=problems)
     if problems:
         fail(problems)
     mapping = imports.guess_mapping(header) | overrides

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Date, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from core.audit import AuditEntry, _current_actor  # who is acting, for the bulk-written audit entries
+from core.audit import AuditEntry, current_actor
 from core.db import utcnow
 from core.extensions import db
 from core.spreadsheets import SpreadsheetError, read_table
@@ -541,7 +541,7 @@ def _audit_inserts(model, rows: list[dict], ids: list[int], label_key: str) -> N
         for attr in inspect(model).column_attrs
         if attr.columns[0].info.get("audit", True) and not attr.columns[0].primary_key
     ]
-    actor_id, actor_label, ip = _current_actor()
+    actor_id, actor_label, ip = current_actor()
     at = utcnow()
     entity = model.__tablename__
     entries = []
@@ -594,7 +594,7 @@ def _save(check: RegisterCheck, *, sha: str, imported_by: str | None) -> Registe
     record = RegisterImport(
         filename=check.filename[:200],
         sha256=sha,
-        imported_by=(imported_by or _current_actor()[1])[:254],
+        imported_by=(imported_by or current_actor()[1])[:254],
         rows=check.rows,
         new_completions=check.new_completions,
         already_recorded=check.already_recorded,
