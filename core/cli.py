@@ -63,6 +63,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(board_cli)
     app.cli.add_command(channel_cli)
     app.cli.add_command(retention_cli)
+    from core.reminder_cli import reminders_cli
+
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("create-admin")
