@@ -18,7 +18,7 @@ what they are about.
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app, url_for
@@ -666,3 +666,35 @@ def done_keys(keys: list[str]) -> set[str]:
             )
         )
     )
+
+
+def load_demo_reminders(*, opt_out_email: str, today: date) -> None:
+    """Demo: one user's opt-out, and a log of what the rules find on the demo data, as if the
+    daily run had sent the first few and then lost the mail server (the caller commits)."""
+    user = db.session.scalar(select(User).where(User.email == opt_out_email))
+    if user is not None:
+        db.session.add(ReminderOptOut(user_id=user.id, kind=ReminderKind.TRAINING_REFRESHER.value))
+        db.session.flush()
+    opted = opted_out_kinds(user.id) if user is not None else set()
+    morning = datetime.combine(today, datetime.min.time(), tzinfo=UTC).replace(hour=7)
+    for n, reminder in enumerate(due_reminders(today)):
+        entry = ReminderLog(
+            dedupe_key=reminder.dedupe_key,
+            kind=reminder.kind.value,
+            user_id=reminder.user.id,
+            recipient=reminder.user.email,
+            subject=reminder.subject,
+            body=reminder.body,
+            created_at=morning,
+            last_attempt_at=morning,
+            attempts=1,
+        )
+        if reminder.user is user and reminder.kind.value in opted:
+            entry.status, entry.attempts = DeliveryStatus.OPTED_OUT.value, 0
+        elif n % 3 == 2:
+            entry.status = DeliveryStatus.FAILED.value
+            entry.error = "SMTPServerDisconnected: Connection unexpectedly closed"
+        else:
+            entry.status, entry.sent_at = DeliveryStatus.SENT.value, morning
+        db.session.add(entry)
+    db.session.flush()
