@@ -115,7 +115,9 @@ def test_postgresql_stopped_mid_run_gives_503_and_recovers_without_restart(tmp_p
             assert down.status_code == 503, path
             assert UNAVAILABLE in down.get_data(as_text=True)
             assert "Traceback" not in down.get_data(as_text=True)
+        assert client.get("/healthz").status_code == 503  # the load balancer sees it too
         cluster.start()
+        assert client.get("/healthz").get_json() == {"status": "ok"}
         back = client.get("/users")  # same app, same session: no restart
         assert back.status_code == 200 and "Outage Lead" in back.get_data(as_text=True)
 

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from channel_panel.models import Panel
+from core.audit import AuditEntry
 from core.extensions import db
 from core.reminders import ReminderLog, ReminderOptOut, send_due
 from core.vocab import Role
@@ -218,6 +219,8 @@ def test_a_user_switches_off_optional_reminders_but_not_statutory_ones(app, clie
     client.post("/reminders", data={"kinds": []})
     with app.app_context():
         assert db.session.scalars(select(ReminderOptOut.kind)).all() == ["plan_update"]
+        audit = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "reminder_opt_outs")).all()
+        assert [(e.action, e.actor_label) for e in audit] == [("insert", "spoc@council.example")]
 
     _run(app)
     assert [m["Subject"] for m in smtp.to("spoc@council.example")] == ["Board action A1 is due on 25 November 2026"]
