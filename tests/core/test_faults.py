@@ -237,3 +237,13 @@ def test_a_failed_pdf_render_writes_no_file(app, world, broken_renderer, tmp_pat
     result = app.test_cli_runner().invoke(args=["plans", "export", "--format", "pdf", "-o", str(target)])
     assert result.exit_code == 1 and "could not be produced" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_channel_agenda_render_gives_a_message(app, client, world, create, login_as, broken_renderer):
+    from tests.channel_panel.factories import PanelMeetingFactory
+
+    meeting = create(PanelMeetingFactory)
+    login_as(Role.PANEL_CHAIR)
+    response = client.get(f"/channel/meetings/{meeting.id}/agenda.pdf")
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    assert "Sorry, the document could not be produced" in response.get_data(as_text=True)
