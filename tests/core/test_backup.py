@@ -20,10 +20,11 @@ from core.audit import acting_as
 from core.backup import BackupError, create_backup, restore_backup
 from core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from core.extensions import db
-from core.storage import get_storage
+from core.storage import S3Storage, get_storage
 from core.vocab import Role
 from plans.models import EvidenceFile
 from tests.conftest import sign_in
+from tests.core.test_storage import CREDENTIALS, REGION, _new_bucket, s3_endpoint  # noqa: F401 - a fixture
 
 
 def table_checksums(engine) -> dict[str, str]:
@@ -210,3 +211,19 @@ def test_backup_command_writes_the_archive_or_nothing(app, world, tmp_path):
 def get_storage_keys(app) -> list[str]:
     with app.app_context():
         return get_storage().keys()
+
+
+def test_backup_and_restore_with_object_storage(app, world, tmp_path, monkeypatch, s3_endpoint):  # noqa: F811
+    source = S3Storage(_new_bucket(s3_endpoint), endpoint_url=s3_endpoint, region=REGION, **CREDENTIALS)
+    monkeypatch.setitem(app.extensions, "storage", source)
+    for n in range(3):
+        source.put(f"evidence/s3/{n}.bin", bytes(range(256)) * (n + 1))
+    with app.app_context():
+        create_backup(tmp_path / "s3.tar.gz")
+        tables = table_checksums(db.engine)
+    with fresh_instance(app, tmp_path) as other, other.app_context():
+        target = S3Storage(_new_bucket(s3_endpoint), endpoint_url=s3_endpoint, region=REGION, **CREDENTIALS)
+        other.extensions["storage"] = target
+        restore_backup(tmp_path / "s3.tar.gz")
+        assert table_checksums(db.engine) == tables
+        assert file_checksums(target) == file_checksums(source) and len(target.keys()) == 3
