@@ -240,6 +240,8 @@ def set_preferences(user: User, *, enabled: set[str]) -> None:
 
 
 def _link(endpoint: str, **values) -> str:
+    """An absolute link for an email. The daily run has no request, so url_for gets a request
+    context that carries only the configured base URL."""
     base = current_app.config.get("APP_BASE_URL") or "http://127.0.0.1:5000"
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
@@ -265,7 +267,7 @@ def plan_update_reminders(today: date) -> Iterator[Reminder]:
     within two weeks: one message per board meeting."""
     from partnership.models import BoardMeeting, MeetingStatus
     from plans.models import Plan, PlanRow, PlanStatus
-    from plans.services import _start_of, quarter_start
+    from plans.services import quarter_start
     from spoc.models import BusinessArea, SpocAssignment
 
     meetings = db.session.scalars(
@@ -277,7 +279,8 @@ def plan_update_reminders(today: date) -> Iterator[Reminder]:
         )
         .order_by(BoardMeeting.held_on)
     ).all()
-    stale_before = _start_of(quarter_start(today))
+    # The same flags as the plan pages (plans.services.is_overdue / is_stale), in SQL.
+    stale_before = datetime.combine(quarter_start(today), datetime.min.time(), UTC)
     not_complete = func.coalesce(PlanRow.rag, "") != Rag.COMPLETE.value
     overdue = and_(PlanRow.due_date < today, not_complete)
     stale = and_(not_complete, or_(PlanRow.last_progress_at.is_(None), PlanRow.last_progress_at < stale_before))
@@ -609,7 +612,10 @@ def _claim(reminder: Reminder, *, status: DeliveryStatus) -> ReminderLog | None:
 
 
 def send_due(today: date) -> RunResult:
-    """Send every due reminder not sent before; record each result. Commits as it goes."""
+    """Send every due reminder not sent before; record each result. Commits as it goes.
+
+    A reminder the recipient has switched off is logged as such and stays so, even if they
+    switch the kind back on later: the next occurrence (a new due date or meeting) is sent."""
     result = RunResult()
     reminders = due_reminders(today)
     opted = defaultdict(set)
