@@ -73,6 +73,21 @@ class Config:
     S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
     S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
 
+    #: Outgoing email for reminders. Without SMTP_HOST nothing is sent and each reminder is
+    #: logged as failed ("email is not configured"), to be retried once it is.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _int("SMTP_PORT", 587)
+    #: Upgrade the connection with STARTTLS before signing in (the relay must offer it).
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    #: A CA bundle to trust for STARTTLS (an internal relay's own CA); empty for the system's.
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE", "")
+    SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 30)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    #: The address users reach the service on, for links in emails.
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+
     #: Send Strict-Transport-Security (only behind HTTPS).
     HSTS = _bool("HSTS", True)
     PAGE_SIZE = _int("PAGE_SIZE", 50)
@@ -100,6 +115,9 @@ class TestConfig(Config):
     HSTS = False
     # Uploads go to a temporary folder (conftest), whatever the environment says.
     STORAGE_BACKEND = "local"
+    # Reminder tests start their own SMTP server on loopback and point the app at it.
+    SMTP_HOST = ""
+    MAIL_FROM = "reminders@prevent.example"
     # Forms are tested without tokens; tests/core/test_security.py turns CSRF back on.
     WTF_CSRF_ENABLED = False
     # Fast hashing keeps the suite quick; production uses argon2's defaults.

@@ -50,7 +50,6 @@ from core.extensions import db
 from core.forms import ConfirmForm
 from core.models import User, UserRole
 from core.pagination import page_number, paginate
-from core.pdf import PdfError
 from core.permissions import Permission, can_see_channel_personal, has_permission, requires
 from core.spreadsheets import csv_lines
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS, Role
@@ -475,10 +474,7 @@ def show_meeting(panel_meeting_id: int):
 @requires(Permission.VIEW_CHANNEL_CASES)
 def meeting_agenda(panel_meeting_id: int):
     meeting = _get(PanelMeeting, panel_meeting_id)
-    try:
-        data = meetings.agenda_pdf(meeting)
-    except PdfError:
-        abort(500)
+    data = meetings.agenda_pdf(meeting)  # a PdfError gets the message page (core.errors)
     return Response(
         data,
         mimetype="application/pdf",

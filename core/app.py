@@ -107,6 +107,7 @@ def register_template_helpers(app: Flask) -> None:
             ("Business areas", "spoc.list_areas", "view_partnership", ("spoc.",)),
             ("Users", "users.list_users", "manage_users", ("users.",)),
             ("Audit trail", "audit.list_entries", "view_audit", ("audit.",)),
+            ("Reminder log", "reminders.list_log", "manage_users", ("reminders.list_log",)),
         ]
         endpoint = request.endpoint or ""
         return [
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from channel_panel.views import bp as channel_panel_bp
     from core.audit_views import bp as audit_bp
     from core.main import bp as main_bp
+    from core.reminder_views import bp as reminders_bp
     from core.users import bp as users_bp
     from partnership.board_views import bp as board_bp
     from partnership.views import bp as partnership_bp
@@ -138,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(partnership_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(spoc_bp)

@@ -63,6 +63,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(board_cli)
     app.cli.add_command(channel_cli)
     app.cli.add_command(retention_cli)
+    from core.backup import backup_command, restore_command
+    from core.reminder_cli import reminders_cli
+
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-admin")

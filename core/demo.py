@@ -238,3 +238,6 @@ def load_demo() -> None:
     load_channel(organisations=organisations, users=users, today=date.today())
     load_board(partnership=partnership, organisations=organisations, users=users, today=date.today())
     load_training(organisations=organisations, today=date.today())
+    from core.reminders import load_demo_reminders
+
+    load_demo_reminders(opt_out_email="nadia.kowalski@cambridgeshire.example", today=date.today())

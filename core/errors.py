@@ -1,11 +1,14 @@
 """Error pages: styled, plain-spoken, never a stack trace."""
 
-from flask import Flask, render_template, request
+import contextlib
+
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from core.extensions import db
+from core.extensions import db, login_manager
+from core.pdf import PdfError
 
 _TITLES = {
     400: ("Sorry, there is a problem with that request", "Check what you entered and try again."),
@@ -56,10 +59,22 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         return _page(error.code or 500)
 
+    @app.errorhandler(PdfError)
+    def pdf_failed(error: PdfError):
+        # The renderer has logged the cause; the user gets a plain message and no file.
+        db.session.rollback()
+        body = f"{error}. Nothing was saved. Try again in a few minutes; if it keeps failing, tell your administrator."
+        title = "Sorry, the document could not be produced"
+        return render_template("errors/error.html", status=503, title=title, body=body), 503
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def database_unavailable(error):
-        db.session.rollback()
+        with contextlib.suppress(DBAPIError):  # the connection may be gone already
+            db.session.rollback()
+        # The page must not reach for the database again: show it as to a signed-out visitor
+        # (loading the user, or their expired attributes after the rollback, would fail again).
+        g._login_user = login_manager.anonymous_user()
         app.logger.error("database error on %s: %s", request.path, error)
         return _page(503)
 

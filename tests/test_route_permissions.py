@@ -47,6 +47,8 @@ EXPECTED = {
     "audit.list_entries": AUDIT,
     "audit.export_entries": AUDIT,
     "audit.security_events": AUDIT,
+    "reminders.my_reminders": ALL,
+    "reminders.list_log": LEAD,
     "partnership.list_organisations": READERS,
     "partnership.create_organisation": LEAD,
     "partnership.edit_organisation": LEAD,
