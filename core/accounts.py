@@ -70,6 +70,11 @@ def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes:
     if not user.active:
         log_event("login_inactive", user=user)
         return LoginResult(None, "This account has been deactivated. Contact your Prevent Lead")
+    if user.access_expired():
+        log_event("login_expired", user=user)
+        return LoginResult(
+            None, f"This account's access ended on {user.access_expires_on:%-d %B %Y}. Contact your Prevent Lead"
+        )
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
