@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from core.forms import SafeDateField, choices
 from partnership.compliance.models import EvidenceKind, Rating, Severity
@@ -66,7 +66,7 @@ class ImprovementActionForm(FlaskForm):
         validators=[InputRequired(message="Enter the improvement action"), Length(max=5000)],
     )
     lead = StringField("Responsible agency (optional)", widget=GovTextInput(), validators=[Length(max=200)])
-    due_date = SafeDateField("Due date (optional)", validators=[Optional()])
+    due_date = SafeDateField("Due date (optional)")
     submit = SubmitField("Add to the county plan", widget=GovSubmitInput())
 
 
