@@ -135,7 +135,7 @@ def evidence_target(kind: str, target_id: int) -> str:
     if kind is EvidenceKind.PLAN_ROW:
         return f"{record.plan.title}: row {record.reference or record.position} {record.duty[:80]}".strip()
     if kind is EvidenceKind.BOARD_MEETING:
-        return f"{record.title} ({record.held_on:%-d %B %Y})"
+        return record.title if f"{record.held_on:%-d %B %Y}" in record.title else f"{record.title} ({record.held_on})"
     return f"{record.filename}"
 
 
