@@ -71,3 +71,24 @@ def test_a_year_with_no_records_says_so_for_each_check(app, gappy_year):
     # The rest still report, from what does exist: no retention run in 2019, no terms review.
     assert checks["retention"].summary == "Retention did not run in 2019."
     assert checks["terms_reviewed"].state is CheckState.GAPS
+
+
+def test_retention_run_command_is_recorded_for_the_check(app, world):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from channel_panel.models import RetentionRun
+    from core.extensions import db
+
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(select(RetentionRun)).all() == []
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (run,) = db.session.scalars(select(RetentionRun)).all()
+        assert (run.ran_on, run.deleted_count, run.run_by) == (date.today(), 0, "flask retention run")
+    check = _by_key(app, world.partnership_id, year=date.today().year)["retention"]
+    assert check.records[0].label == f"Retention run {date.today():%-d %B %Y}"

@@ -177,3 +177,34 @@ def test_lead_sets_an_auditors_access_limits(app, client, world, login_as):
         data={"full_name": "Auditor Person", "email": auditor.email, "roles": ["auditor"], "audit_year": "25"},
     ).get_data(as_text=True)
     assert "Enter a year like 2025, or leave it blank" in page
+
+
+def test_evidence_links_and_improvement_actions_through_the_pages(app, client, world, login_as):
+    _, expectation_id = _assessment(app, world)
+    login_as(Role.PREVENT_LEAD)
+    response = client.post(
+        f"/compliance/expectations/{expectation_id}/evidence", data={"kind": "board_meeting", "target_id": "4242"}
+    )
+    assert response.status_code == 400
+    assert "There is no board meeting (agenda and minutes) number 4242" in response.get_data(as_text=True)
+    response = client.post(
+        f"/compliance/expectations/{expectation_id}/evidence", data={"kind": "plan_row", "target_id": str(world.row_id)}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        f"/compliance/expectations/{expectation_id}/actions",
+        data={"description": "", "lead": "", "due_date": ["", "", ""]},
+    )
+    assert "Enter the improvement action" in response.get_data(as_text=True)
+    response = client.post(
+        f"/compliance/expectations/{expectation_id}/actions",
+        data={
+            "description": "Minute every quarterly plan check",
+            "lead": "County Lead",
+            "due_date": ["31", "3", "2026"],
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(f"/compliance/expectations/{expectation_id}").get_data(as_text=True)
+    assert "Education Prevent Action Plan: row" in page
+    assert f"/plans/{world.county_plan_id}/rows/" in page and "Minute every quarterly plan check" in page
