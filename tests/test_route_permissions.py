@@ -324,6 +324,7 @@ EXPECTED.update(
         "compliance.sign_off": AUDITORS,
         # The finding's owner (here the SPOC) and the Prevent Lead answer it.
         "compliance.respond_finding": {Role.PREVENT_LEAD, Role.SPOC},
+        "compliance.my_findings": ALL,
     }
 )
 

@@ -209,6 +209,18 @@ def can_respond(user: User | None, finding: Finding) -> bool:
     return finding.owner_id == user.id
 
 
+def findings_owned_by(user_id: int) -> list[Finding]:
+    """Findings the user owns, open ones first, in open (not superseded) versions."""
+    return list(
+        db.session.scalars(
+            select(Finding)
+            .join(ComplianceAssessment)
+            .where(Finding.owner_id == user_id, ComplianceAssessment.status != AssessmentStatus.SUPERSEDED.value)
+            .order_by(case((Finding.status == FindingStatus.CLOSED.value, 1), else_=0), Finding.due_on)
+        )
+    )
+
+
 def record_finding(
     assessment: ComplianceAssessment,
     *,

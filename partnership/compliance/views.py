@@ -262,6 +262,14 @@ def create_finding(assessment_id: int):
     return render_template("compliance/finding_form.html", form=form, assessment=assessment)
 
 
+@bp.route("/my-findings")
+@requires(Permission.SIGNED_IN)
+def my_findings():
+    """The findings a user owns, to answer (owners need not be able to read the whole assessment)."""
+    findings = services.findings_owned_by(current_user.id)
+    return render_template("compliance/my_findings.html", findings=findings)
+
+
 @bp.route("/findings/<int:finding_id>/respond", methods=["GET", "POST"])
 @requires(Permission.SIGNED_IN)
 def respond_finding(finding_id: int):
@@ -284,7 +292,7 @@ def respond_finding(finding_id: int):
                 return redirect(
                     url_for("compliance.show_assessment", assessment_id=finding.assessment_id, _anchor="findings")
                 )
-            return redirect(url_for("compliance.respond_finding", finding_id=finding.id))
+            return redirect(url_for("compliance.my_findings"))
     return render_template("compliance/respond.html", form=form, finding=finding)
 
 

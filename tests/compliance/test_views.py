@@ -108,8 +108,10 @@ def test_finding_owner_responds_and_others_may_not(app, client, world, login_as)
     assert other.get(f"/compliance/findings/{finding_id}/respond").status_code == 403
     owner = app.test_client()
     sign_in(owner, world.users[Role.SPOC].email)
+    listing = owner.get("/compliance/my-findings").get_data(as_text=True)
+    assert f'href="/compliance/findings/{finding_id}/respond">Coverage below target</a>' in listing
     response = owner.post(f"/compliance/findings/{finding_id}/respond", data={"response": "Sessions booked"})
-    assert response.status_code == 302
+    assert response.headers["Location"] == "/compliance/my-findings"
     with app.app_context():
         finding = db.session.get(Finding, finding_id)
         assert (finding.status, finding.response) == ("responded", "Sessions booked")
