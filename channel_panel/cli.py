@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from channel_panel.meetings import agenda_pdf, build_agenda, next_meeting
 from channel_panel.models import PanelMeeting
-from channel_panel.retention import apply_retention, retention_due
+from channel_panel.retention import apply_retention, record_retention_run, retention_due
 from core.audit import acting_as
 from core.cli import fail
 from core.extensions import db
@@ -125,6 +125,7 @@ def retention_run(dry_run: bool, as_of: str) -> None:
     else:
         with acting_as(RETENTION_ACTOR):
             deleted = apply_retention(today=day, actor_label=RETENTION_ACTOR)
+            record_retention_run(ran_on=day, deleted=len(deleted), kept_open=len(held), run_by=RETENTION_ACTOR)
             db.session.commit()
         click.echo(f"Deleted the case material of {len(deleted)} case(s); their anonymised log entries stay.")
         for item in deleted:

@@ -21,6 +21,7 @@ from channel_panel.models import (
     ChannelCase,
     InformationShare,
     PostClosureReview,
+    RetentionRun,
     SupportPlanItem,
 )
 from channel_panel.vocab import OPEN_STAGES
@@ -131,3 +132,11 @@ def apply_retention(*, today: date, actor_label: str, actor_id: int | None = Non
     db.session.flush()
     db.session.expire_all()
     return deleted
+
+
+def record_retention_run(*, ran_on: date, deleted: int, kept_open: int, run_by: str) -> RetentionRun:
+    """Note that retention ran (a real run, not a dry run), for the annual compliance check."""
+    run = RetentionRun(ran_on=ran_on, deleted_count=deleted, kept_open_count=kept_open, run_by=run_by)
+    db.session.add(run)
+    db.session.flush()
+    return run

@@ -4,7 +4,7 @@ Functions add and flush; the caller commits once.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
@@ -70,6 +70,11 @@ def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes:
     if not user.active:
         log_event("login_inactive", user=user)
         return LoginResult(None, "This account has been deactivated. Contact your Prevent Lead")
+    if user.access_expired():
+        log_event("login_expired", user=user)
+        return LoginResult(
+            None, f"This account's access ended on {user.access_expires_on:%-d %B %Y}. Contact your Prevent Lead"
+        )
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -181,3 +186,11 @@ def active_prevent_lead_count(*, excluding_user_id: int | None = None) -> int:
     if excluding_user_id is not None:
         query = query.where(User.id != excluding_user_id)
     return db.session.scalar(query)
+
+
+def set_access_limits(user: User, *, expires_on: date | None, audit_year: int | None) -> None:
+    """Limit an account in time (no sign-in after ``expires_on``) and, for an auditor, to one
+    compliance year. None lifts a limit."""
+    user.access_expires_on = expires_on
+    user.audit_year = audit_year
+    db.session.flush()

@@ -107,6 +107,7 @@ def register_template_helpers(app: Flask) -> None:
             ("Business areas", "spoc.list_areas", "view_partnership", ("spoc.",)),
             ("Users", "users.list_users", "manage_users", ("users.",)),
             ("Audit trail", "audit.list_entries", "view_audit", ("audit.",)),
+            ("Compliance", "compliance.index", "view_compliance", ("compliance.",)),
             ("Reminder log", "reminders.list_log", "manage_users", ("reminders.list_log",)),
         ]
         endpoint = request.endpoint or ""
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from core.reminder_views import bp as reminders_bp
     from core.users import bp as users_bp
     from partnership.board_views import bp as board_bp
+    from partnership.compliance.views import bp as compliance_bp
     from partnership.views import bp as partnership_bp
     from plans.transfer_views import bp as plans_transfer_bp
     from plans.views import bp as plans_bp
@@ -148,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_transfer_bp)
     app.register_blueprint(channel_panel_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(compliance_bp)
 
 
 def register_asset_routes(app: Flask) -> None:

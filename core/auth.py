@@ -80,6 +80,14 @@ def guard_request():
         session.clear()
         flash("Your account has been deactivated. Contact your Prevent Lead.", "info")
         return redirect(url_for("auth.login"))
+    if current_user.access_expired():
+        ended = current_user.access_expires_on
+        accounts.log_event("login_expired", user=current_user, path=request.path)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(f"Your access ended on {ended:%-d %B %Y}. Contact your Prevent Lead.", "info")
+        return redirect(url_for("auth.login"))
     now = datetime.now(UTC)
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     seen = session.get("seen")

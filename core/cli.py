@@ -55,6 +55,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     from channel_panel.cli import channel_cli, retention_cli  # here, not at the top: these modules import this one
     from partnership.cli import board_cli
+    from partnership.compliance.cli import compliance_cli
     from plans.cli import plans_cli
     from training.cli import training_cli
 
@@ -69,6 +70,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(compliance_cli)
 
 
 @click.command("create-admin")

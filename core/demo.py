@@ -10,6 +10,7 @@ from channel_panel.demo import load_channel
 from core import accounts
 from core.extensions import db
 from core.vocab import Role
+from partnership.compliance.demo import load_compliance
 from partnership.demo import load_board
 from partnership.models import OrganisationKind, Partnership
 from partnership.services import create_organisation
@@ -238,6 +239,7 @@ def load_demo() -> None:
     load_channel(organisations=organisations, users=users, today=date.today())
     load_board(partnership=partnership, organisations=organisations, users=users, today=date.today())
     load_training(organisations=organisations, today=date.today())
+    load_compliance(partnership=partnership, users=users, today=date.today())
     from core.reminders import load_demo_reminders
 
     load_demo_reminders(opt_out_email="nadia.kowalski@cambridgeshire.example", today=date.today())

@@ -12,9 +12,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
 from core.passwords import password_problem, verify_password
@@ -156,6 +156,16 @@ class UserForm(FlaskForm):
     )
     deputy_area_ids = CheckboxesField(
         "Business areas they deputise for", description="Only for users with the SPOC role."
+    )
+    access_expires_on = SafeDateField(
+        "Access ends after (optional)",
+        description="For a time-limited account, such as an auditor's: the last day it may sign in.",
+    )
+    audit_year = IntegerField(
+        "Compliance year the account may see (optional)",
+        widget=GovTextInput(),
+        description="For an auditor limited to one year's assessment, report and evidence bundle, e.g. 2025.",
+        validators=[Optional(), NumberRange(2000, 2100, message="Enter a year like 2025, or leave it blank")],
     )
     submit = SubmitField("Save user", widget=GovSubmitInput())
 

@@ -1,7 +1,7 @@
 """Accounts: users, their roles, and the security event log."""
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -30,6 +30,10 @@ class User(UserMixin, Timestamped, Base):
     failed_logins: Mapped[int] = mapped_column(default=0, info={"audit": False})
     locked_until: Mapped[datetime | None] = mapped_column(info={"audit": False})
     last_login_at: Mapped[datetime | None] = mapped_column(info={"audit": False})
+    #: Last day the account may sign in (auditors' time-limited access); None for no limit.
+    access_expires_on: Mapped[date | None]
+    #: The one compliance year an auditor may see; None for every year.
+    audit_year: Mapped[int | None]
 
     roles: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan", lazy="selectin")
     organisation: Mapped["Organisation | None"] = relationship(lazy="joined")  # noqa: F821
@@ -73,6 +77,9 @@ class User(UserMixin, Timestamped, Base):
     def role_labels(self) -> list[str]:
         return [Role(r).label for r in sorted(self.role_set)]
 
+    def access_expired(self, today: date | None = None) -> bool:
+        return self.access_expires_on is not None and (today or date.today()) > self.access_expires_on
+
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
 
@@ -104,7 +111,7 @@ class SecurityEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: login_ok, login_failed, login_unknown_email, login_locked, login_inactive,
+    #: login_ok, login_failed, login_unknown_email, login_locked, login_inactive, login_expired,
     #: account_locked, logout, forbidden, csrf_failed, session_expired
     kind: Mapped[str] = mapped_column(String(40), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

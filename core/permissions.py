@@ -29,7 +29,9 @@ class Permission(StrEnum):
     MANAGE_CHANNEL = "manage_channel"
     VIEW_TRAINING = "view_training"
     MANAGE_TRAINING = "manage_training"
-    WRITE_FINDINGS = "write_findings"
+    WRITE_FINDINGS = "write_findings"  # auditors: findings, closing them with evidence, sign-off
+    VIEW_COMPLIANCE = "view_compliance"  # the annual self-assessment, checks, report and bundle
+    MANAGE_COMPLIANCE = "manage_compliance"  # ratings, narratives, evidence, actions, responses
 
 
 _READ_PARTNERSHIP = {
@@ -52,10 +54,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_BOARD,
             Permission.VIEW_CHANNEL_FIGURES,
             Permission.MANAGE_TRAINING,
+            Permission.VIEW_COMPLIANCE,
+            Permission.MANAGE_COMPLIANCE,
         }
     ),
     Role.SPOC: frozenset(_READ_PARTNERSHIP | {Permission.EDIT_PLANS}),
-    Role.BOARD_MEMBER: frozenset(_READ_PARTNERSHIP | {Permission.VIEW_CHANNEL_FIGURES}),
+    Role.BOARD_MEMBER: frozenset(_READ_PARTNERSHIP | {Permission.VIEW_CHANNEL_FIGURES, Permission.VIEW_COMPLIANCE}),
     Role.PANEL_CHAIR: frozenset(
         {
             Permission.SIGNED_IN,
@@ -85,7 +89,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     # Auditors read everything but personal case details, and write only their findings.
     Role.AUDITOR: frozenset(
-        _READ_PARTNERSHIP | {Permission.VIEW_AUDIT, Permission.VIEW_CHANNEL_FIGURES, Permission.WRITE_FINDINGS}
+        _READ_PARTNERSHIP
+        | {
+            Permission.VIEW_AUDIT,
+            Permission.VIEW_CHANNEL_FIGURES,
+            Permission.WRITE_FINDINGS,
+            Permission.VIEW_COMPLIANCE,
+        }
     ),
 }
 

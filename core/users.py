@@ -90,6 +90,7 @@ def create_user():
                 roles=[Role(r) for r in form.roles.data],
             )
             set_user_areas(user, lead_ids=form.lead_area_ids.data, deputy_ids=form.deputy_area_ids.data)
+            accounts.set_access_limits(user, expires_on=form.access_expires_on.data, audit_year=form.audit_year.data)
             db.session.commit()
             flash(f"{user.full_name} can now sign in with the temporary password you set.", "success")
             return redirect(url_for("users.show_user", user_id=user.id))
@@ -124,6 +125,7 @@ def edit_user(user_id: int):
                 roles=[Role(r) for r in form.roles.data],
             )
             set_user_areas(user, lead_ids=form.lead_area_ids.data, deputy_ids=form.deputy_area_ids.data)
+            accounts.set_access_limits(user, expires_on=form.access_expires_on.data, audit_year=form.audit_year.data)
             db.session.commit()
             flash("User details saved.", "success")
             return redirect(url_for("users.show_user", user_id=user.id))

@@ -305,6 +305,66 @@ def channel_records(app, world) -> dict:
         }
 
 
+# Annual compliance
+COMPLIANCE_READERS = {Role.PREVENT_LEAD, Role.BOARD_MEMBER, Role.AUDITOR}
+AUDITORS = {Role.AUDITOR}
+EXPECTED.update(
+    {
+        "compliance.index": COMPLIANCE_READERS,
+        "compliance.show_assessment": COMPLIANCE_READERS,
+        "compliance.download_report": COMPLIANCE_READERS,
+        "compliance.download_year_report": COMPLIANCE_READERS,
+        "compliance.download_bundle": COMPLIANCE_READERS,
+        "compliance.start_assessment": LEAD,
+        "compliance.edit_expectation": LEAD,
+        "compliance.add_evidence": LEAD,
+        "compliance.remove_evidence": LEAD,
+        "compliance.add_action": LEAD,
+        "compliance.new_version": LEAD,
+        "compliance.create_finding": AUDITORS,
+        "compliance.close_finding": AUDITORS,
+        "compliance.sign_off": AUDITORS,
+        # The finding's owner (here the SPOC) and the Prevent Lead answer it.
+        "compliance.respond_finding": {Role.PREVENT_LEAD, Role.SPOC},
+        "compliance.my_findings": ALL,
+    }
+)
+
+
+def compliance_records(app, world) -> dict:
+    """A 2025 self-assessment with an evidence link and a finding owned by the SPOC."""
+    from datetime import date
+
+    from core.extensions import db
+    from partnership.compliance import services
+
+    with app.app_context():
+        assessment = services.open_assessment(partnership_id=world.partnership_id, year=2025, today=date(2026, 1, 5))
+        expectation = assessment.expectations[0]
+        link = services.add_evidence_link(expectation, kind="plan_row", target_id=world.row_id)
+        from core.models import User
+
+        finding = services.record_finding(
+            assessment,
+            section="partnership_plan",
+            title="Plans not checked",
+            severity="medium",
+            recommendation="Check every plan",
+            owner_id=world.users[Role.SPOC].id,
+            due_on=date(2026, 3, 31),
+            raised_by=db.session.get(User, world.users[Role.AUDITOR].id),
+        )
+        db.session.commit()
+        return {
+            "assessment_id": assessment.id,
+            "expectation_id": expectation.id,
+            "link_id": link.id,
+            "finding_id": finding.id,
+            "year": 2025,
+            "fmt": "pdf",
+        }
+
+
 #: Allowed roles may get 404 here: the test has no real token to offer.
 TOKEN_ROUTES = {"plans_transfer.confirm_import", "training.confirm_import"}
 
@@ -355,7 +415,12 @@ def _method(rule) -> str:
 def test_route_outcomes_for_role(app, world, role):
     """Allowed roles never get 403; refused roles always do; anonymous users go to sign in."""
     failures = []
-    extra = board_records(app, world) | training_records(app, world) | channel_records(app, world)
+    extra = (
+        board_records(app, world)
+        | training_records(app, world)
+        | channel_records(app, world)
+        | compliance_records(app, world)
+    )
     for rule in _routes(app):
         client = app.test_client()
         if role is not None:

@@ -1,7 +1,7 @@
 """reminder log and opt-outs
 
 Revision ID: 0007_reminders
-Revises: 0005_board
+Revises: 0006_compliance
 Create Date: 2026-11-21 18:26:19.356924
 
 """
@@ -14,7 +14,7 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = "0007_reminders"
-down_revision = "0005_board"
+down_revision = "0006_compliance"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Annual compliance: the self-assessment, automatic checks, findings, sign-off and the report."""

@@ -1,0 +1,94 @@
+"""Each automatic check finds exactly the deliberate gaps of the 2025 fixture, and a year with
+no records says so per check."""
+
+from partnership.compliance.checks import CheckState, run_checks
+from tests.compliance.conftest import YEAR
+
+
+def _by_key(app, partnership_id, year=YEAR):
+    with app.app_context():
+        return {c.key: c for c in run_checks(partnership_id, year)}
+
+
+def test_each_check_finds_exactly_the_known_gaps(app, gappy_year):
+    checks = _by_key(app, gappy_year.world.partnership_id)
+
+    board = checks["board_quarters"]
+    assert board.state is CheckState.GAPS
+    assert [g.label for g in board.gaps] == ["Quarter 3 (1 July 2025 to 30 September 2025)"]
+    figures = dict(board.figures)
+    assert figures["Meetings held"] == "3"
+    assert figures["Attendance: Test County Council"] == "3 of 3"
+    assert figures["Attendance: Test Police"] == "1 of 3"
+    assert [r.label for r in board.records if not r.gap] == [
+        "Board meeting 15 January 2025",
+        "Board meeting 15 April 2025",
+        "Board meeting 15 October 2025",
+    ]
+
+    assert checks["membership_review"].state is CheckState.MET
+    assert checks["membership_review"].gaps == []
+
+    plans = checks["plans_checked"]
+    assert plans.state is CheckState.GAPS
+    assert [(g.label, g.detail) for g in plans.gaps] == [
+        ("Health", "Has a SPOC but no active plan"),
+        ("Education Prevent Action Plan", "Not checked by the board in quarter 3"),
+    ]
+
+    rows = checks["rows_updated"]
+    assert rows.state is CheckState.GAPS
+    assert len(rows.gaps) == 1
+    assert rows.gaps[0].detail == "no update in quarter 3; overdue at year end (due 30 June 2025)"
+    assert rows.gaps[0].args == {"plan_id": gappy_year.world.plan_id, "row_id": gappy_year.world.row_id}
+
+    training = checks["training_coverage"]
+    assert training.state is CheckState.GAPS
+    assert [(g.label, g.detail) for g in training.gaps] == [("Test Police", "84.0% (42 of 50)")]
+
+    reviews = checks["channel_reviews"]
+    assert reviews.state is CheckState.GAPS
+    assert [g.label for g in reviews.gaps] == [
+        f"Case {gappy_year.case_reference}: 12-month review due 10 September 2025"
+    ]
+    assert reviews.gaps[0].detail == "Not held by year end (112 days overdue)"
+    assert dict(reviews.figures)["Held on time"] == "1"
+
+    assert checks["retention"].state is CheckState.MET
+    assert checks["retention"].records[0].label == "Retention run 1 February 2025"
+
+    terms = checks["terms_reviewed"]
+    assert terms.state is CheckState.GAPS
+    assert terms.gaps[0].detail == "Last review before it: 1 November 2024"
+
+
+def test_a_year_with_no_records_says_so_for_each_check(app, gappy_year):
+    checks = _by_key(app, gappy_year.world.partnership_id, year=2019)
+    no_data = {k for k, c in checks.items() if c.state is CheckState.NO_DATA}
+    assert no_data == {"board_quarters", "membership_review", "rows_updated", "training_coverage", "channel_reviews"}
+    for key in no_data:
+        assert checks[key].summary.startswith("No data")
+    # The rest still report, from what does exist: no retention run in 2019, no terms review.
+    assert checks["retention"].summary == "Retention did not run in 2019."
+    assert checks["terms_reviewed"].state is CheckState.GAPS
+
+
+def test_retention_run_command_is_recorded_for_the_check(app, world):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from channel_panel.models import RetentionRun
+    from core.extensions import db
+
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(select(RetentionRun)).all() == []
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (run,) = db.session.scalars(select(RetentionRun)).all()
+        assert (run.ran_on, run.deleted_count, run.run_by) == (date.today(), 0, "flask retention run")
+    check = _by_key(app, world.partnership_id, year=date.today().year)["retention"]
+    assert check.records[0].label == f"Retention run {date.today():%-d %B %Y}"
