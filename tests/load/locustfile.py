@@ -17,6 +17,7 @@ from locust import HttpUser, between, events, task
 DATA = json.loads(open(os.environ["LOAD_DATA"]).read())  # noqa: SIM115 - read once at start
 PASSWORD = DATA["password"]
 _spoc_accounts = itertools.cycle(DATA["spocs"])
+_deputy_accounts = itertools.cycle(DATA["deputies"])
 _lock = threading.Lock()
 #: Successful progress saves: row id -> list of (text, rag) in the order the server accepted them.
 SAVED: dict[str, list[list[str]]] = {}
@@ -42,7 +43,7 @@ def sign_in(user: HttpUser, email: str) -> None:
 class Spoc(HttpUser):
     """A SPOC keeping their own area's plan current: reads the plan, records progress on a row."""
 
-    fixed_count = 40
+    fixed_count = 38
     wait_time = between(0.5, 2)
 
     def on_start(self) -> None:
@@ -51,6 +52,9 @@ class Spoc(HttpUser):
         self.sequence = 0
         sign_in(self, self.account["email"])
 
+    def pick_row(self) -> int:
+        return random.choice(self.account["row_ids"])  # noqa: S311 - load pattern, not security
+
     @task(1)
     def read_plan(self) -> None:
         self.client.get(f"/plans/{self.account['plan_id']}", name="/plans/[id]")
@@ -58,7 +62,7 @@ class Spoc(HttpUser):
     @task(3)
     def record_progress(self) -> None:
         plan_id = self.account["plan_id"]
-        row_id = random.choice(self.account["row_ids"])  # noqa: S311 - load pattern, not security
+        row_id = self.pick_row()
         url = f"/plans/{plan_id}/rows/{row_id}/progress"
         form = self.client.get(url, name="/plans/[id]/rows/[id]/progress").text
         self.sequence += 1
@@ -87,6 +91,22 @@ class Spoc(HttpUser):
                 response.success()
             else:
                 response.failure(f"progress save answered {response.status_code}")
+
+
+class Deputy(Spoc):
+    """A deputy SPOC working on the same plan as its SPOC, always on the first row: two people
+    saving one row at once, so some saves meet a 409 conflict and must write nothing."""
+
+    fixed_count = 2
+
+    def on_start(self) -> None:
+        with _lock:
+            self.account = next(_deputy_accounts)
+        self.sequence = 0
+        sign_in(self, self.account["email"])
+
+    def pick_row(self) -> int:
+        return self.account["row_ids"][0]
 
 
 class PreventLead(HttpUser):

@@ -373,3 +373,60 @@ def test_evidence_filenames_cannot_climb_out_or_carry_markup(app, client, world,
     assert download.status_code == 200
     assert download.data == b"%PDF-1.4 minutes"
     assert name in download.headers["Content-Disposition"]
+
+
+#: Text columns shown across the app, each filled with a script payload for the stored-input sweep.
+STORED_TEXT = [
+    ("organisations", "name"),
+    ("business_areas", "name"),
+    ("users", "full_name"),
+    ("users", "job_title"),
+    ("plans", "title"),
+    ("plans", "introduction"),
+    ("board_meetings", "title"),
+    ("board_meetings", "place"),
+    ("agenda_items", "title"),
+    ("board_members", "representative"),
+    ("training_courses", "name"),
+    ("training_facilitators", "name"),
+    ("training_people", "name"),
+    ("training_sessions", "place"),
+    ("channel_panel_members", "member_name"),
+    ("channel_support_items", "need"),
+]
+
+
+def test_stored_script_payloads_are_shown_as_text_on_every_page(app, world, training):
+    """Records whose names and texts are script payloads: every GET page, for every role, shows
+    them escaped and answers below 500."""
+    from sqlalchemy import text
+
+    from core.extensions import db
+
+    extra = board_records(app, world) | training | channel_records(app, world)
+    with app.app_context():
+        for table, column in STORED_TEXT:
+            # The id keeps names unique where the schema asks for it.
+            db.session.execute(text(f"UPDATE {table} SET {column} = :payload || id"), {"payload": SCRIPT})  # noqa: S608
+        db.session.commit()
+    escaped_seen, pages = 0, 0
+    for role in ROLE_ORDER:
+        client = app.test_client()
+        assert sign_in(client, world.users[role].email).status_code == 302
+        for rule in app.url_map.iter_rules():
+            allowed = EXPECTED[rule.endpoint]
+            if "GET" not in rule.methods or rule.endpoint in ("static", "govuk_assets", "vendor"):
+                continue
+            if allowed != PUBLIC and role not in allowed:
+                continue
+            url = rule.build(_url_args(rule, world, extra), append_unknown=False)[1]
+            response = client.get(url)
+            where = f"GET {url} as {role}"
+            assert response.status_code < 500, f"{where}: {response.status_code}"
+            if response.mimetype == "text/html":
+                html = response.get_data(as_text=True)
+                assert_no_live_payload(html, where)
+                escaped_seen += "&lt;script&gt;alert(" in html
+                pages += 1
+    print(f"\nSTORED: {pages} pages read for {len(ROLE_ORDER)} roles, {escaped_seen} showed the payload as text")
+    assert escaped_seen > 50, "the payload should appear (escaped) on many pages"
