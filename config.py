@@ -108,7 +108,7 @@ class TestConfig(Config):
     """The test suite: a database named by TEST_DATABASE_URL, or a SQLite file per run."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only  # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

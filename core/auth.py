@@ -1,5 +1,6 @@
 """Signing in and out, the session, and the access guard that every request passes."""
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -16,12 +17,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 
 from core import accounts
 from core.audit import set_request_actor
 from core.extensions import db, login_manager
 from core.forms import ChangePasswordForm, LoginForm
-from core.models import User
+from core.models import SecurityEvent, User
 from core.permissions import Permission, has_permission, public, requires
 
 bp = Blueprint("auth", __name__)
@@ -37,9 +39,23 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_tag != tag:
+    if user is None or user.session_tag != tag or _signed_out(user, session.get("sid")):
         return None
     return user
+
+
+def _signed_out(user: User, sid: str | None) -> bool:
+    """Whether this session was ended by signing out (or predates session ids).
+
+    The session cookie lives in the browser, so a copy taken before sign-out would otherwise
+    still work until it expired: the sign-out event records the session's id, and it is refused.
+    """
+    if not sid:
+        return True
+    ended = select(SecurityEvent.id).where(
+        SecurityEvent.kind == "logout", SecurityEvent.user_id == user.id, SecurityEvent.detail == f"session {sid}"
+    )
+    return db.session.scalar(ended.limit(1)) is not None
 
 
 def safe_next(target: str | None) -> str | None:
@@ -130,6 +146,7 @@ def login():
         db.session.commit()
         if result.user is not None:
             session.clear()  # a fresh session at sign-in
+            session["sid"] = secrets.token_urlsafe(18)
             login_user(result.user)
             session.permanent = True
             session["seen"] = int(datetime.now(UTC).timestamp())
@@ -141,7 +158,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires(Permission.SIGNED_IN)
 def logout():
-    accounts.log_event("logout", user=current_user)
+    accounts.log_event("logout", user=current_user, detail=f"session {session.get('sid', '')}")
     db.session.commit()
     logout_user()
     session.clear()

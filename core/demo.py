@@ -19,7 +19,7 @@ from spoc.demo import load_referrals
 from spoc.services import create_area, set_user_areas
 from training.demo import load_training
 
-DEMO_PASSWORD = "Demo-Partnership-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "Demo-Partnership-2026"  # noqa: S105 - printed for the demo on purpose  # nosec B105
 
 #: One sign-in per role, printed by `make run`.
 DEMO_LOGINS = [

@@ -1,6 +1,24 @@
-"""Security headers on every response, including a CSP that allows no inline script."""
+"""Security headers on every response, including a CSP that allows no inline script; NUL-free input."""
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
+
+
+class _WithoutNul(ImmutableMultiDict):
+    """Query and form values with NUL characters removed: no text here has a use for them, and
+    PostgreSQL refuses them in text columns (a 500 where a form should simply save)."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            mapping = [
+                (key.replace("\x00", ""), value.replace("\x00", "") if isinstance(value, str) else value)
+                for key, value in iter_multi_items(mapping)
+            ]
+        super().__init__(mapping)
+
+
+class CleanRequest(Request):
+    parameter_storage_class = _WithoutNul
 
 
 def allow_inline_styles() -> None:
@@ -28,6 +46,8 @@ CSP = "; ".join(
 
 
 def register(app: Flask) -> None:
+    app.request_class = CleanRequest
+
     @app.after_request
     def add_headers(response):
         headers = response.headers

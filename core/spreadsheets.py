@@ -2,11 +2,18 @@
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+
+#: Most an XLSX may unpack to, and most parts it may hold: a zip bomb is refused before openpyxl
+#: reads it (the declared sizes are the most Python's zipfile will unpack).
+_MAX_XLSX_UNPACKED = 200 * 1024 * 1024
+_MAX_XLSX_PARTS = 2000
 
 #: Characters that make a spreadsheet treat a cell as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,6 +34,14 @@ def safe_cell(value) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def xlsx_cell(value) -> object:
+    """A cell an XLSX can hold: control characters (which a worksheet refuses) dropped, formulas
+    neutralised."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return safe_cell(value)
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
@@ -56,7 +71,7 @@ def xlsx_bytes(header: list[str], rows: Iterable[Iterable], *, title: str = "Exp
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([xlsx_cell(v) for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -120,6 +135,13 @@ def _read_csv(data: bytes):
 
 
 def _read_xlsx(data: bytes):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise SpreadsheetError("the XLSX file could not be opened; it may be damaged or password-protected") from exc
+    if len(parts) > _MAX_XLSX_PARTS or sum(p.file_size for p in parts) > _MAX_XLSX_UNPACKED:
+        raise SpreadsheetError("the XLSX file holds too much data once unpacked; split it into smaller files")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from core.pdf import render_pdf
-from core.spreadsheets import csv_text, safe_cell
+from core.spreadsheets import csv_text, xlsx_cell
 from core.vocab import Marking, Rag
 from plans import services
 from plans.models import Plan
@@ -26,7 +26,7 @@ CONTENT_TYPES = {
 }
 FORMATS = tuple(CONTENT_TYPES)
 
-_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
 @dataclass
@@ -119,17 +119,17 @@ def plans_xlsx(plans: list[Plan]) -> bytes:
     for export in _views(plans):
         sheet = workbook.create_sheet(sheet_title(export.plan.title, taken))
         names = [name for name, _ in export.plan.columns]
-        sheet.append([safe_cell(heading) for _, heading in export.plan.columns])
+        sheet.append([xlsx_cell(heading) for _, heading in export.plan.columns])
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"
         for section in export.sections:
             if section.section:
-                sheet.append([safe_cell(section.section.title)])
+                sheet.append([xlsx_cell(section.section.title)])
                 sheet.cell(row=sheet.max_row, column=1).font = bold
             for view in section.rows:
                 values = [_value(view, name) for name in names]
-                sheet.append([v if isinstance(v, date) else safe_cell(_text(v)) or None for v in values])
+                sheet.append([v if isinstance(v, date) else xlsx_cell(_text(v)) or None for v in values])
                 for cell in sheet[sheet.max_row]:
                     cell.alignment = wrap
                     if isinstance(cell.value, date):

@@ -292,8 +292,11 @@ def edit_row(plan_id: int, row_id: int):
     )
 
 
-def _version(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else -1
+def _version(raw: object) -> int:
+    """The row version the form was based on; -1 (a conflict, never a silent overwrite) if it is
+    missing or not a number. A form bound to the row falls back to the row's own (int) version
+    when the POST lacks the field, so only text from the request counts."""
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else -1
 
 
 @bp.route("/<int:plan_id>/rows/<int:row_id>/progress", methods=["GET", "POST"])

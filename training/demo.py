@@ -147,7 +147,7 @@ def _register(organisations: dict[str, Organisation], today: date, rng: random.R
 
 def load_training(*, organisations: dict[str, Organisation], today: date) -> None:
     """Add the demo training records (the caller commits). ``organisations`` by short name."""
-    rng = random.Random(2019)  # the strategy's year: the same demo every time
+    rng = random.Random(2019)  # the strategy's year: the same demo every time  # nosec B311
     courses = {
         name: services.create_course(name=name, kind=kind.value, validity_months=months)
         for name, kind, months in [
