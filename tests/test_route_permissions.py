@@ -365,6 +365,16 @@ def compliance_records(app, world) -> dict:
         }
 
 
+def all_records(app, world) -> dict:
+    """URL values for every route that needs a record: board, training, Channel and compliance."""
+    return (
+        board_records(app, world)
+        | training_records(app, world)
+        | channel_records(app, world)
+        | compliance_records(app, world)
+    )
+
+
 #: Allowed roles may get 404 here: the test has no real token to offer.
 TOKEN_ROUTES = {"plans_transfer.confirm_import", "training.confirm_import"}
 
@@ -415,12 +425,7 @@ def _method(rule) -> str:
 def test_route_outcomes_for_role(app, world, role):
     """Allowed roles never get 403; refused roles always do; anonymous users go to sign in."""
     failures = []
-    extra = (
-        board_records(app, world)
-        | training_records(app, world)
-        | channel_records(app, world)
-        | compliance_records(app, world)
-    )
+    extra = all_records(app, world)
     for rule in _routes(app):
         client = app.test_client()
         if role is not None:

@@ -34,6 +34,7 @@ class RatingForm(FlaskForm):
         "Narrative",
         widget=GovTextArea(),
         description="What the partnership does to meet the expectation, and what is missing.",
+        default="",
         validators=[Length(max=20000)],
     )
     submit = SubmitField("Save the rating", widget=GovSubmitInput())
@@ -65,7 +66,7 @@ class ImprovementActionForm(FlaskForm):
         description="It becomes a row of the county plan, linked back to this expectation.",
         validators=[InputRequired(message="Enter the improvement action"), Length(max=5000)],
     )
-    lead = StringField("Responsible agency (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    lead = StringField("Responsible agency (optional)", widget=GovTextInput(), default="", validators=[Length(max=200)])
     due_date = SafeDateField("Due date (optional)")
     submit = SubmitField("Add to the county plan", widget=GovSubmitInput())
 

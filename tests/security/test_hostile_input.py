@@ -27,8 +27,7 @@ from tests.test_route_permissions import (
     EXPECTED,
     PUBLIC,
     _url_args,
-    board_records,
-    channel_records,
+    all_records,
     training_records,
 )
 
@@ -123,7 +122,7 @@ def assert_no_live_payload(html: str, where: str) -> None:
 @pytest.mark.parametrize("endpoint", _post_endpoints())
 def test_every_form_answers_hostile_input_without_a_server_error(app, world, endpoint):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods)
-    extra = board_records(app, world) | training_records(app, world) | channel_records(app, world)
+    extra = all_records(app, world)
     url = rule.build(_url_args(rule, world, extra), append_unknown=False)[1]
     role = _role_for(endpoint)
     client = app.test_client()
@@ -393,17 +392,23 @@ STORED_TEXT = [
     ("training_sessions", "place"),
     ("channel_panel_members", "member_name"),
     ("channel_support_items", "need"),
+    ("compliance_expectations", "narrative"),
+    ("compliance_findings", "title"),
+    ("compliance_findings", "recommendation"),
+    ("compliance_findings", "response"),
+    ("compliance_improvement_actions", "description"),
+    ("reminder_log", "subject"),
 ]
 
 
-def test_stored_script_payloads_are_shown_as_text_on_every_page(app, world, training):
+def test_stored_script_payloads_are_shown_as_text_on_every_page(app, world):
     """Records whose names and texts are script payloads: every GET page, for every role, shows
     them escaped and answers below 500."""
     from sqlalchemy import text
 
     from core.extensions import db
 
-    extra = board_records(app, world) | training | channel_records(app, world)
+    extra = all_records(app, world)
     with app.app_context():
         for table, column in STORED_TEXT:
             # The id keeps names unique where the schema asks for it.
