@@ -47,9 +47,14 @@ RECORD_IDS = {
     ("completion_id",): "SELECT id FROM training_completions ORDER BY id",
     ("course_id",): "SELECT id FROM training_courses ORDER BY id",
     ("facilitator_id",): "SELECT id FROM training_facilitators ORDER BY id",
+    ("assessment_id", "expectation_id", "year"): (
+        "SELECT a.id, e.id, a.year FROM compliance_assessments a "
+        "JOIN compliance_expectations e ON e.assessment_id = a.id ORDER BY a.id DESC, e.id"
+    ),
+    ("finding_id",): "SELECT id FROM compliance_findings WHERE status = 'open' ORDER BY id",
 }
 #: Arguments that are not record ids.
-FIXED_ARGS = {"part": "agenda", "quarter": "2026-q3"}
+FIXED_ARGS = {"part": "agenda", "quarter": "2026-q3", "fmt": "pdf"}
 #: Files, not pages.
 DOWNLOADS = (".pdf", ".ics", ".csv", ".xlsx")
 #: Pages reached only through an upload (their token is made by the upload itself).
