@@ -256,14 +256,10 @@ class _Generator:
 
         conn, t = self.load.conn, self.load.tables
         self.users = [(r.id, r.email) for r in conn.execute(select(t["users"].c.id, t["users"].c.email))]
-        self.courses = [
-            (r.id, r.validity_months)
-            for r in conn.execute(
-                select(t["training_courses"].c.id, t["training_courses"].c.validity_months).where(
-                    t["training_courses"].c.counts_for_coverage.is_(True)
-                )
-            )
-        ] or [(r.id, r.validity_months) for r in conn.execute(select(t["training_courses"].c.id, t["training_courses"].c.validity_months))]
+        courses = t["training_courses"]
+        query = select(courses.c.id, courses.c.validity_months)
+        self.courses = [tuple(r) for r in conn.execute(query.where(courses.c.counts_for_coverage.is_(True)))]
+        self.courses = self.courses or [tuple(r) for r in conn.execute(query)]
         self.panel_members = [r.id for r in conn.execute(select(t["channel_panel_members"].c.id))]
         self.partnerships: list[dict] = []
         self.step("partnerships, organisations and areas", self.partnerships_)
@@ -293,8 +289,8 @@ class _Generator:
                     {
                         "id": oid,
                         "partnership_id": pid,
-                        "name": f"Organisation {pid:03d}-{i:03d}",
-                        "short_name": f"O{pid}-{i}",
+                        "name": f"Organisation {oid:05d}",
+                        "short_name": f"O{oid}",
                         "kind": ORG_KINDS[i % len(ORG_KINDS)],
                     }
                 )
@@ -434,7 +430,7 @@ class _Generator:
                     {
                         "id": mid,
                         "partnership_id": p["id"],
-                        "organisation_id": p["orgs"][i],
+                        "organisation_id": p["orgs"][i % len(p["orgs"])],
                         "representative": f"Representative {p['id']}-{i}",
                         "deputy": f"Deputy {p['id']}-{i}",
                         "role": "chair" if i == 0 else "member",
@@ -482,9 +478,7 @@ class _Generator:
                                 "status": rng.choice(["present"] * 6 + ["apologies", "deputy"]),
                             }
                         )
-                    decisions.append(
-                        {"meeting_id": meeting_id, "agenda_item_id": item_ids[3], "text": "Plans noted."}
-                    )
+                    decisions.append({"meeting_id": meeting_id, "agenda_item_id": item_ids[3], "text": "Plans noted."})
                     for _ in range(3):
                         numbers[p["id"]] += 1
                         due = held_on + timedelta(days=rng.randint(30, 120))
@@ -600,7 +594,7 @@ class _Generator:
             referred = reported + timedelta(days=rng.randint(0, 10))
             case = {
                 "id": cid,
-                "reference": f"CB-{referred.year}-{n:05d}",
+                "reference": f"CB-{referred.year}-{cid:06d}",
                 "concern_reported_on": reported,
                 "referral_date": referred,
                 "referring_sector": rng.choice(SECTORS),

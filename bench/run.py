@@ -199,7 +199,7 @@ def _free_port() -> int:
 
 def _serve(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
     port = _free_port()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "--bind",
@@ -324,9 +324,9 @@ def _login_cookie(port: int) -> str:
 
 def training_import_step(ctx: Context) -> list[tuple[str, str, str]]:
     """Import a 100,000-row register into the loaded data (last: it adds records)."""
+    import training_bench
     from sqlalchemy import select
 
-    import training_bench
     from core.extensions import db
     from partnership.models import Organisation
 
@@ -421,7 +421,8 @@ def machine() -> str:
     postgres = "not measured"
     pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
     if pg_bin:
-        postgres = subprocess.run([str(pg_bin[-1]), "--version"], capture_output=True, text=True).stdout.strip()
+        version = subprocess.run([str(pg_bin[-1]), "--version"], capture_output=True, text=True)  # noqa: S603
+        postgres = version.stdout.strip()
     load = os.getloadavg()[0]
     return (
         f"{cpu}, {os.cpu_count()} cores, {memory} GiB RAM; {platform.platform()}; Python {platform.python_version()}; "

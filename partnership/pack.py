@@ -66,15 +66,21 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
         return context
 
     since = previous.held_on if previous else quarter_start(today)
-    exceptions = plan_services.exception_rows(today=today, since=since)
-    # Per plan: rows needing attention (red, amber, overdue or changed) in full; rows that are
-    # only stale as a compact list, so a large partnership's pack stays readable.
+    partnership_id = meeting.partnership_id
+    exceptions = plan_services.exception_rows(today=today, since=since, partnership_id=partnership_id)
+    # Per plan: red, amber and overdue rows one line each; rows only changed (on track) and
+    # rows only stale as compact lists of references, so a large partnership's pack stays
+    # readable and quick to lay out.
     grouped: OrderedDict = OrderedDict()
     for row in exceptions:
-        entry = grouped.setdefault(row.plan.id, (row.plan, [], []))
-        attention = row.overdue or row.changed or row.row.rag in (Rag.RED.value, Rag.AMBER.value)
-        (entry[1] if attention else entry[2]).append(row)
-    summaries = plan_services.plan_summaries(today=today, statuses=["active"])
+        entry = grouped.setdefault(row.plan.id, (row.plan, [], [], []))
+        if row.overdue or row.row.rag in (Rag.RED.value, Rag.AMBER.value):
+            entry[1].append(row)
+        elif row.changed:
+            entry[2].append(row)
+        else:
+            entry[3].append(row)
+    summaries = plan_services.plan_summaries(today=today, statuses=["active"], partnership_id=partnership_id)
     totals = plan_services.rag_by_area(summaries)
     context.update(
         {

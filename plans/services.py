@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
@@ -385,18 +385,25 @@ class ExceptionRow:
     changed: bool
 
 
-def exception_rows(*, today: date, since: date) -> list[ExceptionRow]:
+def _in_partnership(query, partnership_id: int | None):
+    """Plans of one partnership's areas, plus the county plan (no area); all when None."""
+    if partnership_id is None:
+        return query
+    areas = select(BusinessArea.id).where(BusinessArea.partnership_id == partnership_id)
+    return query.where(or_(Plan.area_id.is_(None), Plan.area_id.in_(areas)))
+
+
+def exception_rows(*, today: date, since: date, partnership_id: int | None = None) -> list[ExceptionRow]:
     """Rows of active plans that are Red or Amber, overdue, stale, or changed since ``since``:
     what the board looks at. Three queries, whatever the number of plans."""
     complete = Rag.COMPLETE.value
     stale_before = _start_of(quarter_start(today))
     since_at = _start_of(since)
     not_complete = func.coalesce(PlanRow.rag, "") != complete
+    query = _in_partnership(select(PlanRow).join(Plan), partnership_id)
     rows = list(
         db.session.scalars(
-            select(PlanRow)
-            .join(Plan)
-            .where(
+            query.where(
                 Plan.status == PlanStatus.ACTIVE.value,
                 (PlanRow.rag.in_([Rag.RED.value, Rag.AMBER.value]))
                 | ((PlanRow.due_date < today) & not_complete)
@@ -441,9 +448,12 @@ class PlanSummary:
     last_update: datetime | None
 
 
-def plan_summaries(*, today: date, area_ids: list[int] | None = None, statuses=None) -> list[PlanSummary]:
+def plan_summaries(
+    *, today: date, area_ids: list[int] | None = None, statuses=None, partnership_id: int | None = None
+) -> list[PlanSummary]:
     """Every plan with RAG counts, overdue and stale rows and last update: two queries."""
     query = select(Plan).options(joinedload(Plan.area)).order_by(Plan.area_id.is_not(None), Plan.title)
+    query = _in_partnership(query, partnership_id)
     if statuses:
         query = query.where(Plan.status.in_(list(statuses)))
     if area_ids is not None:

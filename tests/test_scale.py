@@ -1,0 +1,73 @@
+"""The pages users hit most issue the same number of SQL statements whatever the data size."""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import event, func, select
+
+from core.demo import DEMO_PASSWORD
+from core.extensions import db
+from plans.models import Plan, ProgressUpdate
+from training.models import Completion
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import generate  # noqa: E402
+import run  # noqa: E402
+
+
+def _statements(app, client, url: str) -> int:
+    count = 0
+
+    def on_execute(*args, **kwargs):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    client.get(url)  # the first request may warm per-process caches
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    return count
+
+
+def _measure(app, urls: dict[str, str]) -> dict[str, int]:
+    lead, chair = app.test_client(), app.test_client()
+    for client, email in ((lead, run.LEAD_EMAIL), (chair, run.CHAIR_EMAIL)):
+        assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302
+    return {name: _statements(app, chair if url.startswith("/channel") else lead, url) for name, url in urls.items()}
+
+
+def test_statement_count_per_page_does_not_grow_with_the_data(app):
+    today = date.today()
+    generate.generate(app, generate.small_scale(1), seed=1, today=today, log=lambda m: None)
+    urls = run.page_urls(app, today)
+    with app.app_context():
+        small = (db.session.scalar(select(func.count()).select_from(Plan)), _count(ProgressUpdate), _count(Completion))
+    at_small = _measure(app, urls)
+
+    # Three times as much again: more partnerships, plans, progress, training, cases and audit.
+    generate.generate(app, generate.small_scale(3), seed=2, today=today, log=lambda m: None)
+    with app.app_context():
+        large = (db.session.scalar(select(func.count()).select_from(Plan)), _count(ProgressUpdate), _count(Completion))
+    assert all(b > a for a, b in zip(small, large, strict=True)), (small, large)
+    at_large = _measure(app, urls)
+
+    assert set(at_small) == {
+        "Prevent Lead overview",
+        "plan page",
+        "board agenda",
+        "training coverage",
+        "Channel agenda",
+        "audit trail search",
+    }
+    assert at_large == at_small
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
