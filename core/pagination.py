@@ -16,6 +16,8 @@ class Page:
     total: int
     page: int
     per_page: int
+    #: The query-string parameter holding the page number (a page with two lists needs two).
+    param: str = "page"
 
     @property
     def pages(self) -> int:
@@ -33,11 +35,11 @@ class Page:
         """Parameters for the govukPagination macro, keeping the current filters."""
         if self.pages <= 1:
             return None
-        query = {k: v for k, v in request.args.items() if k != "page"}
+        query = {k: v for k, v in request.args.items() if k != self.param}
         query.update(args)
 
         def href(n: int) -> str:
-            return url_for(endpoint, page=n, **query)
+            return url_for(endpoint, **{self.param: n}, **query)
 
         params: dict = {"items": []}
         if self.page > 1:
@@ -52,8 +54,8 @@ class Page:
         return params
 
 
-def page_number() -> int:
-    raw = request.args.get("page", "1")
+def page_number(param: str = "page") -> int:
+    raw = request.args.get(param, "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 
 
@@ -64,3 +66,11 @@ def paginate(query: Select, *, page: int, per_page: int, scalars: bool = True) -
     sliced = query.limit(per_page).offset((page - 1) * per_page)
     items = db.session.scalars(sliced).all() if scalars else db.session.execute(sliced).all()
     return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def paginate_list(items: list, *, page: int, per_page: int, param: str = "page") -> Page:
+    """One page of a list already computed (e.g. rows of a roll-up whose totals need them all)."""
+    pages = max(1, math.ceil(len(items) / per_page))
+    page = min(page, pages)
+    start = (page - 1) * per_page
+    return Page(items=items[start : start + per_page], total=len(items), page=page, per_page=per_page, param=param)

@@ -295,12 +295,32 @@ def coverage_summary(*, as_of: date) -> CoverageSummary:
     or records. The board pack reads it as it stands.
     """
     settings = coverage_settings()
-    trained = trained_counts([as_of])
-    headcounts = latest_headcounts([as_of])
-    due = due_counts(as_of)
+    return _summary(
+        as_of,
+        settings,
+        trained_counts([as_of]),
+        latest_headcounts([as_of]),
+        due_counts(as_of),
+        _organisations(),
+    )
+
+
+def coverage_with_trend(*, as_of: date, quarters: int = TREND_QUARTERS) -> tuple[CoverageSummary, list["TrendPoint"]]:
+    """coverage_summary and coverage_trend for the coverage page, sharing their queries: one
+    pass over the completions answers every date, ``as_of`` included."""
+    settings = coverage_settings()
+    points = trend_points(as_of, quarters)
+    trained = trained_counts(points)
+    headcounts = latest_headcounts(points)
+    organisations = _organisations()
+    summary = _summary(as_of, settings, trained, headcounts, due_counts(as_of), organisations)
+    return summary, _trend(points, settings, trained, headcounts, organisations)
+
+
+def _summary(as_of, settings, trained, headcounts, due, organisations) -> CoverageSummary:
     rows = [
         _row(org, as_of, settings, trained.get((as_of, org[0]), 0), headcounts.get((as_of, org[0])), due.get(org[0], 0))
-        for org in _organisations()
+        for org in organisations
     ]
     headcount, counted, percent, rag = _overall(rows, settings)
     rag_counts = {rag_value.value: 0 for rag_value in (Rag.GREEN, Rag.AMBER, Rag.RED)}
@@ -362,7 +382,10 @@ def coverage_trend(
     points = trend_points(as_of, quarters)
     trained = trained_counts(points, organisation_id=organisation_id)
     headcounts = latest_headcounts(points, organisation_id=organisation_id)
-    organisations = _organisations(organisation_id)
+    return _trend(points, settings, trained, headcounts, _organisations(organisation_id))
+
+
+def _trend(points, settings, trained, headcounts, organisations) -> list["TrendPoint"]:
     out = []
     for point in points:
         rows = [
