@@ -448,17 +448,27 @@ class PlanSummary:
     last_update: datetime | None
 
 
-def plan_summaries(
-    *, today: date, area_ids: list[int] | None = None, statuses=None, partnership_id: int | None = None
-) -> list[PlanSummary]:
-    """Every plan with RAG counts, overdue and stale rows and last update: two queries."""
-    query = select(Plan).options(joinedload(Plan.area)).order_by(Plan.area_id.is_not(None), Plan.title)
+def plans_query(*, area_ids: list[int] | None = None, statuses=None, partnership_id: int | None = None):
+    """Plans (county plan first, then by title) with the given filters."""
+    query = select(Plan).options(joinedload(Plan.area)).order_by(Plan.area_id.is_not(None), Plan.title, Plan.id)
     query = _in_partnership(query, partnership_id)
     if statuses:
         query = query.where(Plan.status.in_(list(statuses)))
     if area_ids is not None:
         query = query.where(Plan.area_id.in_(area_ids))
-    plans = list(db.session.scalars(query))
+    return query
+
+
+def plan_summaries(
+    *, today: date, area_ids: list[int] | None = None, statuses=None, partnership_id: int | None = None
+) -> list[PlanSummary]:
+    """Every plan with RAG counts, overdue and stale rows and last update: two queries."""
+    plans = list(db.session.scalars(plans_query(area_ids=area_ids, statuses=statuses, partnership_id=partnership_id)))
+    return summarise(plans, today=today)
+
+
+def summarise(plans: list[Plan], *, today: date) -> list[PlanSummary]:
+    """These plans with RAG counts, overdue and stale rows and last update: one query."""
     if not plans:
         return []
     complete = Rag.COMPLETE.value
@@ -509,6 +519,26 @@ def rag_by_area(summaries: list[PlanSummary]) -> dict[str, dict[str, int]]:
         for rag, count in s.counts.items():
             totals[name][rag] += count
     return {k: dict(v) for k, v in sorted(totals.items())}
+
+
+def rag_totals_by_area(*, statuses=None) -> dict[str, dict[str, int]]:
+    """Row counts by RAG for each area name (the county plan as "County plan"), counted in SQL
+    over every plan with the given statuses: what rag_by_area gives, without loading plans."""
+    rag_or_unset = func.coalesce(PlanRow.rag, literal_column("'unset'"))
+    area = func.coalesce(BusinessArea.name, literal_column("'County plan'"))
+    query = (
+        select(area, rag_or_unset, func.count())
+        .select_from(PlanRow)
+        .join(Plan, Plan.id == PlanRow.plan_id)
+        .outerjoin(BusinessArea, BusinessArea.id == Plan.area_id)
+        .group_by(area, rag_or_unset)
+    )
+    if statuses:
+        query = query.where(Plan.status.in_(list(statuses)))
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, rag, count in db.session.execute(query):
+        totals[name][rag] = count
+    return {k: totals[k] for k in sorted(totals)}
 
 
 def area_names() -> dict[int, str]:
