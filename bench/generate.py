@@ -649,6 +649,22 @@ class _Generator:
             case.setdefault("closure_reason", None)
         self.load.write("channel_cases", cases)
         self.load.write("channel_post_closure_reviews", reviews)
+        held = {(r["case_id"], r["months"]): r for r in reviews}
+        copied = [
+            "concern_reported_on", "referral_date", "life_stage", "organisation_id", "referring_sector",
+            "concern_type", "age_band", "gender", "stage", "screened_on", "discussed_on", "adopted_on",
+            "not_adopted_on", "support_plan_on", "closed_on", "not_adopted_outcome", "closure_reason",
+        ]  # fmt: skip
+        log = []
+        for case in cases:
+            entry = {name: case[name] for name in copied}
+            entry.update(case_id=case["id"], individual_type="not_applicable", material_deleted_on=None)
+            for months in (6, 12):
+                review = held.get((case["id"], months))
+                entry[f"review_{months}_held_on"] = review["held_on"] if review else None
+                entry[f"review_{months}_outcome"] = review["outcome"] if review else None
+            log.append(entry)
+        self.load.write("channel_anonymised_log", log)
 
     # --- audit --------------------------------------------------------------------------------
     def audit_(self) -> None:
