@@ -19,7 +19,7 @@ test: install-test
 # Sizes county, region or national; databases sqlite and/or postgresql.
 SIZES ?= county,region
 DATABASES ?= sqlite,postgresql
-bench: install-test
+bench: $(VENV)/.test
 	time scripts/bench.sh $(SIZES) $(DATABASES)
 
 install: $(VENV)/.runtime node_modules/.installed static/css/app.css
