@@ -8,6 +8,7 @@ from sqlalchemy import event, func, select
 
 from core.demo import DEMO_PASSWORD
 from core.extensions import db
+from core.vocab import Role
 from plans.models import Plan, ProgressUpdate
 from training.models import Completion
 
@@ -71,3 +72,22 @@ def test_statement_count_per_page_does_not_grow_with_the_data(app):
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_audit_trail_counts_matches_only_up_to_its_limit(app, client, world, login_as, monkeypatch):
+    from core import audit_views
+    from core.audit import AuditEntry
+
+    with app.app_context():
+        entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    assert entries > 3  # the world's records were audited
+    login_as(Role.AUDITOR)
+
+    monkeypatch.setattr(audit_views, "AUDIT_COUNT_LIMIT", 3)
+    html = client.get("/audit?page=1").get_data(as_text=True)
+    assert "More than 3 entries" in html
+    assert "Showing 1 to 3 of more than 3" in html
+
+    monkeypatch.setattr(audit_views, "AUDIT_COUNT_LIMIT", entries)
+    html = client.get("/audit").get_data(as_text=True)
+    assert f"{entries} entries" in html and "More than" not in html
