@@ -172,20 +172,28 @@ def pages_step(ctx: Context) -> list[tuple[str, str, str]]:
 # --- PDFs ----------------------------------------------------------------------------------------
 
 
-def board_pack_step(ctx: Context) -> list[tuple[str, str, str]]:
+def timed_pdf(ctx: Context, label: str, make_pdf: Callable[[], bytes], *, target_s: float | None = None) -> list:
+    """Time one PDF (made inside an app context) and count its pages: one result line."""
     from pypdf import PdfReader
 
+    with ctx.app.app_context():
+        started = time.perf_counter()
+        data = make_pdf()
+        seconds = time.perf_counter() - started
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+    progress(f"  {label}: {seconds:.2f} s, {pages} pages")
+    target = "" if target_s is None else f"< {target_s:g} s" + (" ✓" if seconds < target_s else " ✗")
+    return [(f"{label}: seconds (pages)", f"{seconds:.2f} ({pages})", target)]
+
+
+def board_pack_step(ctx: Context) -> list[tuple[str, str, str]]:
     from partnership import pack
     from partnership.board import next_meeting
 
-    with ctx.app.app_context():
-        meeting = next_meeting(1, ctx.today)
-        started = time.perf_counter()
-        data = pack.render(meeting, part="pack", today=ctx.today)
-        seconds = time.perf_counter() - started
-    pages = len(PdfReader(io.BytesIO(data)).pages)
-    progress(f"  board pack: {seconds:.2f} s, {pages} pages")
-    return [("board pack PDF: seconds (pages)", f"{seconds:.2f} ({pages})", "< 5 s" + (" ✓" if seconds < 5 else " ✗"))]
+    def make() -> bytes:
+        return pack.render(next_meeting(1, ctx.today), part="pack", today=ctx.today)
+
+    return timed_pdf(ctx, "board pack PDF", make, target_s=5)
 
 
 # --- throughput under gunicorn -------------------------------------------------------------------

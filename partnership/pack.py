@@ -68,18 +68,20 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
     since = previous.held_on if previous else quarter_start(today)
     partnership_id = meeting.partnership_id
     exceptions = plan_services.exception_rows(today=today, since=since, partnership_id=partnership_id)
-    # Per plan: red, amber and overdue rows one line each; rows only changed (on track) and
-    # rows only stale as compact lists of references, so a large partnership's pack stays
+    # Per plan: red and amber rows one line each; other rows that are overdue, only changed (on
+    # track) or only stale as compact lists of references, so a large partnership's pack stays
     # readable and quick to lay out.
     grouped: OrderedDict = OrderedDict()
     for row in exceptions:
-        entry = grouped.setdefault(row.plan.id, (row.plan, [], [], []))
-        if row.overdue or row.row.rag in (Rag.RED.value, Rag.AMBER.value):
+        entry = grouped.setdefault(row.plan.id, (row.plan, [], [], [], []))
+        if row.row.rag in (Rag.RED.value, Rag.AMBER.value):
             entry[1].append(row)
-        elif row.changed:
+        elif row.overdue:
             entry[2].append(row)
-        else:
+        elif row.changed:
             entry[3].append(row)
+        else:
+            entry[4].append(row)
     summaries = plan_services.plan_summaries(today=today, statuses=["active"], partnership_id=partnership_id)
     totals = plan_services.rag_by_area(summaries)
     context.update(
