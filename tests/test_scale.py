@@ -91,3 +91,30 @@ def test_the_audit_trail_counts_matches_only_up_to_its_limit(app, client, world,
     monkeypatch.setattr(audit_views, "AUDIT_COUNT_LIMIT", entries)
     html = client.get("/audit").get_data(as_text=True)
     assert f"{entries} entries" in html and "More than" not in html
+
+
+def test_a_board_pack_covers_its_own_partnership_only(app):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from partnership import pack
+    from partnership.board import next_meeting
+    from partnership.models import Organisation
+    from spoc.models import BusinessArea
+
+    today = date.today()
+    generate.generate(app, generate.small_scale(2), seed=3, today=today, log=lambda m: None)
+    with app.app_context():
+        others = select(BusinessArea.id).where(BusinessArea.partnership_id == 2)
+        other_plans = db.session.scalars(select(Plan.title).where(Plan.area_id.in_(others))).all()
+        other_orgs = db.session.scalars(select(Organisation.name).where(Organisation.partnership_id == 2)).all()
+        own_plans = db.session.scalars(
+            select(Plan.title).where(Plan.area_id.in_(select(BusinessArea.id).where(BusinessArea.partnership_id == 1)))
+        ).all()
+        data = pack.render(next_meeting(1, today), part="pack", today=today)
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(data)).pages)
+    assert other_plans and other_orgs and own_plans
+    assert any(title in text for title in own_plans)
+    assert not [title for title in other_plans if title in text]
+    assert not [name for name in other_orgs if name in text]
