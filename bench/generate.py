@@ -369,48 +369,42 @@ class _Generator:
     def updates_(self) -> None:
         rng, s = self.rng, self.scale
         span = (self.today - self.start).days
-        last: dict[int, datetime] = {}
         authors = self.users
-
-        def updates() -> Iterator[dict]:
-            for row_id, rag in self.row_ids:
+        next_id = self.load.next_id["progress_updates"]
+        # In chunks of rows, so a national load never holds millions of updates in memory:
+        # each chunk's rows first (progress refers to them), with their latest update time.
+        chunk = 4_000
+        for start in range(0, len(self.pending_rows), chunk):
+            rows = self.pending_rows[start : start + chunk]
+            updates = []
+            for row in rows:
                 days = sorted(rng.sample(range(span), s.updates)) if s.updates <= span else []
+                row["last_progress_at"] = None
                 for i, d in enumerate(days):
                     at = _at(self.start + timedelta(days=d), rng)
                     final = i == len(days) - 1
-                    this_rag = rag if final else rng.choice(RAGS)
-                    author = authors[(row_id + i) % len(authors)]
+                    this_rag = row["rag"] if final else rng.choice(RAGS)
+                    author = authors[(row["id"] + i) % len(authors)]
                     if final:
-                        last[row_id] = at
-                    yield {
-                        "row_id": row_id,
-                        "at": at,
-                        "author_id": author[0],
-                        "author_label": author[1],
-                        "items": [f"Update {i + 1}: sessions delivered and the register checked"],
-                        "rag": this_rag,
-                        "reason": "Behind the planned date" if this_rag in ("red", "amber") else "",
-                        "source": "update",
-                    }
-
-        ids = iter(range(self.load.next_id["progress_updates"], 1 << 62))
-
-        def with_ids():
-            for u in updates():
-                u["id"] = next(ids)
-                yield u
-
-        # Rows first (progress refers to them), with their latest update time filled in.
-        self._rows_then(with_ids, last)
-        self.load.next_id["progress_updates"] = next(ids)
-
-    def _rows_then(self, make_updates, last: dict[int, datetime]) -> None:
-        buffered = list(make_updates())
-        for row in self.pending_rows:
-            row["last_progress_at"] = last.get(row["id"])
-        self.load.write("plan_rows", self.pending_rows)
+                        row["last_progress_at"] = at
+                    updates.append(
+                        {
+                            "id": next_id,
+                            "row_id": row["id"],
+                            "at": at,
+                            "author_id": author[0],
+                            "author_label": author[1],
+                            "items": [f"Update {i + 1}: sessions delivered and the register checked"],
+                            "rag": this_rag,
+                            "reason": "Behind the planned date" if this_rag in ("red", "amber") else "",
+                            "source": "update",
+                        }
+                    )
+                    next_id += 1
+            self.load.write("plan_rows", rows)
+            self.load.write("progress_updates", updates)
+        self.load.next_id["progress_updates"] = next_id
         self.pending_rows = []
-        self.load.write("progress_updates", buffered)
 
     # --- board --------------------------------------------------------------------------------
     def board_(self) -> None:
