@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export APP_ENV ?= development
 
-.PHONY: run test install install-test assets lint clean
+.PHONY: run test bench install install-test assets lint clean
 
 run: install
 	$(BIN)/flask db upgrade
@@ -15,6 +15,12 @@ run: install
 
 test: install-test
 	scripts/test-all.sh
+
+# Sizes county, region or national; databases sqlite and/or postgresql.
+SIZES ?= county,region
+DATABASES ?= sqlite,postgresql
+bench: $(VENV)/.test
+	time scripts/bench.sh $(SIZES) $(DATABASES)
 
 install: $(VENV)/.runtime node_modules/.installed static/css/app.css
 

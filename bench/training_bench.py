@@ -37,8 +37,10 @@ LAST = ["Ahmed", "Barker", "Carter", "Davies", "Evans", "Gill", "Hussain", "Jone
 ROLES = ["Social worker", "Support worker", "Nurse", "Housing officer", "Teacher", "Police officer"]
 
 
-def generate(path: Path, *, rows: int, organisations: int, seed: int, today: date) -> dict:
-    """Write the register; return what it holds."""
+def generate(
+    path: Path, *, rows: int, organisations: int, seed: int, today: date, names: list[str] | None = None
+) -> dict:
+    """Write the register; return what it holds. ``names`` overrides the organisation names."""
     rng = random.Random(seed)
     written = people = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -64,7 +66,8 @@ def generate(path: Path, *, rows: int, organisations: int, seed: int, today: dat
             for course, day, delivery in courses:
                 if written >= rows:
                     break
-                row = [name, email, staff, f"Organisation {org:03d}", role, course, day.strftime("%d/%m/%Y"), delivery]
+                organisation = names[org % len(names)] if names else f"Organisation {org:03d}"
+                row = [name, email, staff, organisation, role, course, day.strftime("%d/%m/%Y"), delivery]
                 if last_row is not None and rng.random() < 0.01:
                     row = last_row  # the same attendance recorded twice in the register
                 writer.writerow(row)

@@ -4,9 +4,9 @@ Everything here is counted from the anonymised log only: no names and no case re
 The log is kept in step with each case by channel_panel.services.sync_log.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, literal_column, select
 
 from channel_panel.dates import REVIEW_MONTHS, add_months
 from channel_panel.models import AnonymisedLogEntry
@@ -140,48 +140,106 @@ def board_figures(*, quarter_start: date, quarter_end: date) -> dict:
     """
     if quarter_end < quarter_start:
         raise ValueError("quarter_end is before quarter_start")
-    entries = db.session.scalars(
-        select(AnonymisedLogEntry).where(AnonymisedLogEntry.referral_date <= quarter_end)
-    ).all()
+    # Counted in SQL (six queries, whatever the size of the log), never by loading the log.
+    log = AnonymisedLogEntry
+    known = log.referral_date <= quarter_end
 
-    def within(day: date | None) -> bool:
-        return day is not None and quarter_start <= day <= quarter_end
+    def within(column):
+        return func.coalesce(func.sum(case((column.between(quarter_start, quarter_end), 1), else_=0)), 0)
 
-    referred = [e for e in entries if within(e.referral_date)]
+    stage_at_end = _stage_at(quarter_end)
+    counts = [
+        within(log.referral_date),
+        within(log.discussed_on),
+        within(log.adopted_on),
+        within(log.not_adopted_on),
+        within(log.closed_on),
+        func.coalesce(
+            func.sum(case((stage_at_end.in_([CaseStage.NOT_ADOPTED.value, CaseStage.CLOSED.value]), 0), else_=1)), 0
+        ),
+    ]
+    reviews = []
+    for months in REVIEW_MONTHS:
+        held = getattr(log, f"review_{months}_held_on")
+        # add_months is monotonic, so "due between two dates" is "closed between two dates".
+        closed_from = _first_closed_due_on_or_after(quarter_start, months)
+        closed_to = _last_closed_due_by(quarter_end, months)
+        reviews += [
+            func.coalesce(func.sum(case((log.closed_on.between(closed_from, closed_to), 1), else_=0)), 0),
+            within(held),
+            func.coalesce(
+                func.sum(
+                    case(
+                        ((log.closed_on <= closed_to) & (held.is_(None) | (held > quarter_end)), 1),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+        ]
+    row = db.session.execute(select(*counts, *reviews).where(known)).one()
+    referrals, discussed, adopted, not_adopted, closed, open_at_end, *review_counts = (int(n) for n in row)
     figures: dict = {
         "quarter_start": quarter_start,
         "quarter_end": quarter_end,
-        "referrals": len(referred),
-        "discussed_at_panel": sum(within(e.discussed_on) for e in entries),
-        "adopted": sum(within(e.adopted_on) for e in entries),
-        "not_adopted": sum(within(e.not_adopted_on) for e in entries),
-        "closed": sum(within(e.closed_on) for e in entries),
-        "open_at_end": sum(CaseStage(_stage_on(e, quarter_end)).is_open for e in entries),
-        "reviews_due": 0,
-        "reviews_held": 0,
-        "reviews_outstanding": 0,
+        "referrals": referrals,
+        "discussed_at_panel": discussed,
+        "adopted": adopted,
+        "not_adopted": not_adopted,
+        "closed": closed,
+        "open_at_end": open_at_end,
+        "reviews_due": sum(review_counts[0::3]),
+        "reviews_held": sum(review_counts[1::3]),
+        "reviews_outstanding": sum(review_counts[2::3]),
     }
-    for entry in entries:
-        if entry.closed_on is None or entry.closed_on > quarter_end:
-            continue
-        for months in REVIEW_MONTHS:
-            due = add_months(entry.closed_on, months)
-            held = getattr(entry, f"review_{months}_held_on")
-            figures["reviews_due"] += within(due)
-            figures["reviews_held"] += within(held)
-            figures["reviews_outstanding"] += due <= quarter_end and (held is None or held > quarter_end)
     for dimension, field in (
         ("sector", "referring_sector"),
         ("concern", "concern_type"),
         ("age_band", "age_band"),
         ("gender", "gender"),
     ):
-        counts = {code: 0 for code, _ in REFERRAL_CATEGORIES[dimension]}
-        for entry in referred:
-            counts[getattr(entry, field)] = counts.get(getattr(entry, field), 0) + 1
-        figures[f"by_{dimension}"] = counts
+        column = getattr(log, field)
+        counts_by = {code: 0 for code, _ in REFERRAL_CATEGORIES[dimension]}
+        query = (
+            select(column, func.count()).where(log.referral_date.between(quarter_start, quarter_end)).group_by(column)
+        )
+        for code, n in db.session.execute(query):
+            counts_by[code] = counts_by.get(code, 0) + n
+        figures[f"by_{dimension}"] = counts_by
     by_stage = {stage.value: 0 for stage in CaseStage}
-    for entry in entries:
-        by_stage[_stage_on(entry, quarter_end)] += 1
+    for stage, n in db.session.execute(select(stage_at_end, func.count()).where(known).group_by(stage_at_end)):
+        by_stage[stage] += n
     figures["by_stage"] = by_stage
     return figures
+
+
+def _stage_at(day: date):
+    """SQL for _stage_on: the furthest stage an entry had reached on ``day``."""
+    whens = []
+    for stage in (
+        CaseStage.CLOSED,
+        CaseStage.NOT_ADOPTED,
+        CaseStage.SUPPORT_PLAN,
+        CaseStage.ADOPTED,
+        CaseStage.DISCUSSED,
+        CaseStage.SCREENING,
+    ):
+        column = getattr(AnonymisedLogEntry, stage.date_field)
+        whens.append((column <= day, literal_column(f"'{stage.value}'")))
+    return case(*whens, else_=literal_column(f"'{CaseStage.REFERRAL.value}'"))
+
+
+def _last_closed_due_by(day: date, months: int) -> date:
+    """The latest closure date whose review ``months`` later falls on or before ``day``."""
+    closed = add_months(day, -months) + timedelta(days=3)
+    while add_months(closed, months) > day:
+        closed -= timedelta(days=1)
+    return closed
+
+
+def _first_closed_due_on_or_after(day: date, months: int) -> date:
+    """The earliest closure date whose review ``months`` later falls on or after ``day``."""
+    closed = add_months(day, -months) - timedelta(days=3)
+    while add_months(closed, months) < day:
+        closed += timedelta(days=1)
+    return closed

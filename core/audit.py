@@ -29,6 +29,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_entries_entity", "entity", "entity_id"),
         Index("ix_audit_entries_at", "at"),
+        # The trail page filters by record type and action, newest first.
+        Index("ix_audit_entries_entity_action_id", "entity", "action", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,9 @@ from core.spreadsheets import csv_lines
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+#: Matches counted at most on the audit trail page; past that it says "more than".
+AUDIT_COUNT_LIMIT = 10_000
+
 
 def _filters() -> tuple[AuditFilterForm, dict]:
     form = AuditFilterForm(request.args)
@@ -41,7 +44,13 @@ def list_entries():
     form, filters = _filters()
     page = None
     if not filters.get("invalid"):
-        page = paginate(audit_query(**filters), page=page_number(), per_page=current_app.config["PAGE_SIZE"])
+        # The trail grows for ever: count at most AUDIT_COUNT_LIMIT matches, never the whole table.
+        page = paginate(
+            audit_query(**filters),
+            page=page_number(),
+            per_page=current_app.config["PAGE_SIZE"],
+            count_limit=AUDIT_COUNT_LIMIT,
+        )
     return render_template("audit/list.html", form=form, page=page, filtered=bool(filters))
 
 

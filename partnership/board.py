@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from core.dates import add_months, quarter_start
 from core.extensions import db
@@ -45,6 +46,7 @@ def current_members(partnership_id: int, on: date) -> list[BoardMember]:
     return list(
         db.session.scalars(
             select(BoardMember)
+            .options(joinedload(BoardMember.organisation))
             .where(
                 BoardMember.partnership_id == partnership_id,
                 BoardMember.joined_on <= on,

@@ -5,8 +5,8 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from core.extensions import db
 from core.forms import ConfirmForm
@@ -36,6 +36,7 @@ from partnership.models import (
 )
 from partnership.services import current_partnership, list_organisations
 from plans.models import Plan, PlanStatus
+from spoc.models import BusinessArea
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -220,8 +221,16 @@ def schedule_meetings():
 def show_meeting(meeting_id: int):
     meeting = _meeting(meeting_id)
     today = _today()
+    # The county plan (no area) and the plans of this partnership's areas: not every partnership's.
     plans = db.session.scalars(
-        select(Plan).where(Plan.status == PlanStatus.ACTIVE.value).options(joinedload(Plan.area)).order_by(Plan.title)
+        select(Plan)
+        .outerjoin(Plan.area)
+        .where(
+            Plan.status == PlanStatus.ACTIVE.value,
+            or_(Plan.area_id.is_(None), BusinessArea.partnership_id == meeting.partnership_id),
+        )
+        .options(contains_eager(Plan.area))
+        .order_by(Plan.title)
     ).all()
     papers = db.session.scalars(
         select(MeetingPaper).where(MeetingPaper.meeting_id == meeting.id).order_by(MeetingPaper.id)

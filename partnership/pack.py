@@ -66,15 +66,23 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
         return context
 
     since = previous.held_on if previous else quarter_start(today)
-    exceptions = plan_services.exception_rows(today=today, since=since)
-    # Per plan: rows needing attention (red, amber, overdue or changed) in full; rows that are
-    # only stale as a compact list, so a large partnership's pack stays readable.
+    partnership_id = meeting.partnership_id
+    exceptions = plan_services.exception_rows(today=today, since=since, partnership_id=partnership_id)
+    # Per plan: red and amber rows one line each; other rows that are overdue, only changed (on
+    # track) or only stale as compact lists of references, so a large partnership's pack stays
+    # readable and quick to lay out.
     grouped: OrderedDict = OrderedDict()
     for row in exceptions:
-        entry = grouped.setdefault(row.plan.id, (row.plan, [], []))
-        attention = row.overdue or row.changed or row.row.rag in (Rag.RED.value, Rag.AMBER.value)
-        (entry[1] if attention else entry[2]).append(row)
-    summaries = plan_services.plan_summaries(today=today, statuses=["active"])
+        entry = grouped.setdefault(row.plan.id, (row.plan, [], [], [], []))
+        if row.row.rag in (Rag.RED.value, Rag.AMBER.value):
+            entry[1].append(row)
+        elif row.overdue:
+            entry[2].append(row)
+        elif row.changed:
+            entry[3].append(row)
+        else:
+            entry[4].append(row)
+    summaries = plan_services.plan_summaries(today=today, statuses=["active"], partnership_id=partnership_id)
     totals = plan_services.rag_by_area(summaries)
     context.update(
         {
@@ -87,7 +95,7 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
             "previous_decisions": board.decisions(previous) if previous else [],
             "previous_raised": board.actions_raised(previous) if previous else [],
             "previous_attendance": board.attendance(previous) if previous else [],
-            "training": _training(today),
+            "training": _training(today, meeting.partnership_id),
             "channel": _channel(since, today),
         }
     )
@@ -103,10 +111,34 @@ def _rag_chart(totals: dict[str, dict[str, int]]):
     return bar_chart_svg(bars) if bars else None
 
 
-def _training(today: date) -> dict | None:
-    from training.coverage import coverage_summary
+def _training(today: date, partnership_id: int) -> dict | None:
+    """Coverage of this partnership's organisations (a deployment may hold several)."""
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from partnership.models import Organisation
+    from training.coverage import _overall, coverage_summary
 
     summary = coverage_summary(as_of=today)
+    ours = set(db.session.scalars(select(Organisation.id).where(Organisation.partnership_id == partnership_id)))
+    if any(row.organisation_id not in ours for row in summary.rows):
+        rows = [row for row in summary.rows if row.organisation_id in ours]
+        headcount, trained, percent, rag = _overall(rows, summary.settings)
+        rag_counts = {
+            key: sum(1 for r in rows if r.rag is not None and r.rag.value == key) for key in summary.rag_counts
+        }
+        summary = replace(
+            summary,
+            rows=rows,
+            headcount=headcount,
+            trained=trained,
+            percent=percent,
+            rag=rag,
+            trained_without_headcount=sum(r.trained for r in rows if not r.has_headcount),
+            rag_counts=rag_counts,
+        )
     return {"summary": summary, "chart": _training_chart(summary)}
 
 

@@ -46,7 +46,8 @@ def find_plans(plan_id: int | None = None) -> list[Plan]:
 def _views(plans: list[Plan]) -> list[PlanExport]:
     today = date.today()
     since = services.since_last_board(today)
-    return [PlanExport(plan, services.plan_view(plan, today=today, since=since)) for plan in plans]
+    views = services.plan_views(plans, today=today, since=since)
+    return [PlanExport(plan, views[plan.id]) for plan in plans]
 
 
 def _value(view: services.RowView, name: str):

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.auth import forbid_unless
 from core.extensions import db
+from core.pagination import page_number, paginate
 from core.permissions import Permission, can_edit_plan, has_permission, requires
 from core.security import allow_inline_styles
 from core.vocab import Rag
@@ -55,13 +56,18 @@ def overview():
         "archived": [PlanStatus.ARCHIVED.value],
         "all": None,
     }.get(status, [PlanStatus.ACTIVE.value, PlanStatus.DRAFT.value])
-    summaries = services.plan_summaries(today=_today(), statuses=statuses)
-    totals = services.rag_by_area(summaries)
+    # One page of plans; the totals by area are counted in SQL over every plan.
+    page = paginate(
+        services.plans_query(statuses=statuses), page=page_number(), per_page=current_app.config["PAGE_SIZE"]
+    )
+    summaries = services.summarise(page.items, today=_today())
+    totals = services.rag_totals_by_area(statuses=statuses)
     if totals:
         allow_inline_styles()
     return render_template(
         "plans/overview.html",
         summaries=summaries,
+        page=page,
         totals=totals,
         figure=rag_by_area_figure(totals) if totals else None,
         status=status,

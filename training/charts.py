@@ -1,7 +1,8 @@
 """Coverage charts: a plotly figure for pages (drawn from JSON by static/js/charts.mjs) and the
 same bars as static SVG for PDFs, which run no JavaScript."""
 
-import plotly.graph_objects as go
+import json
+
 from markupsafe import Markup, escape
 
 from core.vocab import Rag
@@ -15,47 +16,62 @@ def _percent(point: TrendPoint) -> float | None:
     return float(point.percent) if point.percent is not None else None
 
 
+def _hline(y: float, *, dash: str, colour: str, text: str, below: bool) -> tuple[dict, dict]:
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"dash": dash, "color": colour},
+    }
+    label = {
+        "xref": "paper",
+        "x": 0,
+        "yref": "y",
+        "y": y,
+        "text": text,
+        "showarrow": False,
+        "xanchor": "left",
+        "yanchor": "top" if below else "bottom",
+    }
+    return shape, label
+
+
 def trend_figure(points: list[TrendPoint], *, target: int, amber_from: int) -> str:
-    """Coverage at each quarter end as bars coloured by RAG, with the target line; plotly JSON."""
-    figure = go.Figure()
-    figure.add_trace(
-        go.Bar(
-            x=[p.label for p in points],
-            y=[_percent(p) for p in points],
-            marker_color=[RAG_COLOURS[p.rag] for p in points],
-            text=[f"{p.percent}%" if p.percent is not None else "No headcount" for p in points],
-            textposition="outside",
-            hovertemplate="%{x}: %{text}<extra></extra>",
-            name="Coverage",
-        )
-    )
-    figure.add_hline(
-        y=target,
-        line_dash="dash",
-        line_color="#0b0c0c",
-        annotation_text=f"Target {target}%",
-        annotation_position="top left",
-    )
+    """Coverage at each quarter end as bars coloured by RAG, with the target line; plotly JSON.
+
+    Written as plain JSON rather than through plotly's figure objects, whose validation costs
+    more than the rest of the coverage page's work."""
+    bars = {
+        "type": "bar",
+        "x": [p.label for p in points],
+        "y": [_percent(p) for p in points],
+        "marker": {"color": [RAG_COLOURS[p.rag] for p in points]},
+        "text": [f"{p.percent}%" if p.percent is not None else "No headcount" for p in points],
+        "textposition": "outside",
+        "hovertemplate": "%{x}: %{text}<extra></extra>",
+        "name": "Coverage",
+    }
+    lines = [_hline(target, dash="dash", colour="#0b0c0c", text=f"Target {target}%", below=False)]
     if amber_from < target:
-        figure.add_hline(
-            y=amber_from,
-            line_dash="dot",
-            line_color="#505a5f",
-            annotation_text=f"Amber from {amber_from}%",
-            annotation_position="bottom left",
-        )
+        lines.append(_hline(amber_from, dash="dot", colour="#505a5f", text=f"Amber from {amber_from}%", below=True))
     top = max([100.0, *(v for v in map(_percent, points) if v is not None)])
-    figure.update_layout(
-        height=360,
-        margin={"l": 10, "r": 10, "t": 20, "b": 40},
-        yaxis={"title": "Relevant staff trained (%)", "range": [0, top * 1.12], "automargin": True},
-        xaxis={"title": "Quarter end", "type": "category"},
-        showlegend=False,
-        font={"family": "Arial, sans-serif", "size": 14},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-    )
-    return figure.to_json()
+    layout = {
+        "height": 360,
+        "margin": {"l": 10, "r": 10, "t": 20, "b": 40},
+        "yaxis": {"title": {"text": "Relevant staff trained (%)"}, "range": [0, top * 1.12], "automargin": True},
+        "xaxis": {"title": {"text": "Quarter end"}, "type": "category"},
+        "showlegend": False,
+        "font": {"family": "Arial, sans-serif", "size": 14},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "shapes": [shape for shape, _ in lines],
+        "annotations": [label for _, label in lines],
+    }
+    return json.dumps({"data": [bars], "layout": layout})
 
 
 def trend_svg(points: list[TrendPoint], *, target: int, width: int = 640, height: int = 220) -> Markup:

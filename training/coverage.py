@@ -19,13 +19,16 @@ The rules, pinned by tests/training/test_coverage.py:
   not hide a shortfall in another).
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from time import monotonic
 
 from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
+from core.audit import AuditEntry
 from core.extensions import db
 from core.vocab import Rag
 from partnership.models import Organisation
@@ -203,11 +206,23 @@ def refreshers_due_query(*, as_of: date, within_days: int = DUE_WITHIN_DAYS, org
     they train again), soonest first."""
     horizon = as_of + timedelta(days=within_days)
     valid_until = func.max(Completion.expires_on)
+    # Only people with a completion expiring within the window can be due: a narrow range of
+    # the coverage index, so the grouping below never runs over every current completion.
+    candidates = (
+        select(Completion.person_id)
+        .join(Course, Course.id == Completion.course_id)
+        .where(
+            Course.counts_for_coverage.is_(True),
+            Completion.expires_on > as_of,
+            Completion.expires_on <= horizon,
+        )
+    )
     query = (
         select(Completion.person_id, valid_until.label("expires_on"))
         .join(Course, Course.id == Completion.course_id)
         .join(Person, Person.id == Completion.person_id)
         .where(
+            Completion.person_id.in_(candidates),
             Course.counts_for_coverage.is_(True),
             Completion.completed_on <= as_of,
             Completion.expires_on > as_of,
@@ -295,12 +310,63 @@ def coverage_summary(*, as_of: date) -> CoverageSummary:
     or records. The board pack reads it as it stands.
     """
     settings = coverage_settings()
-    trained = trained_counts([as_of])
-    headcounts = latest_headcounts([as_of])
-    due = due_counts(as_of)
+    return _summary(
+        as_of,
+        settings,
+        trained_counts([as_of]),
+        latest_headcounts([as_of]),
+        due_counts(as_of),
+        _organisations(),
+    )
+
+
+#: Computed coverage pages kept per process: key -> (expires at, result). See coverage_with_trend.
+_ROLLUPS: "OrderedDict[tuple, tuple[float, tuple]]" = OrderedDict()
+ROLLUP_SECONDS = 300
+ROLLUP_ENTRIES = 16
+
+
+def _data_version() -> tuple:
+    """Changes whenever any audited record changes: the newest audit entry's id and time (two
+    index look-ups). Every change to training records, course rules and settings is audited,
+    bulk imports included, so an unchanged version means unchanged coverage."""
+    newest_id = select(func.max(AuditEntry.id)).scalar_subquery()
+    newest_at = select(func.max(AuditEntry.at)).scalar_subquery()
+    return tuple(db.session.execute(select(newest_id, newest_at)).one())
+
+
+def coverage_with_trend(*, as_of: date, quarters: int = TREND_QUARTERS) -> tuple[CoverageSummary, list["TrendPoint"]]:
+    """coverage_summary and coverage_trend for the coverage page, sharing their queries: one
+    pass over the completions answers every date, ``as_of`` included.
+
+    The result is kept (per process, at most ROLLUP_SECONDS) until the audit trail shows a
+    change: at national size the pass over a million completions takes seconds, and the page
+    is read far more often than training records change."""
+    key = (str(db.engine.url), as_of, quarters, _data_version())
+    kept = _ROLLUPS.get(key)
+    if kept is not None and kept[0] > monotonic():
+        return kept[1]
+    result = _coverage_with_trend(as_of=as_of, quarters=quarters)
+    _ROLLUPS[key] = (monotonic() + ROLLUP_SECONDS, result)
+    while len(_ROLLUPS) > ROLLUP_ENTRIES:
+        _ROLLUPS.popitem(last=False)
+    return result
+
+
+def _coverage_with_trend(*, as_of: date, quarters: int) -> tuple[CoverageSummary, list["TrendPoint"]]:
+    settings = coverage_settings()
+    points = trend_points(as_of, quarters)
+    trained = trained_counts(points)
+    headcounts = latest_headcounts(points)
+    organisations = _organisations()
+    summary = _summary(as_of, settings, trained, headcounts, due_counts(as_of), organisations)
+    return summary, _trend(points, settings, trained, headcounts, organisations)
+
+
+def _summary(as_of, settings, trained, headcounts, due, organisations) -> CoverageSummary:
     rows = [
         _row(org, as_of, settings, trained.get((as_of, org[0]), 0), headcounts.get((as_of, org[0])), due.get(org[0], 0))
-        for org in _organisations()
+        for org in organisations
     ]
     headcount, counted, percent, rag = _overall(rows, settings)
     rag_counts = {rag_value.value: 0 for rag_value in (Rag.GREEN, Rag.AMBER, Rag.RED)}
@@ -362,7 +428,10 @@ def coverage_trend(
     points = trend_points(as_of, quarters)
     trained = trained_counts(points, organisation_id=organisation_id)
     headcounts = latest_headcounts(points, organisation_id=organisation_id)
-    organisations = _organisations(organisation_id)
+    return _trend(points, settings, trained, headcounts, _organisations(organisation_id))
+
+
+def _trend(points, settings, trained, headcounts, organisations) -> list["TrendPoint"]:
     out = []
     for point in points:
         rows = [

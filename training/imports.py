@@ -22,6 +22,7 @@ from sqlalchemy import Date, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import AuditEntry, current_actor
+from core.bulk import bulk_insert
 from core.db import utcnow
 from core.extensions import db
 from core.spreadsheets import SpreadsheetError, read_table
@@ -526,9 +527,8 @@ def _resolve(check: RegisterCheck, parsed: list[ParsedRow], lookups: _Lookups, w
 
 
 def _insert(model, rows: list[dict]) -> None:
-    """Insert many rows with one executemany (no RETURNING: on SQLite that is a row at a time)."""
-    if rows:
-        db.session.execute(model.__table__.insert(), rows)
+    """Insert many rows at once (no RETURNING: on SQLite that is a row at a time): COPY on PostgreSQL."""
+    bulk_insert(model.__table__, rows)
 
 
 def _audit_inserts(model, rows: list[dict], ids: list[int], label_key: str) -> None:
@@ -564,7 +564,7 @@ def _audit_inserts(model, rows: list[dict], ids: list[int], label_key: str) -> N
                 "ip": ip,
             }
         )
-    db.session.execute(AuditEntry.__table__.insert(), entries)
+    bulk_insert(AuditEntry.__table__, entries)
 
 
 def _person_key(email: str | None, organisation_id: int, staff_number: str | None) -> tuple:

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from core.extensions import db
 from core.forms import ConfirmForm
-from core.pagination import page_number, paginate
+from core.pagination import page_number, paginate, paginate_list
 from core.permissions import Permission, requires
 from core.security import allow_inline_styles
 from partnership.models import Organisation
@@ -40,8 +40,7 @@ for _module in (session_views, transfer_views):
 @requires(Permission.VIEW_TRAINING)
 def show_coverage():
     as_of, form = pages.as_of_from_request()
-    summary = coverage.coverage_summary(as_of=as_of)
-    trend = coverage.coverage_trend(as_of=as_of)
+    summary, trend = coverage.coverage_with_trend(as_of=as_of)
     figure = None
     if any(point.percent is not None for point in trend):
         allow_inline_styles()
@@ -54,11 +53,18 @@ def show_coverage():
             per_page=current_app.config["PAGE_SIZE"],
             scalars=False,
         )
+    organisations = paginate_list(
+        summary.rows,
+        page=page_number("organisations_page"),
+        per_page=current_app.config["PAGE_SIZE"],
+        param="organisations_page",
+    )
     return render_template(
         "training/coverage.html",
         form=form,
         as_of=as_of,
         summary=summary,
+        organisations=organisations,
         trend=trend,
         figure=figure,
         due=due,
