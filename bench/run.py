@@ -196,6 +196,13 @@ def board_pack_step(ctx: Context) -> list[tuple[str, str, str]]:
     return timed_pdf(ctx, "board pack PDF", make, target_s=5)
 
 
+def annual_report_step(ctx: Context) -> list[tuple[str, str, str]]:
+    """The annual compliance report of the last complete year: every automatic check over the data."""
+    from partnership.compliance.report import report_pdf
+
+    return timed_pdf(ctx, "annual report PDF", lambda: report_pdf(1, ctx.today.year - 1))
+
+
 # --- throughput under gunicorn -------------------------------------------------------------------
 
 
@@ -360,6 +367,7 @@ def training_import_step(ctx: Context) -> list[tuple[str, str, str]]:
 STEPS: list[Step] = [
     Step("pages", pages_step),
     Step("board pack", board_pack_step),
+    Step("annual report", annual_report_step),
     Step("throughput", throughput_step),
     Step("training import", training_import_step),
 ]

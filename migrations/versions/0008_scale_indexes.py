@@ -1,15 +1,15 @@
 """indexes for a large deployment: the audit trail filtered by record type and action
 
-Revision ID: 0009_scale_indexes
-Revises: 0005_board
+Revision ID: 0008_scale_indexes
+Revises: 0007_reminders
 Create Date: 2026-11-21 18:50:00
 
 """
 
 from alembic import op
 
-revision = "0009_scale_indexes"
-down_revision = "0005_board"
+revision = "0008_scale_indexes"
+down_revision = "0007_reminders"
 branch_labels = None
 depends_on = None
 
