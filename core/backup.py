@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404
 import tarfile
 import tempfile
 from datetime import UTC, datetime
@@ -117,7 +117,7 @@ def _snapshot_database(folder: Path) -> tuple[str, Path]:
     if kind == "postgresql":
         target = folder / "database.pgdump"
         url, env = _pg_args()
-        done = subprocess.run(  # noqa: S603 - fixed program and arguments, no shell
+        done = subprocess.run(  # noqa: S603 - fixed program and arguments, no shell  # nosec B603
             [_pg_binary("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(target), url],
             env=env,
             capture_output=True,
@@ -261,7 +261,7 @@ def restore_backup(path: Path) -> dict:
                 src.close()
         else:
             url, env = _pg_args()
-            done = subprocess.run(  # noqa: S603 - fixed program and arguments, no shell
+            done = subprocess.run(  # noqa: S603 - fixed program and arguments, no shell  # nosec B603
                 [
                     _pg_binary("pg_restore"),
                     "--no-owner",
