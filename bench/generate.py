@@ -15,7 +15,7 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -98,8 +98,10 @@ class Loader:
         return range(start, start + n)
 
     def write(self, table_name: str, rows: Iterable[dict]) -> None:
+        from core.bulk import column_defaults
+
         table = self.tables[table_name]
-        defaults = _defaults(table)
+        defaults = column_defaults(table)
         batch: list[dict] = []
         for row in rows:
             for key, make in defaults.items():
@@ -134,19 +136,6 @@ class Loader:
                 self.conn.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
                 )
-
-
-def _defaults(table) -> dict[str, Callable[[], object]]:
-    out = {}
-    for column in table.c:
-        default = column.default
-        if column.primary_key or default is None:
-            continue
-        if default.is_scalar:
-            out[column.name] = lambda value=default.arg: value
-        elif default.is_callable:
-            out[column.name] = lambda fn=default.arg: fn(None)
-    return out
 
 
 def generate(app, scale: Scale, *, seed: int, today: date | None = None, demo: bool = True, log=print) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from core.extensions import db
 
 
-def _defaults(table: Table) -> dict[str, Callable[[], object]]:
+def column_defaults(table: Table) -> dict[str, Callable[[], object]]:
     """The Python-side defaults a Core insert would apply (scalars and callables)."""
     out: dict[str, Callable[[], object]] = {}
     for column in table.c:
@@ -35,7 +35,7 @@ def bulk_insert(table: Table, rows: list[dict]) -> None:
     if connection.dialect.name != "postgresql":
         db.session.execute(table.insert(), rows)
         return
-    defaults = _defaults(table)
+    defaults = column_defaults(table)
     columns = list(dict.fromkeys([*rows[0], *(name for name in defaults if name not in rows[0])]))
     as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
