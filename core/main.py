@@ -19,7 +19,10 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @requires(Permission.SIGNED_IN)
 def home():
+    from partnership.compliance.services import findings_awaiting_response
+
     context: dict = {"roles": sorted(current_user.role_set)}
+    context["findings_to_answer"] = findings_awaiting_response(current_user.id)
     if has_permission(current_user, Permission.VIEW_PARTNERSHIP):
         context["counts"] = {
             "organisations": db.session.scalar(

@@ -221,6 +221,20 @@ def findings_owned_by(user_id: int) -> list[Finding]:
     )
 
 
+def findings_awaiting_response(user_id: int) -> int:
+    """How many findings the user owns that still wait for their response (home page notice)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Finding)
+        .join(ComplianceAssessment)
+        .where(
+            Finding.owner_id == user_id,
+            Finding.status == FindingStatus.OPEN.value,
+            ComplianceAssessment.status != AssessmentStatus.SUPERSEDED.value,
+        )
+    )
+
+
 def record_finding(
     assessment: ComplianceAssessment,
     *,

@@ -108,10 +108,15 @@ def test_finding_owner_responds_and_others_may_not(app, client, world, login_as)
     assert other.get(f"/compliance/findings/{finding_id}/respond").status_code == 403
     owner = app.test_client()
     sign_in(owner, world.users[Role.SPOC].email)
+    home = owner.get("/").get_data(as_text=True)
+    assert "1 audit finding is waiting for your response." in home
+    assert 'href="/compliance/my-findings">Answer your findings</a>' in home
+    assert "waiting for your response" not in other.get("/").get_data(as_text=True)
     listing = owner.get("/compliance/my-findings").get_data(as_text=True)
     assert f'href="/compliance/findings/{finding_id}/respond">Coverage below target</a>' in listing
     response = owner.post(f"/compliance/findings/{finding_id}/respond", data={"response": "Sessions booked"})
     assert response.headers["Location"] == "/compliance/my-findings"
+    assert "waiting for your response" not in owner.get("/").get_data(as_text=True)
     with app.app_context():
         finding = db.session.get(Finding, finding_id)
         assert (finding.status, finding.response) == ("responded", "Sessions booked")
