@@ -113,32 +113,9 @@ def _rag_chart(totals: dict[str, dict[str, int]]):
 
 def _training(today: date, partnership_id: int) -> dict | None:
     """Coverage of this partnership's organisations (a deployment may hold several)."""
-    from dataclasses import replace
+    from training.coverage import coverage_summary, for_partnership
 
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from partnership.models import Organisation
-    from training.coverage import _overall, coverage_summary
-
-    summary = coverage_summary(as_of=today)
-    ours = set(db.session.scalars(select(Organisation.id).where(Organisation.partnership_id == partnership_id)))
-    if any(row.organisation_id not in ours for row in summary.rows):
-        rows = [row for row in summary.rows if row.organisation_id in ours]
-        headcount, trained, percent, rag = _overall(rows, summary.settings)
-        rag_counts = {
-            key: sum(1 for r in rows if r.rag is not None and r.rag.value == key) for key in summary.rag_counts
-        }
-        summary = replace(
-            summary,
-            rows=rows,
-            headcount=headcount,
-            trained=trained,
-            percent=percent,
-            rag=rag,
-            trained_without_headcount=sum(r.trained for r in rows if not r.has_headcount),
-            rag_counts=rag_counts,
-        )
+    summary = for_partnership(coverage_summary(as_of=today), partnership_id)
     return {"summary": summary, "chart": _training_chart(summary)}
 
 

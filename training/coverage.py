@@ -335,6 +335,31 @@ def _data_version() -> tuple:
     return tuple(db.session.execute(select(newest_id, newest_at)).one())
 
 
+def for_partnership(summary: CoverageSummary, partnership_id: int) -> CoverageSummary:
+    """``summary`` narrowed to one partnership's organisations (a deployment may hold several),
+    with the overall figures worked out again from those rows alone."""
+    from dataclasses import replace
+
+    from partnership.models import Organisation
+
+    ours = set(db.session.scalars(select(Organisation.id).where(Organisation.partnership_id == partnership_id)))
+    if all(row.organisation_id in ours for row in summary.rows):
+        return summary
+    rows = [row for row in summary.rows if row.organisation_id in ours]
+    headcount, trained, percent, rag = _overall(rows, summary.settings)
+    rag_counts = {key: sum(1 for r in rows if r.rag is not None and r.rag.value == key) for key in summary.rag_counts}
+    return replace(
+        summary,
+        rows=rows,
+        headcount=headcount,
+        trained=trained,
+        percent=percent,
+        rag=rag,
+        trained_without_headcount=sum(r.trained for r in rows if not r.has_headcount),
+        rag_counts=rag_counts,
+    )
+
+
 def coverage_with_trend(*, as_of: date, quarters: int = TREND_QUARTERS) -> tuple[CoverageSummary, list["TrendPoint"]]:
     """coverage_summary and coverage_trend for the coverage page, sharing their queries: one
     pass over the completions answers every date, ``as_of`` included.

@@ -413,7 +413,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def training_coverage(partnership_id: int, year: Year) -> CheckResult:
-    from training.coverage import coverage_summary
+    from training.coverage import coverage_summary, for_partnership
 
     result = CheckResult(
         "training_coverage",
@@ -422,7 +422,7 @@ def training_coverage(partnership_id: int, year: Year) -> CheckResult:
         CheckState.MET,
         "",
     )
-    summary = coverage_summary(as_of=year.end)
+    summary = for_partnership(coverage_summary(as_of=year.end), partnership_id)
     target = summary.settings.target_percent
     if not any(r.has_headcount or r.trained for r in summary.rows):
         result.state = CheckState.NO_DATA

@@ -92,3 +92,26 @@ def test_retention_run_command_is_recorded_for_the_check(app, world):
         assert (run.ran_on, run.deleted_count, run.run_by) == (date.today(), 0, "flask retention run")
     check = _by_key(app, world.partnership_id, year=date.today().year)["retention"]
     assert check.records[0].label == f"Retention run {date.today():%-d %B %Y}"
+
+
+def test_coverage_check_reads_only_the_partnerships_own_organisations(app, gappy_year):
+    """A deployment holding a second partnership: its organisation below target is a gap in its
+    own year's check, not in this partnership's."""
+    from datetime import date
+
+    from core.extensions import db
+    from tests.factories import OrganisationFactory, PartnershipFactory
+    from tests.training.factories import HeadcountFactory
+
+    with app.app_context():
+        other = PartnershipFactory(name="Another partnership")
+        neighbour = OrganisationFactory(partnership=other, name="Neighbouring Council")
+        HeadcountFactory(organisation=neighbour, relevant_headcount=40, as_of=date(2025, 1, 1))
+        db.session.commit()
+        other_id = other.id
+
+    ours = _by_key(app, gappy_year.world.partnership_id)["training_coverage"]
+    assert [g.label for g in ours.gaps] == ["Test Police"]
+    assert "Neighbouring Council" not in [r.label for r in ours.records]
+    theirs = _by_key(app, other_id)["training_coverage"]
+    assert [(g.label, g.detail) for g in theirs.gaps] == [("Neighbouring Council", "0.0% (0 of 40)")]
