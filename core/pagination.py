@@ -61,13 +61,24 @@ def page_number(param: str = "page") -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 
 
-def paginate(query: Select, *, page: int, per_page: int, scalars: bool = True, count_limit: int | None = None) -> Page:
+def paginate(
+    query: Select,
+    *,
+    page: int,
+    per_page: int,
+    scalars: bool = True,
+    count_limit: int | None = None,
+    total: int | None = None,
+) -> Page:
     """One page of ``query``. With ``count_limit``, counting stops there (a bounded COUNT over a
-    LIMIT, so a long table is never counted in full) and ``more`` says there are more."""
-    counted = query.order_by(None)
-    if count_limit is not None:
-        counted = counted.with_only_columns(literal_column("1"), maintain_column_froms=True).limit(count_limit + 1)
-    total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
+    LIMIT, so a long table is never counted in full) and ``more`` says there are more. A caller
+    that already holds the number of items (an aggregate computed for the same page) passes
+    ``total`` and no COUNT runs."""
+    if total is None:
+        counted = query.order_by(None)
+        if count_limit is not None:
+            counted = counted.with_only_columns(literal_column("1"), maintain_column_froms=True).limit(count_limit + 1)
+        total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
     more = count_limit is not None and total > count_limit
     total = min(total, count_limit) if count_limit is not None else total
     pages = max(1, math.ceil(total / per_page))

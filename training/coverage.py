@@ -195,56 +195,63 @@ def due_counts(
     query = (
         select(Person.organisation_id, func.count())
         .join(due, due.c.person_id == Person.id)
+        .where(_still_employed(as_of))
         .group_by(Person.organisation_id)
     )
     return dict(db.session.execute(query).all())
 
 
+def _still_employed(as_of: date):
+    return or_(Person.left_on.is_(None), Person.left_on > as_of)
+
+
 def refreshers_due_query(*, as_of: date, within_days: int = DUE_WITHIN_DAYS, organisation_id: int | None = None):
     """(person_id, expires_on) of people trained on ``as_of`` whose current coverage training
     all expires within ``within_days`` (so they are not trained on as_of + within_days unless
-    they train again), soonest first."""
+    they train again). Leavers are not taken out here: callers join Person and apply
+    ``_still_employed`` once, to the grouped people rather than to every completion."""
     horizon = as_of + timedelta(days=within_days)
     valid_until = func.max(Completion.expires_on)
+    counting = select(Course.id).where(Course.counts_for_coverage.is_(True))
     # Only people with a completion expiring within the window can be due: a narrow range of
     # the coverage index, so the grouping below never runs over every current completion.
-    candidates = (
-        select(Completion.person_id)
-        .join(Course, Course.id == Completion.course_id)
-        .where(
-            Course.counts_for_coverage.is_(True),
-            Completion.expires_on > as_of,
-            Completion.expires_on <= horizon,
-        )
+    candidates = select(Completion.person_id).where(
+        Completion.course_id.in_(counting),
+        Completion.expires_on > as_of,
+        Completion.expires_on <= horizon,
     )
-    query = (
+    if organisation_id is not None:
+        candidates = candidates.where(
+            Completion.person_id.in_(select(Person.id).where(Person.organisation_id == organisation_id))
+        )
+    return (
         select(Completion.person_id, valid_until.label("expires_on"))
-        .join(Course, Course.id == Completion.course_id)
-        .join(Person, Person.id == Completion.person_id)
         .where(
             Completion.person_id.in_(candidates),
-            Course.counts_for_coverage.is_(True),
+            Completion.course_id.in_(counting),
             Completion.completed_on <= as_of,
             Completion.expires_on > as_of,
-            or_(Person.left_on.is_(None), Person.left_on > as_of),
         )
         .group_by(Completion.person_id)
         .having(valid_until <= horizon)
     )
-    if organisation_id is not None:
-        query = query.where(Person.organisation_id == organisation_id)
-    return query
 
 
 def refreshers_due(*, as_of: date, within_days: int = DUE_WITHIN_DAYS, organisation_id: int | None = None):
-    """A SELECT of (Person, expires_on) for the refreshers-due list, soonest first (for paging)."""
+    """A SELECT of (Person, expires_on) for the refreshers-due list, soonest first (for paging).
+    Without ``organisation_id``, the people of active organisations: the same people the coverage
+    rows' ``due_soon`` counts, so the page can take its total from those rows."""
     due = refreshers_due_query(as_of=as_of, within_days=within_days, organisation_id=organisation_id).subquery()
-    return (
+    query = (
         select(Person, due.c.expires_on)
         .join(due, due.c.person_id == Person.id)
+        .where(_still_employed(as_of))
         .options(joinedload(Person.organisation))
         .order_by(due.c.expires_on, Person.name, Person.id)
     )
+    if organisation_id is None:
+        query = query.where(Person.organisation_id.in_(select(Organisation.id).where(Organisation.active.is_(True))))
+    return query
 
 
 def _day(value) -> date:

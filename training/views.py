@@ -52,6 +52,7 @@ def show_coverage():
             page=page_number(),
             per_page=current_app.config["PAGE_SIZE"],
             scalars=False,
+            total=sum(row.due_soon for row in summary.rows),
         )
     organisations = paginate_list(
         summary.rows,

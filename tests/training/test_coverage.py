@@ -332,6 +332,29 @@ def test_refreshers_due_are_people_whose_current_training_all_expires_within_90_
     assert row_for(coverage_summary(as_of=as_of), org).due_soon == 2
 
 
+def test_refreshers_due_list_holds_exactly_the_people_the_coverage_rows_count(partnership, wrap):
+    """The coverage page takes the list's total from the rows' due_soon, so both must agree:
+    leavers are out of both, and so are the people of a deactivated organisation."""
+    as_of = date(2026, 1, 1)
+    council = organisation(partnership, name="Council", headcount=10)
+    police = organisation(partnership, name="Police", headcount=10)
+    closed = organisation(partnership, name="Closed Trust", headcount=10)
+    trained_people(council, wrap, 2, completed_on=date(2023, 2, 1))
+    leaver = trained_people(council, wrap, 1, completed_on=date(2023, 2, 1))[0]
+    leaver.left_on = date(2025, 12, 1)
+    trained_people(police, wrap, 1, completed_on=date(2023, 3, 1))
+    trained_people(closed, wrap, 3, completed_on=date(2023, 2, 1))
+    closed.active = False
+    db.session.flush()
+
+    listed = db.session.execute(coverage.refreshers_due(as_of=as_of)).all()
+    rows = coverage_summary(as_of=as_of).rows
+
+    assert sorted({person.organisation_id for person, _ in listed}) == sorted([council.id, police.id])
+    assert leaver.id not in {person.id for person, _ in listed}
+    assert len(listed) == sum(row.due_soon for row in rows) == 3
+
+
 def test_team_coverage_uses_each_teams_own_headcount(partnership, wrap):
     org = organisation(partnership, headcount=20)
     HeadcountFactory(organisation=org, team="Early Help", as_of=date(2025, 1, 1), relevant_headcount=4)
