@@ -107,7 +107,12 @@ class SecurityEvent(Base):
     """Sign-ins, failures, lockouts, refused pages and bad form tokens, for the Prevent Lead."""
 
     __tablename__ = "security_events"
-    __table_args__ = (Index("ix_security_events_at", "at"),)
+    __table_args__ = (
+        Index("ix_security_events_at", "at"),
+        # Every signed-in request asks whether its session was signed out (core.auth._signed_out):
+        # one user's events of one kind, never a scan of every sign-out ever recorded.
+        Index("ix_security_events_user_kind", "user_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
