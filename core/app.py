@@ -108,7 +108,7 @@ def register_template_helpers(app: Flask) -> None:
             ("Users", "users.list_users", "manage_users", ("users.",)),
             ("Audit trail", "audit.list_entries", "view_audit", ("audit.",)),
             ("Compliance", "compliance.index", "view_compliance", ("compliance.",)),
-            ("Reminder log", "reminders.list_log", "manage_users", ("reminders.list_log",)),
+            ("Reminder log", "reminders.list_log", "view_reminder_log", ("reminders.list_log",)),
         ]
         endpoint = request.endpoint or ""
         return [

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     WRITE_FINDINGS = "write_findings"  # auditors: findings, closing them with evidence, sign-off
     VIEW_COMPLIANCE = "view_compliance"  # the annual self-assessment, checks, report and bundle
     MANAGE_COMPLIANCE = "manage_compliance"  # ratings, narratives, evidence, actions, responses
+    VIEW_REMINDER_LOG = "view_reminder_log"  # every reminder sent, failed or switched off, for every user
 
 
 _READ_PARTNERSHIP = {
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _READ_PARTNERSHIP
         | {
             Permission.MANAGE_USERS,
+            Permission.VIEW_REMINDER_LOG,
             Permission.VIEW_AUDIT,
             Permission.MANAGE_PARTNERSHIP,
             Permission.EDIT_PLANS,

@@ -46,7 +46,7 @@ def my_reminders():
 
 
 @bp.route("/log")
-@requires(Permission.MANAGE_USERS)
+@requires(Permission.VIEW_REMINDER_LOG)
 def list_log():
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
