@@ -1,11 +1,14 @@
-# Two commands for a fresh Debian machine with Python 3.11: `make run` and `make test`.
+# Two commands for a bare Debian 12 with git, make, python3 and ca-certificates: `make run` and `make test`.
+# Each step leaves a stamp only when it finished, so a re-run after any failure picks up where it stopped.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export APP_ENV ?= development
 
-.PHONY: run test bench install install-test assets lint clean
+# A failed recipe leaves no half-made target behind.
+.DELETE_ON_ERROR:
+.PHONY: run test bench mutants install install-test system-runtime system-test assets lint clean
 
 run: install
 	$(BIN)/flask db upgrade
@@ -19,29 +22,43 @@ test: install-test
 # Sizes county, region or national; databases sqlite and/or postgresql.
 SIZES ?= county,region
 DATABASES ?= sqlite,postgresql
-bench: $(VENV)/.test
+bench: install-test
 	time scripts/bench.sh $(SIZES) $(DATABASES)
 
-install: $(VENV)/.runtime node_modules/.installed static/css/app.css
+# One-line mutations of the important rules; reports which the suite catches (not part of make test).
+mutants: install-test
+	$(BIN)/python scripts/mutants.py
 
-install-test: install $(VENV)/.test
+install: system-runtime $(VENV)/.runtime node_modules/.installed static/css/app.css
+
+install-test: system-test install $(VENV)/.test
+
+# Debian packages first: python3-venv, Node.js and the PDF libraries are needed by every later step.
+# Checked against dpkg each time (quick); installs only what is missing.
+system-runtime:
+	scripts/system-packages.sh runtime
+
+system-test: system-runtime
 	scripts/system-packages.sh test
 
-$(BIN)/python:
+# The stamp is written last: a venv whose creation failed half-way is removed and made again.
+$(VENV)/.created: | system-runtime
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -U pip
+	$(BIN)/python -m pip install -q -U pip
+	touch $@
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	scripts/system-packages.sh runtime
-	$(BIN)/pip install -q -r requirements.txt
+$(VENV)/.runtime: requirements.txt $(VENV)/.created
+	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
 $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
-	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/python -m pip install -q -r requirements-test.txt
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+# Optional packages are left out: sass's optional file watcher has no use here and builds with node-gyp.
+node_modules/.installed: package.json package-lock.json | system-runtime
+	npm ci --no-audit --no-fund --omit=optional --loglevel=warn
 	touch $@
 
 assets: static/css/app.css

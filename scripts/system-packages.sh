@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the app needs (runtime) or its tests need (test), when missing.
+# Runs before any other step of make: a bare Debian 12 has no venv module, Node.js or PDF libraries.
 set -euo pipefail
 
-runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core)
-test_only=(chromium poppler-utils postgresql)
+# python3-venv: Debian's python3 cannot make a virtual environment without it.
+# Pango, HarfBuzz and fonts: WeasyPrint's PDFs.
+runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core)
+# libatomic1: Playwright's bundled driver (a Node.js binary) links against it.
+test_only=(chromium poppler-utils postgresql libatomic1)
 
 case "${1:-runtime}" in
   runtime) wanted=("${runtime[@]}") ;;
