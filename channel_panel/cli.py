@@ -10,6 +10,7 @@ from sqlalchemy import select
 from channel_panel.meetings import agenda_pdf, build_agenda, next_meeting
 from channel_panel.models import PanelMeeting
 from channel_panel.retention import apply_retention, record_retention_run, retention_due
+from core import clock
 from core.audit import acting_as
 from core.cli import fail
 from core.extensions import db
@@ -28,7 +29,7 @@ def _find_meeting(value: str, use_next: bool, problems: list[str]) -> PanelMeeti
         problems.append("give a meeting (its number or date) or --next, not both")
         return None
     if use_next:
-        meeting = next_meeting(date.today())
+        meeting = next_meeting(clock.today())
         if meeting is None:
             problems.append("--next: no panel meeting is planned for today or later; add one first")
         return meeting
@@ -102,7 +103,7 @@ def retention_run(dry_run: bool, as_of: str) -> None:
     A case still open on its retention date is listed and kept.
     """
     problems = []
-    day = date.today()
+    day = clock.today()
     if as_of:
         if not dry_run:
             problems.append("--as-of is only for --dry-run: a real run always uses today's date")

@@ -4,13 +4,14 @@ Functions add and flush, never commit; refusals raise CaseRuleError before chang
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from channel_panel.models import ChannelCase, Panel, PanelAttendance, PanelMeeting, PanelMember
 from channel_panel.services import CaseRuleError, ReviewDue, reviews_due
 from channel_panel.vocab import OPEN_STAGES, Attendance, PanelRole
+from core import clock
 from core.extensions import db
 from core.models import User
 from core.vocab import Marking
@@ -184,7 +185,7 @@ def record_attendance(meeting: PanelMeeting, *, entries: dict[int, tuple[str | N
         row = _attendance_row(meeting, member)
         row.status = Attendance(status).value if status else None
         if checked and not row.checked_case_logs:
-            row.case_logs_confirmed_at = datetime.now(UTC)
+            row.case_logs_confirmed_at = clock.now()
         row.checked_case_logs = bool(checked)
     db.session.flush()
 
@@ -198,7 +199,7 @@ def confirm_case_logs(meeting: PanelMeeting, member: PanelMember, *, today: date
     row = _attendance_row(meeting, member)
     if not row.checked_case_logs:
         row.checked_case_logs = True
-        row.case_logs_confirmed_at = datetime.now(UTC)
+        row.case_logs_confirmed_at = clock.now()
     db.session.flush()
     return row
 
@@ -266,5 +267,5 @@ def agenda_pdf(meeting: PanelMeeting) -> bytes:
         marking=Marking.OFFICIAL_SENSITIVE,
         title=agenda.title,
         agenda=agenda,
-        generated=date.today(),
+        generated=clock.today(),
     )

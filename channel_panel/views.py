@@ -45,6 +45,7 @@ from channel_panel.vocab import (
     SupportStatus,
     category_label,
 )
+from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import ConfirmForm
@@ -63,7 +64,7 @@ bp.add_app_template_global(category_label, "channel_category_label")
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _get(model, object_id: int):

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import config as config_module
-from core import auth, errors, security
+from core import auth, clock, errors, security
 from core.extensions import csrf, db, login_manager, migrate
 from core.permissions import public
 from core.storage import init_storage
@@ -43,6 +43,8 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (see README, Configuration)")
+    if clock.is_fixed() and config is config_module.CONFIGS["production"]:
+        raise RuntimeError(f"{clock.FIXED_DAY_ENV} fixes the date for tests and demonstrations; unset it in production")
     Path(app.instance_path).mkdir(exist_ok=True)
 
     app.jinja_loader = ChoiceLoader(

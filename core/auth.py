@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from core import accounts
+from core import accounts, clock
 from core.audit import set_request_actor
 from core.extensions import db, login_manager
 from core.forms import ChangePasswordForm, LoginForm
@@ -104,7 +104,7 @@ def guard_request():
         session.clear()
         flash(f"Your access ended on {ended:%-d %B %Y}. Contact your Prevent Lead.", "info")
         return redirect(url_for("auth.login"))
-    now = datetime.now(UTC)
+    now = clock.now()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     seen = session.get("seen")
     if seen and now - datetime.fromtimestamp(seen, UTC) > idle:
@@ -149,7 +149,7 @@ def login():
             session["sid"] = secrets.token_urlsafe(18)
             login_user(result.user)
             session.permanent = True
-            session["seen"] = int(datetime.now(UTC).timestamp())
+            session["seen"] = int(clock.now().timestamp())
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         form.email.errors.append(result.message)
     return render_template("auth/login.html", form=form)

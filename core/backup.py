@@ -23,7 +23,6 @@ import sqlite3
 import subprocess  # nosec B404
 import tarfile
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -32,6 +31,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+from core import clock
 from core.extensions import db
 from core.storage import StorageError, check_key, get_storage
 
@@ -152,14 +152,14 @@ def create_backup(output: Path) -> dict:
                         data = storage.get(key)
                         info = tarfile.TarInfo(f"files/{key}")
                         info.size = len(data)
-                        info.mtime = int(datetime.now(UTC).timestamp())
+                        info.mtime = int(clock.now().timestamp())
                         archive.addfile(info, io.BytesIO(data))
                         files.append({"key": key, "size": len(data), "sha256": _sha256(data)})
                 except StorageError as exc:
                     raise BackupError(f"the file store could not be read: {exc.message}") from exc
                 manifest = {
                     "format": FORMAT,
-                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "created_at": clock.now().isoformat(timespec="seconds"),
                     "database": kind,
                     "revision": revision,
                     "members": members,
@@ -168,7 +168,7 @@ def create_backup(output: Path) -> dict:
                 raw = json.dumps(manifest, indent=1).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size = len(raw)
-                info.mtime = int(datetime.now(UTC).timestamp())
+                info.mtime = int(clock.now().timestamp())
                 archive.addfile(info, io.BytesIO(raw))
             with partial.open("rb") as handle:
                 os.fsync(handle.fileno())

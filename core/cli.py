@@ -1,7 +1,6 @@
 """Command-line jobs: `flask create-admin`, `flask demo-data`, `flask audit export`."""
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -9,7 +8,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core import accounts
+from core import accounts, clock
 from core.audit import acting_as, audit_query, audit_rows
 from core.extensions import db
 from core.models import User
@@ -194,7 +193,7 @@ def audit_export(output: str, entity: str, entity_id: int | None, since, until) 
                 for line in csv_lines(header, rows):
                     handle.write(line)
         else:
-            tmp.write_bytes(xlsx_bytes(header, rows, title=f"Audit trail {date.today():%Y-%m-%d}"))
+            tmp.write_bytes(xlsx_bytes(header, rows, title=f"Audit trail {clock.today():%Y-%m-%d}"))
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -4,10 +4,8 @@ Organisations, business areas and roles follow the strategy; every person is fic
 Each domain adds its own demo records here as it is built, so the demo shows every feature.
 """
 
-from datetime import date
-
 from channel_panel.demo import load_channel
-from core import accounts
+from core import accounts, clock
 from core.extensions import db
 from core.vocab import Role
 from partnership.compliance.demo import load_compliance
@@ -236,10 +234,10 @@ def load_demo() -> None:
         db.session.refresh(area)  # load the SPOC assignments just made
     load_plans(areas=areas, users=users)
     load_referrals(areas=areas)
-    load_channel(organisations=organisations, users=users, today=date.today())
-    load_board(partnership=partnership, organisations=organisations, users=users, today=date.today())
-    load_training(organisations=organisations, today=date.today())
-    load_compliance(partnership=partnership, users=users, today=date.today())
+    load_channel(organisations=organisations, users=users, today=clock.today())
+    load_board(partnership=partnership, organisations=organisations, users=users, today=clock.today())
+    load_training(organisations=organisations, today=clock.today())
+    load_compliance(partnership=partnership, users=users, today=clock.today())
     from core.reminders import load_demo_reminders
 
-    load_demo_reminders(opt_out_email="nadia.kowalski@cambridgeshire.example", today=date.today())
+    load_demo_reminders(opt_out_email="nadia.kowalski@cambridgeshire.example", today=clock.today())

@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import clock
 from core.db import Base, Timestamped, utcnow
 from core.vocab import Role
 
@@ -78,7 +79,7 @@ class User(UserMixin, Timestamped, Base):
         return [Role(r).label for r in sorted(self.role_set)]
 
     def access_expired(self, today: date | None = None) -> bool:
-        return self.access_expires_on is not None and (today or date.today()) > self.access_expires_on
+        return self.access_expires_on is not None and (today or clock.today()) > self.access_expires_on
 
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())

@@ -1,11 +1,9 @@
 """`flask reminders send`: the daily reminder run (safe to repeat, safe on two hosts)."""
 
-from datetime import date
-
 import click
 from flask.cli import with_appcontext
 
-from core import reminders
+from core import clock, reminders
 from core.extensions import db
 
 
@@ -20,7 +18,7 @@ def reminders_cli() -> None:
 @with_appcontext
 def send_command(today, dry_run: bool) -> None:
     """Send the reminders due today that have not been sent; retry failed ones."""
-    day = today.date() if today else date.today()
+    day = today.date() if today else clock.today()
     if dry_run:
         due = reminders.due_reminders(day)
         done = reminders.done_keys([r.dedupe_key for r in due])

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from core import clock
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.pdf import PdfError
@@ -42,7 +43,7 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _partnership():

@@ -1,11 +1,11 @@
 """`flask board pack|agenda|minutes MEETING -o FILE.pdf`: the board's documents from the command line."""
 
-from datetime import date
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from core import clock
 from core.cli import fail
 from core.extensions import db
 from core.pdf import PdfError
@@ -19,7 +19,7 @@ def _find_meeting(meeting: str | None, use_next: bool) -> tuple[BoardMeeting | N
         return None, ["give a meeting id or --next, not both"]
     if use_next:
         partnership = current_partnership()
-        found = board.next_meeting(partnership.id, date.today()) if partnership else None
+        found = board.next_meeting(partnership.id, clock.today()) if partnership else None
         return found, [] if found else ["there is no scheduled meeting from today on"]
     if not meeting:
         return None, ["give a meeting id, or --next for the next scheduled meeting"]
@@ -45,7 +45,7 @@ def _document(part: str):
         if problems:
             fail(problems)
         try:
-            data = pack.render(found, part=part, today=date.today())
+            data = pack.render(found, part=part, today=clock.today())
         except PdfError as error:
             fail([str(error)])
         tmp = path.with_name(path.name + ".part")

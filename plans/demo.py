@@ -9,6 +9,7 @@ the documents in shared/seeds, so the demo also shows the importer at work.
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from core import clock
 from core.models import User
 from core.uploads import check_upload
 from plans import services
@@ -138,7 +139,7 @@ SHORT_PLANS = [
 
 
 def load_plans(*, areas: dict[str, BusinessArea], users: dict[str, User], today: date | None = None) -> None:
-    today = today or date.today()
+    today = today or clock.today()
     education = areas["Education"]
     spoc = users["priya.natarajan@cambridgeshire.example"]
     lead = users["helen.marsh@cambridgeshire.example"]

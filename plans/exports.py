@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from core import clock
 from core.extensions import db
 from core.pdf import render_pdf
 from core.spreadsheets import csv_text, xlsx_cell
@@ -44,7 +45,7 @@ def find_plans(plan_id: int | None = None) -> list[Plan]:
 
 
 def _views(plans: list[Plan]) -> list[PlanExport]:
-    today = date.today()
+    today = clock.today()
     since = services.since_last_board(today)
     views = services.plan_views(plans, today=today, since=since)
     return [PlanExport(plan, views[plan.id]) for plan in plans]
@@ -147,7 +148,7 @@ def plans_xlsx(plans: list[Plan]) -> bytes:
 def document_title(plans: list[Plan]) -> str:
     if len(plans) == 1:
         return plans[0].title
-    return f"Delivery plans, {date.today():%-d %B %Y}"
+    return f"Delivery plans, {clock.today():%-d %B %Y}"
 
 
 def plans_pdf(plans: list[Plan], marking: Marking | str) -> bytes:
@@ -162,7 +163,7 @@ def plans_pdf(plans: list[Plan], marking: Marking | str) -> bytes:
         title=document_title(plans),
         exports=exports,
         area_label=area_label,
-        generated=date.today(),
+        generated=clock.today(),
     )
 
 
@@ -174,7 +175,7 @@ def export_filename(plans: list[Plan], fmt: str, *, single: bool) -> str:
     """ "<plan title slug>.pdf" for one plan, "plans-2026-11-21.xlsx" for all."""
     if single and len(plans) == 1:
         return f"{slug(plans[0].title)}.{fmt}"
-    return f"plans-{date.today():%Y-%m-%d}.{fmt}"
+    return f"plans-{clock.today():%Y-%m-%d}.{fmt}"
 
 
 def export_bytes(plans: list[Plan], fmt: str, marking: Marking | str) -> bytes:

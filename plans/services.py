@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from core import clock
 from core.extensions import db
 from core.models import User
 from core.vocab import Rag
@@ -188,7 +189,7 @@ def record_progress(
         rag=rag,
         reason=reason.strip(),
         source=source,
-        at=at or datetime.now(UTC),
+        at=at or clock.now(),
     )
     db.session.add(update)
     row.rag = rag

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
 from core.pagination import page_number, paginate
@@ -44,7 +45,7 @@ def _require_edit(plan: Plan) -> None:
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 @bp.route("")

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from core import clock
 from spoc.models import BusinessArea
 from spoc.services import recent_quarters, save_referral_counts
 
@@ -42,7 +43,7 @@ COUNTS = {
 
 
 def load_referrals(*, areas: dict[str, BusinessArea], today: date | None = None) -> None:
-    quarters = recent_quarters(today or date.today(), 3)[1:]  # the two quarters already ended
+    quarters = recent_quarters(today or clock.today(), 3)[1:]  # the two quarters already ended
     for area_name, per_quarter in COUNTS.items():
         for quarter, counts in zip(quarters, per_quarter, strict=True):
             if counts:

@@ -1,11 +1,10 @@
 """Pages for business areas and their SPOCs."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
 from core.permissions import Permission, can_edit_area, has_permission, requires
@@ -44,7 +43,7 @@ def show_area(area_id: int):
     from plans.services import plan_summaries
 
     area = _get_area(area_id)
-    today = date.today()
+    today = clock.today()
     quarters = services.recent_quarters(today)
     summaries = None
     if has_permission(current_user, Permission.VIEW_PLANS):
@@ -70,7 +69,7 @@ def record_referrals(area_id: int, quarter: str):
     area = _get_area(area_id)
     forbid_unless(can_edit_area(current_user, area.id))
     quarter_start = services.parse_quarter(quarter)
-    if quarter_start is None or quarter_start > date.today():
+    if quarter_start is None or quarter_start > clock.today():
         abort(404)
     form = referral_form_class()()
     if request.method == "GET":

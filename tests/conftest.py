@@ -7,7 +7,9 @@ the migrations, so every test also exercises them.
 
 import os
 import re
+import time
 import uuid
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -21,6 +23,14 @@ from core.vocab import Role
 from plans.models import EvidenceFile
 from plans.services import add_row, create_plan
 from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
+
+#: The suite's "today". Every process of a run (this one, the live server, gunicorn, CLI
+#: subprocesses) reads it through core.clock, so no result depends on the day the suite runs
+#: (core.clock reads the environment on every call).
+#: A Monday in the middle of a quarter; tests pin month and quarter ends with explicit dates.
+TEST_TODAY = date(2026, 11, 16)
+os.environ["APP_TODAY"] = TEST_TODAY.isoformat()
+os.environ["APP_CLOCK_STARTED"] = repr(time.time())
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ may reach a page is a deliberate change to this table.
 
 import pytest
 
+from core import clock
 from core.vocab import Role
 from tests.conftest import sign_in
 
@@ -123,7 +124,7 @@ def board_records(app, world) -> dict:
         db.session.add(member)
         (meeting,) = board.schedule_meetings(
             partnership=partnership,
-            first_on=date.today() + timedelta(days=10),
+            first_on=clock.today() + timedelta(days=10),
             count=1,
             every_months=3,
             starts_at=None,
@@ -131,10 +132,10 @@ def board_records(app, world) -> dict:
             place="",
             link="",
             marking="OFFICIAL",
-            today=date.today(),
+            today=clock.today(),
         )
         action = board.add_action(
-            meeting, description="Do it", owner="Someone", due_on=date.today(), agenda_item_id=None
+            meeting, description="Do it", owner="Someone", due_on=clock.today(), agenda_item_id=None
         )
         key = f"papers/te/{uuid.uuid4().hex}.pdf"
         get_storage().put(key, b"%PDF-1.4 paper")
@@ -219,7 +220,7 @@ def training_records(app, world) -> dict:
             details=people.PersonDetails(
                 name="Route Person", organisation_id=world.organisation_id, email="route.person@council.example"
             ),
-            today=date.today(),
+            today=clock.today(),
         )
         headcount = services.record_headcount(
             organisation_id=world.organisation_id, as_of=date(2025, 1, 1), relevant_headcount=10, source="HR"
@@ -272,7 +273,7 @@ EXPECTED.update(
 def channel_records(app, world) -> dict:
     """The world's panel chair and member seated on the panel, a meeting next week, and a closed
     case with personal details, a support plan item and its reviews."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from channel_panel import meetings, services
     from core.extensions import db
@@ -292,8 +293,8 @@ def channel_records(app, world) -> dict:
             )
             for role in (Role.PANEL_CHAIR, Role.PANEL_MEMBER)
         ]
-        meeting = PanelMeetingFactory(held_on=date.today() + timedelta(days=7))
-        case = closed_case(closed_on=date.today() - timedelta(days=30), today=date.today(), name="Route Check")
+        meeting = PanelMeetingFactory(held_on=clock.today() + timedelta(days=7))
+        case = closed_case(closed_on=clock.today() - timedelta(days=30), today=clock.today(), name="Route Check")
         item = services.add_support_item(case, need="Mentoring", provider="", status="completed")
         db.session.commit()
         return {

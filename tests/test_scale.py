@@ -1,11 +1,11 @@
 """The pages users hit most issue the same number of SQL statements whatever the data size."""
 
 import sys
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import event, func, select
 
+from core import clock
 from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from core.vocab import Role
@@ -45,7 +45,7 @@ def _measure(app, urls: dict[str, str]) -> dict[str, int]:
 
 
 def test_statement_count_per_page_does_not_grow_with_the_data(app):
-    today = date.today()
+    today = clock.today()
     generate.generate(app, generate.small_scale(1), seed=1, today=today, log=lambda m: None)
     urls = run.page_urls(app, today)
     with app.app_context():
@@ -103,7 +103,7 @@ def test_a_board_pack_covers_its_own_partnership_only(app):
     from partnership.models import Organisation
     from spoc.models import BusinessArea
 
-    today = date.today()
+    today = clock.today()
     generate.generate(app, generate.small_scale(2), seed=3, today=today, log=lambda m: None)
     with app.app_context():
         others = select(BusinessArea.id).where(BusinessArea.partnership_id == 2)
@@ -124,7 +124,7 @@ def test_coverage_rollups_are_kept_until_a_record_changes(app, world):
     from core.audit import acting_as
     from training import coverage, services
 
-    today = date.today()
+    today = clock.today()
     with app.app_context():
         first, trend = coverage.coverage_with_trend(as_of=today)
         assert coverage.coverage_with_trend(as_of=today) == (first, trend)

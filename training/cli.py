@@ -1,7 +1,7 @@
 """Command-line jobs for training: `flask training import` and `flask training coverage`."""
 
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from core import clock
 from core.audit import acting_as
 from core.cli import fail, map_options
 from core.extensions import db
@@ -76,7 +77,7 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
         path.name,
         data,
         mapping=mapping,
-        today=date.today(),
+        today=clock.today(),
         default_course_id=course_id,
         default_organisation_id=organisation_id,
     )
@@ -108,7 +109,7 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
 def coverage_command(as_of: str, fmt: str, output: Path | None) -> None:
     """Coverage of each organisation and overall, as CSV to standard output or a file."""
     problems = []
-    day = date.today()
+    day = clock.today()
     if as_of:
         try:
             day = datetime.strptime(as_of, "%Y-%m-%d").date()

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from core import clock
 from core.pdf import render_pdf
 from core.spreadsheets import csv_text, xlsx_bytes
 from core.vocab import Marking
@@ -110,7 +111,7 @@ def coverage_pdf(summary: CoverageSummary, trend: list[TrendPoint], marking: Mar
         chart=trend_svg(trend, target=summary.settings.target_percent),
         trend=trend,
         counting=[c.name for c in list_courses() if c.counts_for_coverage],
-        generated=date.today(),
+        generated=clock.today(),
     )
 
 

@@ -6,6 +6,7 @@ from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
 from partnership.models import Organisation
@@ -14,7 +15,7 @@ from training.forms import AsOfForm
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def get_or_404(model, object_id: int):

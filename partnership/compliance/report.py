@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from core import clock
 from core.extensions import db
 from core.pdf import render_pdf
 from core.spreadsheets import xlsx_bytes
@@ -71,7 +72,7 @@ def report_data(partnership_id: int, year: int, *, assessment: ComplianceAssessm
         sections=sections,
         checks=checks,
         findings=list(findings),
-        produced_on=date.today(),
+        produced_on=clock.today(),
     )
 
 

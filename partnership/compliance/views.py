@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import SelectChoice
@@ -36,7 +37,7 @@ bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _partnership():

@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from core import clock
 from core.dates import add_months
 from core.extensions import db
 from partnership.models import BoardMeeting
@@ -25,7 +26,7 @@ def fill_date(page: Page, name: str, day: date) -> None:
 def test_lead_schedules_builds_agenda_produces_pack_records_meeting_and_actions_roll_on(page: Page, app, live_server):
     with app.app_context():
         upcoming = db.session.scalars(select(BoardMeeting).order_by(BoardMeeting.held_on)).all()
-        next_meeting = next(m for m in upcoming if m.held_on >= date.today())
+        next_meeting = next(m for m in upcoming if m.held_on >= clock.today())
         after_next = next(m for m in upcoming if m.held_on > next_meeting.held_on)
         red_amber = db.session.scalars(
             select(PlanRow.duty).join(Plan).where(Plan.status == "active", PlanRow.rag.in_(["red", "amber"]))
@@ -89,7 +90,7 @@ def test_lead_schedules_builds_agenda_produces_pack_records_meeting_and_actions_
     page.get_by_role("link", name="Record an action").click()
     page.get_by_label("Action").fill("Turn the peer review recommendations into county plan rows")
     page.get_by_label("Owner").fill("Helen Marsh")
-    fill_date(page, "due_on", date.today() + timedelta(days=60))
+    fill_date(page, "due_on", clock.today() + timedelta(days=60))
     page.get_by_role("button", name="Add action").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("recorded")
 

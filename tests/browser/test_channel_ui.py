@@ -8,6 +8,7 @@ from sqlalchemy import select
 from channel_panel.dates import add_months
 from channel_panel.demo import DEMO_CASE_NAMES
 from channel_panel.models import ChannelCase, PanelMeeting, PostClosureReview
+from core import clock
 from core.extensions import db
 from tests.browser.conftest import assert_no_axe_violations, path_of, sign_in
 
@@ -20,7 +21,7 @@ def long_date(day: date) -> str:
 
 
 def test_chair_closes_a_case_and_its_review_is_on_the_agenda_after_it_falls_due(page: Page, app):
-    today = date.today()
+    today = clock.today()
     due = add_months(today, 6)
     with app.app_context():
         case = db.session.scalars(select(ChannelCase).where(ChannelCase.stage == "support_plan")).first()
@@ -107,7 +108,7 @@ def test_channel_pages_and_forms_have_no_axe_violations(page: Page, app):
         closed = db.session.scalars(select(ChannelCase).where(ChannelCase.stage == "closed")).first()
         adopted = db.session.scalars(select(ChannelCase).where(ChannelCase.stage == "adopted")).first()
         review = closed.reviews[0]
-        meeting = db.session.scalars(select(PanelMeeting).where(PanelMeeting.held_on < date.today())).all()[-1]
+        meeting = db.session.scalars(select(PanelMeeting).where(PanelMeeting.held_on < clock.today())).all()[-1]
         ids = (closed.id, adopted.id, review.id, meeting.id)
     closed_id, adopted_id, review_id, meeting_id = ids
     sign_in(page, CHAIR)

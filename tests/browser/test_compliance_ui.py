@@ -2,19 +2,18 @@
 Lead rates an expectation and responds to a finding; the auditor records a finding, closes
 one with evidence, signs the year off and downloads the report."""
 
-from datetime import date
-
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from partnership.compliance.models import ComplianceAssessment, Finding
 from tests.browser.conftest import assert_no_axe_violations, path_of, sign_in
 
 LEAD = "helen.marsh@cambridgeshire.example"
 AUDITOR = "owen.pritchard@audit.example"
-YEAR = date.today().year - 1
+YEAR = clock.today().year - 1
 
 
 def _open_year(page: Page) -> None:

@@ -1,10 +1,9 @@
 """The training coordinator watches coverage, records training, and sees the organisation's figure move."""
 
-from datetime import date
-
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from tests.browser.conftest import assert_no_axe_violations, new_context, path_of, sign_in
 from training.models import Completion, Person
@@ -37,7 +36,7 @@ def test_coordinator_records_training_and_sees_the_organisations_coverage_change
     assert page.title().startswith("Error:")
     assert_no_axe_violations(page)
 
-    today = date.today()
+    today = clock.today()
     page.get_by_label("Full name").fill("Robin Ashworth")
     page.get_by_label("Work email address").fill("robin.ashworth@fenland.example")
     page.get_by_label("Organisation", exact=True).select_option(label=FENLAND)

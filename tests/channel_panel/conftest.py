@@ -2,6 +2,7 @@
 
 import pytest
 
+from core import clock
 from core.extensions import db
 from core.vocab import Role
 
@@ -27,14 +28,14 @@ def run_in(app):
 def channel(app, world):
     """The world's panel chair and member on the panel, a meeting next week, a closed case
     (personal details held, 6-month review overdue) and an adopted case."""
-    from datetime import date, timedelta
+    from datetime import timedelta
     from types import SimpleNamespace
 
     from channel_panel import meetings
     from channel_panel.dates import add_months
     from tests.channel_panel.factories import SECRET_NAMES, PanelMeetingFactory, adopted_case, closed_case
 
-    today = date.today()
+    today = clock.today()
     with app.app_context():
         chair = meetings.save_member(
             None,

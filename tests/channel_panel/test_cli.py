@@ -1,7 +1,7 @@
 """flask channel agenda and flask retention run: good and bad input, exit codes, nothing half-done."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from channel_panel.dates import add_months
 from channel_panel.models import AnonymisedLogEntry, ChannelCase, PanelMeeting
+from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from tests.channel_panel.factories import SECRET_NAMES, PanelMeetingFactory, closed_case
@@ -34,7 +35,7 @@ def pdf_text(path) -> str:
 @pytest.fixture
 def meetings_and_a_review(run_in):
     """A meeting last month and one next month; a case whose 6-month review fell due 10 days ago."""
-    today = date.today()
+    today = clock.today()
 
     def make():
         past = PanelMeetingFactory(held_on=today - timedelta(days=30))
@@ -100,7 +101,7 @@ def test_agenda_refuses_a_bad_output_path_and_lists_every_problem(app, tmp_path,
 
 
 def test_next_with_no_meeting_ahead_is_an_error(app, tmp_path, run_in):
-    run_in(lambda: PanelMeetingFactory(held_on=date.today() - timedelta(days=1)))
+    run_in(lambda: PanelMeetingFactory(held_on=clock.today() - timedelta(days=1)))
     result = run(app, "channel", "agenda", "--next", "-o", str(tmp_path / "a.pdf"))
     assert result.exit_code == 1
     assert errors(result) == ["Error: --next: no panel meeting is planned for today or later; add one first"]
@@ -112,7 +113,7 @@ def test_next_with_no_meeting_ahead_is_an_error(app, tmp_path, run_in):
 @pytest.fixture
 def retention_cases(run_in):
     """One case past its retention date (since yesterday) and one that is not (until tomorrow)."""
-    today = date.today()
+    today = clock.today()
     six_years_ago = add_months(today, -72)
 
     def make():
@@ -149,7 +150,7 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(app, retention_cases):
 
 def test_dry_run_as_of_a_later_date_shows_what_will_be_due(app, retention_cases):
     gone, kept = retention_cases
-    later = (date.today() + timedelta(days=2)).isoformat()
+    later = (clock.today() + timedelta(days=2)).isoformat()
     result = run(app, "retention", "run", "--dry-run", "--as-of", later)
     assert result.exit_code == 0, result.output
     assert gone in result.output and kept in result.output

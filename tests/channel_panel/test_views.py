@@ -11,6 +11,7 @@ from channel_panel.models import (
     PanelAttendance,
     PostClosureReview,
 )
+from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from core.models import SecurityEvent
@@ -18,7 +19,7 @@ from core.vocab import Role
 from tests.channel_panel.conftest import NON_PANEL_ROLES
 from tests.channel_panel.factories import SECRET_NAMES, PanelMeetingFactory
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def count(app, model, *where) -> int:

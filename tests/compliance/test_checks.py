@@ -1,6 +1,7 @@
 """Each automatic check finds exactly the deliberate gaps of the 2025 fixture, and a year with
 no records says so per check."""
 
+from core import clock
 from partnership.compliance.checks import CheckState, run_checks
 from tests.compliance.conftest import YEAR
 
@@ -74,8 +75,6 @@ def test_a_year_with_no_records_says_so_for_each_check(app, gappy_year):
 
 
 def test_retention_run_command_is_recorded_for_the_check(app, world):
-    from datetime import date
-
     from sqlalchemy import select
 
     from channel_panel.models import RetentionRun
@@ -89,9 +88,9 @@ def test_retention_run_command_is_recorded_for_the_check(app, world):
     assert result.exit_code == 0, result.output
     with app.app_context():
         (run,) = db.session.scalars(select(RetentionRun)).all()
-        assert (run.ran_on, run.deleted_count, run.run_by) == (date.today(), 0, "flask retention run")
-    check = _by_key(app, world.partnership_id, year=date.today().year)["retention"]
-    assert check.records[0].label == f"Retention run {date.today():%-d %B %Y}"
+        assert (run.ran_on, run.deleted_count, run.run_by) == (clock.today(), 0, "flask retention run")
+    check = _by_key(app, world.partnership_id, year=clock.today().year)["retention"]
+    assert check.records[0].label == f"Retention run {clock.today():%-d %B %Y}"
 
 
 def test_coverage_check_reads_only_the_partnerships_own_organisations(app, gappy_year):

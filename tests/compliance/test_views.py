@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from core.models import SecurityEvent, User
 from core.vocab import Role
@@ -132,13 +133,13 @@ def _limit(app, world, *, expires_on=None, audit_year=None):
 
 def test_expired_auditor_cannot_sign_in_and_a_live_session_ends(app, client, world):
     auditor = world.users[Role.AUDITOR]
-    _limit(app, world, expires_on=date.today() - timedelta(days=1))
+    _limit(app, world, expires_on=clock.today() - timedelta(days=1))
     page = sign_in(client, auditor.email).get_data(as_text=True)
     assert "access ended on" in page
-    _limit(app, world, expires_on=date.today())
+    _limit(app, world, expires_on=clock.today())
     assert sign_in(client, auditor.email).status_code == 302
     assert client.get("/compliance").status_code == 200
-    _limit(app, world, expires_on=date.today() - timedelta(days=1))
+    _limit(app, world, expires_on=clock.today() - timedelta(days=1))
     response = client.get("/compliance")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert "Your access ended on" in client.get("/login").get_data(as_text=True)

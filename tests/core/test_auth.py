@@ -1,9 +1,10 @@
 """Signing in and out, lockout, sessions, CSRF and what every response carries."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core import clock
 from core.app import create_app
 from core.extensions import db
 from core.models import SecurityEvent, User
@@ -76,7 +77,7 @@ def test_repeated_failures_lock_the_account(app, client, world):
     assert len(events(app, "login_locked")) == 1
     # When the lock expires the right password works again.
     with app.app_context():
-        db.session.get(User, spoc.id).locked_until = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.get(User, spoc.id).locked_until = clock.now() - timedelta(seconds=1)
         db.session.commit()
     assert sign_in(client, spoc.email).status_code == 302
 
@@ -108,7 +109,7 @@ def test_idle_session_expires_with_a_message(app, client, login_as):
     login_as(Role.BOARD_MEMBER)
     with client.session_transaction() as session:
         idle = app.config["SESSION_IDLE_MINUTES"] + 1
-        session["seen"] = int((datetime.now(UTC) - timedelta(minutes=idle)).timestamp())
+        session["seen"] = int((clock.now() - timedelta(minutes=idle)).timestamp())
     response = client.get("/areas")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/areas")

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from channel_panel.models import Panel
+from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from core.reminders import ReminderLog, ReminderOptOut, send_due
@@ -270,7 +271,7 @@ def _self_signed(tmp_path):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

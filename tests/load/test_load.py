@@ -17,13 +17,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from core.vocab import Role
@@ -73,7 +74,7 @@ def build_data_set() -> dict:
         )
         db.session.flush()
         deputies.append({**spocs[n], "email": deputy.email})
-    today = date.today()
+    today = clock.today()
     (meeting,) = board.schedule_meetings(
         partnership=partnership,
         first_on=today + timedelta(days=30),

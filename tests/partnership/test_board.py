@@ -9,6 +9,7 @@ from icalendar import Calendar
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from core import clock
 from core.extensions import db
 from core.vocab import Role
 from partnership import board
@@ -145,7 +146,7 @@ def test_since_last_board_uses_the_last_meeting(partnership):
 
 def test_lead_schedules_a_year_through_the_page(app, client, world, login_as):
     login_as(Role.PREVENT_LEAD)
-    first = date.today() + timedelta(days=7)
+    first = clock.today() + timedelta(days=7)
     data = {
         "first_on": [str(first.day), str(first.month), str(first.year)],
         "count": "4",
@@ -170,7 +171,7 @@ def test_lead_schedules_a_year_through_the_page(app, client, world, login_as):
 def make_meeting(app, world, days=10) -> int:
     with app.app_context():
         partnership = db.session.get(Partnership, world.partnership_id)
-        (meeting,) = schedule(partnership, date.today() + timedelta(days=days), count=1, today=date.today())
+        (meeting,) = schedule(partnership, clock.today() + timedelta(days=days), count=1, today=clock.today())
         db.session.add(
             BoardMember(
                 partnership_id=partnership.id,
@@ -215,7 +216,7 @@ def test_attendance_actions_and_minutes_through_the_pages(app, client, world, lo
         f"/board/meetings/{meeting_id}/actions/new", data={"description": "Chase", "owner": "", "agenda_item_id": ""}
     ).get_data(as_text=True)
     assert "Enter who owns the action" in page and "Enter a due date" in page
-    due = date.today() + timedelta(days=30)
+    due = clock.today() + timedelta(days=30)
     client.post(
         f"/board/meetings/{meeting_id}/actions/new",
         data={

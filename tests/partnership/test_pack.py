@@ -2,7 +2,6 @@
 names no individual from the Channel Panel."""
 
 import io
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from channel_panel.demo import DEMO_CASE_NAMES
 from channel_panel.figures import board_figures
+from core import clock
 from core.audit import acting_as
 from core.demo import load_demo
 from core.extensions import db
@@ -27,7 +27,7 @@ def demo(ctx):
 
 
 def pack_text(meeting: BoardMeeting, part: str = "pack") -> tuple[str, PdfReader]:
-    reader = PdfReader(io.BytesIO(pack.render(meeting, part=part, today=date.today())))
+    reader = PdfReader(io.BytesIO(pack.render(meeting, part=part, today=clock.today())))
     return "\n".join(p.extract_text() for p in reader.pages), reader
 
 
@@ -36,7 +36,7 @@ def squash(text: str) -> str:
 
 
 def test_pack_sections_and_figures_match_the_live_data(demo):
-    meeting = board.next_meeting(1, date.today())
+    meeting = board.next_meeting(1, clock.today())
     previous = board.previous_meeting(meeting)
     text, reader = pack_text(meeting)
     flat = squash(text)
@@ -70,9 +70,9 @@ def test_pack_sections_and_figures_match_the_live_data(demo):
         assert squash(row.duty or row.actions[0])[:30] in flat
 
     # Training coverage as coverage_summary has it, and the Channel counts as board_figures has them.
-    summary = coverage_summary(as_of=date.today())
+    summary = coverage_summary(as_of=clock.today())
     assert f"{summary.percent:.1f}% overall ({summary.trained} of {summary.headcount})" in flat
-    figures = board_figures(quarter_start=previous.held_on, quarter_end=date.today())
+    figures = board_figures(quarter_start=previous.held_on, quarter_end=clock.today())
     assert f"New referrals {figures['referrals']}" in flat
     assert f"Closed {figures['closed']}" in flat
 
@@ -84,7 +84,7 @@ def test_pack_sections_and_figures_match_the_live_data(demo):
 
 
 def test_no_individual_is_named_in_the_pack_agenda_or_minutes(demo):
-    meeting = board.next_meeting(1, date.today())
+    meeting = board.next_meeting(1, clock.today())
     previous = board.previous_meeting(meeting)
     texts = [pack_text(meeting)[0], pack_text(meeting, "agenda")[0], pack_text(previous, "minutes")[0]]
     for name in DEMO_CASE_NAMES:
@@ -93,7 +93,7 @@ def test_no_individual_is_named_in_the_pack_agenda_or_minutes(demo):
 
 
 def test_membership_review_item_appears_only_when_due(demo):
-    meeting = board.next_meeting(1, date.today())
+    meeting = board.next_meeting(1, clock.today())
     review = board.membership_review_status(meeting.partnership_id, meeting.held_on)
     text = squash(pack_text(meeting, "agenda")[0])
     assert ("Review of board membership" in text) == review.flagged

@@ -2,12 +2,12 @@
 
 import io
 import re
-from datetime import date
 
 from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import delete, func, select
 
+from core import clock
 from core.extensions import db
 from core.storage import get_storage
 from core.vocab import Role
@@ -304,7 +304,7 @@ def test_export_downloads(app, client, world, login_as):
     response = client.get("/plans/export?format=xlsx")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert response.headers["Content-Disposition"] == f'attachment; filename="plans-{date.today():%Y-%m-%d}.xlsx"'
+    assert response.headers["Content-Disposition"] == f'attachment; filename="plans-{clock.today():%Y-%m-%d}.xlsx"'
     workbook = load_workbook(io.BytesIO(response.data))
     assert len(workbook.worksheets) == len(before) + 1  # every plan, a sheet each
     sheet = workbook["Kent Plan"]

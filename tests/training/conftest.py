@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, func, select
 
+from core import clock
 from core.extensions import db
 from partnership.models import Organisation
 from tests.factories import OrganisationFactory
@@ -24,7 +25,7 @@ from training.models import Completion, CourseKind
 def training(app, world):
     """WRAP and e-learning courses; the world's council (headcount 10, 4 currently trained, one of
     them at a session) and Fenland (headcount 4, one trained); a facilitator."""
-    today = date.today()
+    today = clock.today()
     with app.app_context():
         council = db.session.get(Organisation, world.organisation_id)
         wrap = CourseFactory(name="WRAP", kind=CourseKind.WRAP.value, counts_for_coverage=True)

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from tests.factories import OrganisationFactory, PartnershipFactory
@@ -16,7 +17,7 @@ from tests.training.factories import CourseFactory, HeadcountFactory
 from tests.training.test_imports import HEADINGS, csv_bytes
 from training.models import Completion, CourseKind, Person, RegisterImport
 
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = clock.today() - timedelta(days=1)
 
 
 def run(app, *args):
@@ -84,7 +85,7 @@ def test_import_saves_and_reimporting_the_same_file_adds_nothing(app, partners, 
 
 
 def test_a_bad_file_lists_every_problem_exits_1_and_saves_nothing(app, partners, tmp_path):
-    future = (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")
+    future = (clock.today() + timedelta(days=30)).strftime("%d/%m/%Y")
     path = register_file(
         tmp_path,
         GOOD_ROWS[0],
@@ -167,7 +168,7 @@ def test_bad_options_are_refused_together(app, partners, tmp_path):
 def test_coverage_as_csv_on_standard_output(app, partners, tmp_path):
     run(app, "import", register_file(tmp_path, *GOOD_ROWS))
 
-    result = run(app, "coverage", "--as-of", date.today().isoformat(), "--format", "csv")
+    result = run(app, "coverage", "--as-of", clock.today().isoformat(), "--format", "csv")
 
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from core.extensions import db
 from core.vocab import Rag, Role
 from tests.factories import OrganisationFactory, PartnershipFactory
@@ -124,7 +125,7 @@ def test_the_demo_shows_every_state_of_coverage(ctx):
     from core.demo import load_demo
 
     load_demo()
-    today = date.today()
+    today = clock.today()
     summary = coverage.coverage_summary(as_of=today)
 
     rags = {row.short_name: row.rag for row in summary.rows}

@@ -2,17 +2,18 @@
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core import clock
 from core.extensions import db
 from core.storage import get_storage
 from core.vocab import Role
 from tests.training.test_imports import csv_bytes
 from training.models import Completion, Person, RegisterImport
 
-YESTERDAY = (date.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+YESTERDAY = (clock.today() - timedelta(days=1)).strftime("%d/%m/%Y")
 HEADINGS = ["Delegate", "E-mail", "Employer", "Module", "Date attended", "Notes"]
 
 
@@ -83,7 +84,7 @@ def test_upload_check_the_columns_then_import(app, client, login_as, training):
 
 def test_a_bad_register_lists_its_problems_and_saves_nothing(app, client, login_as, training):
     login_as(Role.TRAINING_COORDINATOR)
-    future = (date.today() + timedelta(days=5)).strftime("%d/%m/%Y")
+    future = (clock.today() + timedelta(days=5)).strftime("%d/%m/%Y")
     data = csv_bytes(
         HEADINGS,
         ["Zara Khan", "zara@fenland.example", "Fenland", "WRAP", future, ""],

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from core.models import SecurityEvent
@@ -14,7 +15,7 @@ from tests.training.conftest import count_statements
 from tests.training.factories import CompletionFactory, HeadcountFactory, PersonFactory
 from training.models import Completion, Course, Evaluation, Facilitator, Headcount, Person, TrainingSession
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def day_fields(name: str, day: date) -> dict:
