@@ -17,11 +17,13 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from core.app import create_app
+from core.demo import load_demo
 from core.extensions import db
 from core.storage import get_storage
 from core.vocab import Role
 from plans.models import EvidenceFile
 from plans.services import add_row, create_plan
+from tests.database_state import DemoSnapshot, empty_database
 from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
 
 #: The suite's "today". Every process of a run (this one, the live server, gunicorn, CLI
@@ -65,18 +67,27 @@ def _drop_everything() -> None:
 def _clean_database(request):
     """Empty every table after each test that used the app."""
     yield
-    if "app" not in request.fixturenames:
+    if "app" in request.fixturenames:
+        empty_database(request.getfixturevalue("app"))
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(app, tmp_path_factory) -> DemoSnapshot:
+    return DemoSnapshot(app, tmp_path_factory.mktemp("demo-snapshot"))
+
+
+@pytest.fixture
+def demo(app, _demo_snapshot):
+    """The demo partnership, in an otherwise empty database: built by the first test that asks,
+    copied then, and restored from the copy for every later one (the clean-up empties it after)."""
+    empty_database(app)
+    if _demo_snapshot.taken:
+        _demo_snapshot.restore()
         return
-    app = request.getfixturevalue("app")
     with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f"DELETE FROM {table}"))
+        load_demo()
+        db.session.commit()
+    _demo_snapshot.take()
 
 
 @pytest.fixture

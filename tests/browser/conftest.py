@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from core.app import create_app
-from core.demo import DEMO_PASSWORD, PEOPLE, load_demo
+from core.demo import DEMO_PASSWORD, PEOPLE
 from core.extensions import db
 
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -61,14 +61,6 @@ def browser():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def demo(app):
-    """The demo partnership, loaded for one test (the autouse clean-up empties it afterwards)."""
-    with app.app_context():
-        load_demo()
-        db.session.commit()
 
 
 def new_context(browser, live_server, *, bypass_csp: bool):

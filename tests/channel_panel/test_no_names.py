@@ -10,7 +10,7 @@ from sqlalchemy import select
 from channel_panel.demo import DEMO_CASE_NAMES
 from channel_panel.models import CasePersonalDetails, ChannelCase, PanelMeeting
 from core.audit import AuditEntry
-from core.demo import DEMO_PASSWORD, load_demo
+from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from tests.conftest import sign_in
 
@@ -21,10 +21,8 @@ CHAIR = "joanna.price@peterborough.example"
 
 
 @pytest.fixture
-def demo(app):
+def demo(app, demo):
     with app.app_context():
-        load_demo()
-        db.session.commit()
         # Every demo individual is on file, so a clean search below means something.
         names = set(db.session.scalars(select(CasePersonalDetails.full_name)))
         assert names == set(DEMO_CASE_NAMES)

@@ -5,7 +5,7 @@ Every progress save the server accepted must be exactly one progress entry and o
 each row must show its newest entry's RAG, and a save refused with a 409 conflict (two people on one row)
 must write nothing; no request may fail (no 5xx, no connection error).
 Runs on the suite's database (SQLite in WAL mode, or TEST_DATABASE_URL for PostgreSQL).
-LOAD_SECONDS sets the run time (default 45).
+LOAD_SECONDS sets the run time (default 15 in make test; LOAD_SECONDS=45 or more for the long run).
 """
 
 import csv
@@ -40,7 +40,7 @@ BIN = Path(sys.executable).parent
 SPOCS = 38
 ROWS_PER_PLAN = 3
 USERS = 50
-SECONDS = int(os.environ.get("LOAD_SECONDS", "45"))
+SECONDS = int(os.environ.get("LOAD_SECONDS", "15"))
 
 
 def free_port() -> int:

@@ -10,8 +10,6 @@ from sqlalchemy import select
 from channel_panel.demo import DEMO_CASE_NAMES
 from channel_panel.figures import board_figures
 from core import clock
-from core.audit import acting_as
-from core.demo import load_demo
 from core.extensions import db
 from partnership import board, pack
 from partnership.models import BoardMeeting, ItemKind
@@ -20,10 +18,8 @@ from training.coverage import coverage_summary
 
 
 @pytest.fixture
-def demo(ctx):
-    with acting_as("test"):
-        load_demo()
-        db.session.commit()
+def demo(demo, ctx):
+    """The demo partnership, with an app context for the test."""
 
 
 def pack_text(meeting: BoardMeeting, part: str = "pack") -> tuple[str, PdfReader]:

@@ -121,10 +121,7 @@ def test_only_attendees_evaluate_and_each_once(org):
     assert db.session.scalar(select(func.count()).select_from(Evaluation)) == 1
 
 
-def test_the_demo_shows_every_state_of_coverage(ctx):
-    from core.demo import load_demo
-
-    load_demo()
+def test_the_demo_shows_every_state_of_coverage(demo, ctx):
     today = clock.today()
     summary = coverage.coverage_summary(as_of=today)
 
