@@ -91,6 +91,9 @@ class Config:
     #: Send Strict-Transport-Security (only behind HTTPS).
     HSTS = _bool("HSTS", True)
     PAGE_SIZE = _int("PAGE_SIZE", 50)
+    #: The domain packages the app is composed of, lowest layer first: each offers register(app,
+    #: parts) (see core/registry.py). The kernel (core/) imports none of them.
+    PACKAGES = ("partnership", "spoc", "plans", "training", "channel_panel", "board", "compliance")
     TESTING = False
     DEBUG = False
 

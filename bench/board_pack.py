@@ -33,14 +33,14 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, insert, select
 
+    from board import pack
+    from board.services import next_meeting
     from core.app import create_app
     from core.audit import acting_as
     from core.demo import load_demo
     from core.extensions import db
-    from partnership import pack
-    from partnership.board import next_meeting
+    from partnership.models import BusinessArea
     from plans.models import Plan, PlanRow, ProgressUpdate
-    from spoc.models import BusinessArea
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
     app = create_app(

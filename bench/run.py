@@ -75,9 +75,9 @@ def page_urls(app, today: date) -> dict[str, str]:
     """The pages users hit most, on real records of the loaded data."""
     from sqlalchemy import func, select
 
+    from board.services import next_meeting
     from channel_panel.models import PanelMeeting
     from core.extensions import db
-    from partnership.board import next_meeting
     from plans.models import PlanRow
 
     with app.app_context():
@@ -187,8 +187,8 @@ def timed_pdf(ctx: Context, label: str, make_pdf: Callable[[], bytes], *, target
 
 
 def board_pack_step(ctx: Context) -> list[tuple[str, str, str]]:
-    from partnership import pack
-    from partnership.board import next_meeting
+    from board import pack
+    from board.services import next_meeting
 
     def make() -> bytes:
         return pack.render(next_meeting(1, ctx.today), part="pack", today=ctx.today)
@@ -198,7 +198,7 @@ def board_pack_step(ctx: Context) -> list[tuple[str, str, str]]:
 
 def annual_report_step(ctx: Context) -> list[tuple[str, str, str]]:
     """The annual compliance report of the last complete year: every automatic check over the data."""
-    from partnership.compliance.report import report_pdf
+    from compliance.report import report_pdf
 
     return timed_pdf(ctx, "annual report PDF", lambda: report_pdf(1, ctx.today.year - 1))
 

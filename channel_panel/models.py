@@ -29,8 +29,7 @@ from channel_panel.vocab import (
 )
 from core.db import Base, Timestamped
 from core.models import User
-from partnership.models import Organisation
-from spoc.models import BusinessArea
+from partnership.models import BusinessArea, Organisation
 
 #: Never recorded in the audit trail, only that it changed.
 REDACT = {"audit": "redact"}

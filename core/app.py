@@ -9,7 +9,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import config as config_module
-from core import auth, clock, errors, security
+from core import auth, clock, errors, registry, security
 from core.extensions import csrf, db, login_manager, migrate
 from core.permissions import public
 from core.storage import init_storage
@@ -43,7 +43,9 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (see README, Configuration)")
-    if clock.is_fixed() and config is config_module.CONFIGS["production"]:
+    # A fixed date in production would put every due date wrong; ALLOW_FIXED_CLOCK is for the
+    # tests that check the production settings themselves.
+    if clock.is_fixed() and config is config_module.CONFIGS["production"] and not app.config.get("ALLOW_FIXED_CLOCK"):
         raise RuntimeError(f"{clock.FIXED_DAY_ENV} fixes the date for tests and demonstrations; unset it in production")
     Path(app.instance_path).mkdir(exist_ok=True)
 
@@ -99,24 +101,11 @@ def register_template_helpers(app: Flask) -> None:
         """The service navigation for the signed-in user's roles."""
         if not current_user.is_authenticated:
             return []
-        items = [
-            ("Home", "main.home", "signed_in", ("main.",)),
-            ("Organisations", "partnership.list_organisations", "view_partnership", ("partnership.",)),
-            ("Plans", "plans.overview", "view_plans", ("plans.", "plans_transfer.")),
-            ("Board", "board.overview", "view_board", ("board.",)),
-            ("Channel Panel", "channel_panel.home", "view_channel_figures", ("channel_panel.",)),
-            ("Training", "training.show_coverage", "view_training", ("training.",)),
-            ("Business areas", "spoc.list_areas", "view_partnership", ("spoc.",)),
-            ("Users", "users.list_users", "manage_users", ("users.",)),
-            ("Audit trail", "audit.list_entries", "view_audit", ("audit.",)),
-            ("Compliance", "compliance.index", "view_compliance", ("compliance.",)),
-            ("Reminder log", "reminders.list_log", "view_reminder_log", ("reminders.list_log",)),
-        ]
         endpoint = request.endpoint or ""
         return [
-            {"text": text, "href": url_for(target), "active": endpoint.startswith(prefixes)}
-            for text, target, permission, prefixes in items
-            if can(permission)
+            {"text": item.text, "href": url_for(item.endpoint), "active": endpoint.startswith(item.prefixes)}
+            for item in registry.parts(app).navigation
+            if can(item.permission)
         ]
 
     from flask import url_for
@@ -127,32 +116,20 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from channel_panel.views import bp as channel_panel_bp
-    from core.audit_views import bp as audit_bp
-    from core.main import bp as main_bp
-    from core.reminder_views import bp as reminders_bp
-    from core.users import bp as users_bp
-    from partnership.board_views import bp as board_bp
-    from partnership.compliance.views import bp as compliance_bp
-    from partnership.views import bp as partnership_bp
-    from plans.transfer_views import bp as plans_transfer_bp
-    from plans.views import bp as plans_bp
-    from spoc.views import bp as spoc_bp
-    from training.views import bp as training_bp
+    """The kernel's own pages, then each domain package's, lowest layer first (config PACKAGES)."""
+    from core import audit_views, main, reminder_views
 
+    parts = app.extensions.setdefault(registry.EXTENSION, registry.Parts())
     app.register_blueprint(auth.bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(users_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(reminders_bp)
-    app.register_blueprint(partnership_bp)
-    app.register_blueprint(board_bp)
-    app.register_blueprint(spoc_bp)
-    app.register_blueprint(plans_bp)
-    app.register_blueprint(plans_transfer_bp)
-    app.register_blueprint(channel_panel_bp)
-    app.register_blueprint(training_bp)
-    app.register_blueprint(compliance_bp)
+    main.register(app, parts)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(reminder_views.bp)
+    parts.navigation += [
+        registry.NavItem("Home", "main.home", "signed_in", ("main.",), order=0),
+        registry.NavItem("Audit trail", "audit.list_entries", "view_audit", ("audit.",), order=80),
+        registry.NavItem("Reminder log", "reminders.list_log", "view_reminder_log", ("reminders.list_log",), order=100),
+    ]
+    registry.compose(app, app.config["PACKAGES"])
 
 
 def register_asset_routes(app: Flask) -> None:

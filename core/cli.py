@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core import accounts, clock
-from core.audit import acting_as, audit_query, audit_rows
+from core.audit import AuditEntry, acting_as, audit_query, audit_rows
 from core.extensions import db
 from core.models import User
 from core.passwords import password_problem
@@ -49,27 +49,16 @@ def map_options(
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(create_admin)
-    app.cli.add_command(demo_data)
-    app.cli.add_command(audit_cli)
-    from channel_panel.cli import channel_cli, retention_cli  # here, not at the top: these modules import this one
-    from partnership.cli import board_cli
-    from partnership.compliance.cli import compliance_cli
-    from plans.cli import plans_cli
-    from training.cli import training_cli
-
-    app.cli.add_command(plans_cli)
-    app.cli.add_command(training_cli)
-    app.cli.add_command(board_cli)
-    app.cli.add_command(channel_cli)
-    app.cli.add_command(retention_cli)
+    """The kernel's commands; each domain package adds its own group in its register()."""
     from core.backup import backup_command, restore_command
     from core.reminder_cli import reminders_cli
 
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    app.cli.add_command(compliance_cli)
 
 
 @click.command("create-admin")
@@ -120,9 +109,9 @@ def _valid_email(email: str) -> bool:
 def demo_data(if_empty: bool) -> None:
     """Load the demo Cambridgeshire and Peterborough partnership and print its logins."""
     from core.demo import DEMO_PASSWORD, load_demo
-    from partnership.models import Partnership
 
-    has_data = any(db.session.scalar(select(func.count()).select_from(model)) > 0 for model in (User, Partnership))
+    # Every record the domains keep is audited, so users or audit entries mean the database is in use.
+    has_data = any(db.session.scalar(select(func.count()).select_from(model)) > 0 for model in (User, AuditEntry))
     if has_data:
         if if_empty:
             click.echo("The database already holds data; demo data not loaded.")
@@ -137,14 +126,16 @@ def demo_data(if_empty: bool) -> None:
 
 
 def _print_logins(password: str | None = None) -> None:
-    from core.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from core.demo import DEMO_PASSWORD
+    from core.registry import parts
 
-    emails = set(db.session.scalars(select(User.email).where(User.email.in_([e for _, e in DEMO_LOGINS]))))
+    logins = parts().demo_logins
+    emails = set(db.session.scalars(select(User.email).where(User.email.in_([e for _, e in logins]))))
     if not emails:
         return
     click.echo("")
     click.echo("Demo logins (password for each: %s)" % (password or DEMO_PASSWORD))
-    for role, email in DEMO_LOGINS:
+    for role, email in logins:
         if email in emails:
             click.echo(f"  {role.label:<32} {email}")
     click.echo("")

@@ -12,13 +12,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
 from core.passwords import password_problem, verify_password
-from core.vocab import Role
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -88,7 +87,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-def _check_new_password(form, field) -> None:
+def check_new_password(form, field) -> None:
     email = getattr(form, "_email_for_policy", "")
     problem = password_problem(field.data or "", email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
     if problem:
@@ -105,7 +104,7 @@ class ChangePasswordForm(FlaskForm):
         "New password",
         widget=GovPasswordInput(),
         description="At least 12 characters. Avoid common words and passwords used elsewhere.",
-        validators=[InputRequired(message="Enter a new password"), _check_new_password],
+        validators=[InputRequired(message="Enter a new password"), check_new_password],
     )
     confirm_password = PasswordField(
         "Confirm new password",
@@ -132,87 +131,12 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError("New password must be different from your current password")
 
 
-class UserForm(FlaskForm):
-    full_name = StringField(
-        "Full name",
-        widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the user's full name"), Length(max=200)],
-    )
-    email = StringField(
-        "Email address",
-        widget=GovTextInput(),
-        description="They sign in with this address.",
-        validators=[
-            InputRequired(message="Enter the user's email address"),
-            Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254),
-        ],
-    )
-    job_title = StringField("Job title (optional)", widget=GovTextInput(), validators=[Length(max=200)])
-    organisation_id = SelectField("Organisation", widget=GovSelect(), validators=[Optional()], coerce=str)
-    roles = CheckboxesField("Roles", description="Select all that apply.")
-    lead_area_ids = CheckboxesField(
-        "Business areas they lead as SPOC", description="Only for users with the SPOC role."
-    )
-    deputy_area_ids = CheckboxesField(
-        "Business areas they deputise for", description="Only for users with the SPOC role."
-    )
-    access_expires_on = SafeDateField(
-        "Access ends after (optional)",
-        description="For a time-limited account, such as an auditor's: the last day it may sign in.",
-    )
-    audit_year = IntegerField(
-        "Compliance year the account may see (optional)",
-        widget=GovTextInput(),
-        description="For an auditor limited to one year's assessment, report and evidence bundle, e.g. 2025.",
-        validators=[Optional(), NumberRange(2000, 2100, message="Enter a year like 2025, or leave it blank")],
-    )
-    submit = SubmitField("Save user", widget=GovSubmitInput())
-
-    def __init__(self, *args, organisations, areas, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organisation_id.choices = choices([("", "Not set")] + [(o.id, o.name) for o in organisations])
-        self.roles.choices = choices((r.value, r.label) for r in Role)
-        area_choices = choices((a.id, a.name) for a in areas)
-        self.lead_area_ids.choices = area_choices
-        self.deputy_area_ids.choices = area_choices
-
-    def validate_roles(self, field) -> None:
-        if not field.data:
-            raise ValidationError("Select at least one role")
-
-    def validate_lead_area_ids(self, field) -> None:
-        has_areas = bool(field.data or self.deputy_area_ids.data)
-        is_spoc = Role.SPOC.value in (self.roles.data or [])
-        if has_areas and not is_spoc:
-            raise ValidationError("Select the SPOC role for a user who leads or deputises for a business area")
-        if is_spoc and not has_areas:
-            raise ValidationError("Select the business areas this SPOC leads or deputises for")
-
-    def validate_deputy_area_ids(self, field) -> None:
-        both = set(field.data or []) & set(self.lead_area_ids.data or [])
-        if both:
-            raise ValidationError("A user cannot both lead and deputise for the same business area")
-
-
-class NewUserForm(UserForm):
-    password = PasswordField(
-        "Temporary password",
-        widget=GovPasswordInput(),
-        description="Tell the user separately. They must choose a new password when they first sign in.",
-        validators=[InputRequired(message="Enter a temporary password"), _check_new_password],
-    )
-
-    def validate_email(self, field) -> None:
-        self._email_for_policy = field.data or ""
-
-
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         "Temporary password",
         widget=GovPasswordInput(),
         description="They must choose a new password when they next sign in.",
-        validators=[InputRequired(message="Enter a temporary password"), _check_new_password],
+        validators=[InputRequired(message="Enter a temporary password"), check_new_password],
     )
     submit = SubmitField("Set temporary password", widget=GovSubmitInput())
 

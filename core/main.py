@@ -1,6 +1,6 @@
-"""The role-aware home page and the health check."""
+"""The role-aware home page, built from the panels the domains register, and the health check."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Flask, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -9,49 +9,52 @@ from core.db import utcnow
 from core.extensions import db
 from core.models import SecurityEvent, User
 from core.permissions import Permission, has_permission, public, requires
-from core.vocab import Role
-from partnership.models import Organisation
-from spoc.models import BusinessArea, SpocAssignment
+from core.registry import HomePanel, Parts, parts
 
 bp = Blueprint("main", __name__)
+
+
+def register(app: Flask, kernel_parts: Parts) -> None:
+    app.register_blueprint(bp)
+    kernel_parts.home_panels += [
+        HomePanel("main/panel_users.html", _users_panel, order=40),
+        HomePanel("main/panel_recent_changes.html", _recent_changes_panel, order=50),
+    ]
+
+
+def _users_panel(user) -> dict | None:
+    if not has_permission(user, Permission.MANAGE_USERS):
+        return None
+    active, locked = db.session.execute(
+        select(
+            func.count().filter(User.active.is_(True)), func.count().filter(User.locked_until > utcnow())
+        ).select_from(User)
+    ).one()
+    return {"active": active, "locked": locked}
+
+
+def _recent_changes_panel(user) -> dict | None:
+    if not has_permission(user, Permission.VIEW_AUDIT):
+        return None
+    return {
+        "changes": db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(5)).all(),
+        "alerts": db.session.scalar(
+            select(func.count())
+            .select_from(SecurityEvent)
+            .where(SecurityEvent.kind.in_(["account_locked", "forbidden", "csrf_failed"]))
+        ),
+    }
 
 
 @bp.route("/")
 @requires(Permission.SIGNED_IN)
 def home():
-    from partnership.compliance.services import findings_awaiting_response
-
-    context: dict = {"roles": sorted(current_user.role_set)}
-    context["findings_to_answer"] = findings_awaiting_response(current_user.id)
-    if has_permission(current_user, Permission.VIEW_PARTNERSHIP):
-        context["counts"] = {
-            "organisations": db.session.scalar(
-                select(func.count()).select_from(Organisation).where(Organisation.active.is_(True))
-            ),
-            "areas": db.session.scalar(select(func.count()).select_from(BusinessArea)),
-        }
-    if current_user.has_role(Role.SPOC):
-        context["my_areas"] = db.session.execute(
-            select(BusinessArea.id, BusinessArea.name, SpocAssignment.capacity)
-            .join(SpocAssignment)
-            .where(SpocAssignment.user_id == current_user.id)
-            .order_by(BusinessArea.name)
-        ).all()
-    if has_permission(current_user, Permission.MANAGE_USERS):
-        context["user_counts"] = db.session.execute(
-            select(
-                func.count().filter(User.active.is_(True)),
-                func.count().filter(User.locked_until > utcnow()),
-            ).select_from(User)
-        ).one()
-    if has_permission(current_user, Permission.VIEW_AUDIT):
-        context["recent_changes"] = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(5)).all()
-        context["recent_alerts"] = db.session.scalar(
-            select(func.count())
-            .select_from(SecurityEvent)
-            .where(SecurityEvent.kind.in_(["account_locked", "forbidden", "csrf_failed"]))
-        )
-    return render_template("main/home.html", **context)
+    panels = []
+    for panel in parts().home_panels:
+        values = panel.context(current_user)
+        if values is not None:
+            panels.append((panel.template, values))
+    return render_template("main/home.html", roles=sorted(current_user.role_set), panels=panels)
 
 
 @bp.route("/healthz")

@@ -1,1 +1,14 @@
-"""The county partnership: member organisations, and (later) the quarterly board."""
+"""The partnership and its member organisations: the floor every domain stands on."""
+
+
+def register(app, parts) -> None:
+    """Pages, navigation and the demo partnership (see core/registry.py)."""
+    from core.registry import NavItem
+    from partnership import demo, views
+
+    app.register_blueprint(views.bp)
+    parts.navigation.append(
+        NavItem("Organisations", "partnership.list_organisations", "view_partnership", ("partnership.",), order=10)
+    )
+    parts.demo_loaders.append(demo.load_partnership)
+    parts.demo_logins.extend(demo.DEMO_LOGINS)

@@ -1,154 +1,196 @@
-"""Demo board: standing members as in the strategy (fictional people), a membership review
-coming due, two past meetings with attendance, minutes, decisions and actions (some still
-open, so they roll into the next agenda), and the coming year's quarterly schedule."""
+"""The demo partnership: Cambridgeshire and Peterborough as in the 2019-2021 delivery strategy.
 
-from datetime import date, time, timedelta
+Organisations and roles follow the strategy; every person is fictional. The partnership, its
+organisations and its people's accounts are loaded here first; each domain adds its own records
+after (core.demo runs the loaders in the order of config.PACKAGES).
+"""
 
-from core.dates import add_months
+from core import accounts
+from core.demo import DEMO_PASSWORD
 from core.extensions import db
-from core.models import User
-from partnership import board
-from partnership.models import (
-    STANDING_ITEMS,
-    AgendaItem,
-    BoardMeeting,
-    BoardMember,
-    ItemKind,
-    MeetingStatus,
-    Organisation,
-    Partnership,
-)
-from plans.models import Plan
+from core.registry import DemoContext
+from core.vocab import Role
+from partnership.models import OrganisationKind, Partnership
+from partnership.services import create_organisation
 
-#: (organisation short name, representative, deputy, role)
-MEMBERS = [
-    ("CCC", "Helen Marsh", "Imran Siddiqui", "chair"),
-    ("Police", "Detective Inspector Sam Oduya", "Kieran Walsh", "vice_chair"),
-    ("PCC", "Cllr Margaret Hughes", "", "elected_member_lead"),
-    ("CCC", "Cllr Brian Fletcher", "", "elected_member_lead"),
-    ("PCC", "Priya Natarajan", "Tom Baxter", "spoc"),
-    ("CPFT", "Marcus Bell", "", "spoc"),
-    ("CCG", "Ruth Evans", "", "spoc"),
-    ("Probation", "Andrea Kowal", "Leon Forde", "member"),
-    ("HMP", "Graham Ashby", "", "member"),
-    ("Fire", "Station Manager Nia Roberts", "", "member"),
-    ("HDC", "Paul Whitfield", "", "member"),
-    ("Police", "Claire Dunmore", "", "adviser"),
+#: One sign-in per role, printed by `make run`.
+DEMO_LOGINS = [
+    (Role.PREVENT_LEAD, "helen.marsh@cambridgeshire.example"),
+    (Role.SPOC, "priya.natarajan@cambridgeshire.example"),
+    (Role.BOARD_MEMBER, "margaret.hughes@peterborough.example"),
+    (Role.PANEL_CHAIR, "joanna.price@peterborough.example"),
+    (Role.PANEL_MEMBER, "kieran.walsh@cambs.police.example"),
+    (Role.TRAINING_COORDINATOR, "nadia.kowalski@cambridgeshire.example"),
+    (Role.AUDITOR, "owen.pritchard@audit.example"),
+]
+
+ORGANISATIONS = [
+    ("Peterborough City Council", OrganisationKind.LOCAL_AUTHORITY, "PCC"),
+    ("Cambridgeshire County Council", OrganisationKind.LOCAL_AUTHORITY, "CCC"),
+    ("Cambridgeshire Constabulary", OrganisationKind.POLICE, "Police"),
+    ("Cambridgeshire and Peterborough NHS Foundation Trust", OrganisationKind.HEALTH, "CPFT"),
+    ("Cambridgeshire and Peterborough Clinical Commissioning Group", OrganisationKind.HEALTH, "CCG"),
+    ("Probation Service (Cambridgeshire and Peterborough)", OrganisationKind.PRISON_PROBATION, "Probation"),
+    ("HM Prison Peterborough", OrganisationKind.PRISON_PROBATION, "HMP"),
+    ("Cambridgeshire Fire and Rescue Service", OrganisationKind.FIRE, "Fire"),
+    ("Cambridge City Council", OrganisationKind.DISTRICT_COUNCIL, "Cambridge"),
+    ("East Cambridgeshire District Council", OrganisationKind.DISTRICT_COUNCIL, "ECDC"),
+    ("Fenland District Council", OrganisationKind.DISTRICT_COUNCIL, "Fenland"),
+    ("Huntingdonshire District Council", OrganisationKind.DISTRICT_COUNCIL, "HDC"),
+    ("South Cambridgeshire District Council", OrganisationKind.DISTRICT_COUNCIL, "SCDC"),
+    ("Peterborough Pupil Referral Service", OrganisationKind.SCHOOL, "PRS"),
+]
+
+#: (name, email, job title, organisation, roles, [(area, capacity)])
+PEOPLE = [
+    (
+        "Helen Marsh",
+        "helen.marsh@cambridgeshire.example",
+        "Assistant Director Community Safety (PCC/CCC)",
+        "CCC",
+        [Role.PREVENT_LEAD, Role.SPOC],
+        [("County Lead", "spoc")],
+    ),
+    (
+        "Daniel Okafor",
+        "daniel.okafor@peterborough.example",
+        "Executive Head, Pupil Referral Service",
+        "PRS",
+        [Role.SPOC, Role.PANEL_MEMBER],
+        [("Education", "spoc")],
+    ),
+    (
+        "Priya Natarajan",
+        "priya.natarajan@cambridgeshire.example",
+        "Education Safeguarding Lead",
+        "CCC",
+        [Role.SPOC],
+        [("Education", "spoc")],
+    ),
+    (
+        "Tom Baxter",
+        "tom.baxter@peterborough.example",
+        "Early Intervention Manager",
+        "PCC",
+        [Role.SPOC],
+        [("Education", "deputy")],
+    ),
+    (
+        "Fiona Reid",
+        "fiona.reid@peterborough.example",
+        "Head of Service, MASH",
+        "PCC",
+        [Role.SPOC],
+        [("Children's social care", "spoc")],
+    ),
+    (
+        "Gareth Lewis",
+        "gareth.lewis@peterborough.example",
+        "Head of Adult Safeguarding",
+        "PCC",
+        [Role.SPOC],
+        [("Adult social care", "spoc")],
+    ),
+    (
+        "Amira Haddad",
+        "amira.haddad@cambridgeshire.example",
+        "Adult Social Care Service Manager",
+        "CCC",
+        [Role.SPOC],
+        [("Adult social care", "spoc")],
+    ),
+    (
+        "Sophie Turner",
+        "sophie.turner@peterborough.example",
+        "Senior Social Worker, MET Hub",
+        "PCC",
+        [Role.SPOC],
+        [("MET Hub", "spoc")],
+    ),
+    (
+        "Ruth Evans",
+        "ruth.evans@ccg.example",
+        "Designated Nurse, Safeguarding Adults",
+        "CCG",
+        [Role.SPOC],
+        [("Health and Clinical Commissioning Groups", "spoc")],
+    ),
+    (
+        "Marcus Bell",
+        "marcus.bell@cpft.example",
+        "Service Manager",
+        "CPFT",
+        [Role.SPOC],
+        [("Cambridgeshire and Peterborough Foundation Trust", "spoc")],
+    ),
+    (
+        "Joanna Price",
+        "joanna.price@peterborough.example",
+        "Head of Youth Support Services (PCC/CCC)",
+        "PCC",
+        [Role.SPOC, Role.PANEL_CHAIR],
+        [("Youth Offending", "spoc")],
+    ),
+    (
+        "Imran Siddiqui",
+        "imran.siddiqui@peterborough.example",
+        "Cohesion Lead (PCC/CCC)",
+        "PCC",
+        [Role.SPOC],
+        [("Cohesion", "spoc")],
+    ),
+    (
+        "Cllr Margaret Hughes",
+        "margaret.hughes@peterborough.example",
+        "Elected member lead for Prevent",
+        "PCC",
+        [Role.BOARD_MEMBER],
+        [],
+    ),
+    (
+        "Cllr Brian Fletcher",
+        "brian.fletcher@cambridgeshire.example",
+        "Elected member lead for Prevent",
+        "CCC",
+        [Role.BOARD_MEMBER],
+        [],
+    ),
+    (
+        "Kieran Walsh",
+        "kieran.walsh@cambs.police.example",
+        "Police Channel Co-ordinator",
+        "Police",
+        [Role.PANEL_MEMBER, Role.BOARD_MEMBER],
+        [],
+    ),
+    (
+        "Nadia Kowalski",
+        "nadia.kowalski@cambridgeshire.example",
+        "Prevent Training Coordinator",
+        "CCC",
+        [Role.TRAINING_COORDINATOR],
+        [],
+    ),
+    ("Owen Pritchard", "owen.pritchard@audit.example", "Senior Internal Auditor", None, [Role.AUDITOR], []),
 ]
 
 
-def _past_meeting(partnership: Partnership, held_on: date) -> BoardMeeting:
-    meeting = BoardMeeting(
-        partnership_id=partnership.id,
-        title=board.meeting_title(held_on),
-        held_on=held_on,
-        starts_at=time(10, 0),
-        ends_at=time(12, 0),
-        place="Sand Martin House, Peterborough",
-        status=MeetingStatus.HELD.value,
-    )
-    for position, kind in enumerate(STANDING_ITEMS, start=1):
-        meeting.items.append(AgendaItem(kind=kind.value, title=kind.default_title, position=position))
-    db.session.add(meeting)
+def load_partnership(demo: DemoContext) -> None:
+    """The partnership, its member organisations and everyone's account (the caller commits)."""
+    demo.partnership = Partnership(name="Cambridgeshire and Peterborough Prevent Partnership")
+    db.session.add(demo.partnership)
     db.session.flush()
-    return meeting
-
-
-def _item(meeting: BoardMeeting, kind: ItemKind) -> AgendaItem:
-    return next(i for i in meeting.items if i.kind == kind.value)
-
-
-def load_board(
-    *, partnership: Partnership, organisations: dict[str, Organisation], users: dict[str, User], today: date
-) -> None:
-    members = {}
-    for short, representative, deputy, role in MEMBERS:
-        member = BoardMember(
-            partnership_id=partnership.id,
-            organisation_id=organisations[short].id,
-            representative=representative,
-            deputy=deputy,
-            role=role,
-            joined_on=date(2019, 4, 1),
+    demo.organisations = {
+        short: create_organisation(partnership_id=demo.partnership.id, name=name, kind=kind.value, short_name=short)
+        for name, kind, short in ORGANISATIONS
+    }
+    for name, email, title, org, roles, _areas in PEOPLE:
+        demo.users[email] = accounts.create_user(
+            email=email,
+            full_name=name,
+            job_title=title,
+            organisation_id=demo.organisations[org].id if org else None,
+            password=DEMO_PASSWORD,
+            roles=roles,
+            must_change_password=False,
         )
-        db.session.add(member)
-        members[representative] = member
-    db.session.flush()
-    board.record_membership_review(
-        partnership_id=partnership.id,
-        reviewed_on=add_months(today, -11),
-        outcome="Membership confirmed; Fire and Rescue invited as a standing member",
-    )
-
-    older = _past_meeting(partnership, add_months(today, -5) - timedelta(days=3))
-    last = _past_meeting(partnership, add_months(today, -2) + timedelta(days=4))
-    for meeting, apologies in ((older, {"Graham Ashby"}), (last, {"Cllr Brian Fletcher", "Paul Whitfield"})):
-        records = {}
-        for name, member in members.items():
-            if name in apologies:
-                records[member.id] = ("apologies", "")
-            elif name == "Andrea Kowal" and meeting is last:
-                records[member.id] = ("deputy", "Leon Forde")
-            else:
-                records[member.id] = ("present", "")
-        board.set_attendance(meeting, records)
-
-    _item(older, ItemKind.PLAN_EXCEPTIONS).minutes = (
-        "The board reviewed every SPOC plan. Health reported that two commissioned providers had not "
-        "returned training data."
-    )
-    first = board.add_action(
-        older,
-        description="Chase the two providers' WRAP training returns",
-        owner="Ruth Evans",
-        due_on=add_months(older.held_on, 1),
-        agenda_item_id=_item(older, ItemKind.PLAN_EXCEPTIONS).id,
-    )
-    board.update_action(
-        first, status="done", update="Both returns received", closed_on=last.held_on - timedelta(days=10)
-    )
-    board.add_decision(older, text="The county delivery plan for 2026-2027 is adopted.", agenda_item_id=None)
-
-    _item(last, ItemKind.MINUTES).minutes = "The minutes of the previous meeting were agreed as a true record."
-    _item(
-        last, ItemKind.TRAINING
-    ).minutes = (
-        "Coverage is below the 90% target in three organisations. Education will run extra WRAP sessions in January."
-    )
-    _item(
-        last, ItemKind.CTLP
-    ).minutes = (
-        "The police presented the refreshed CTLP. Its two recommendations were added to the county delivery plan."
-    )
-    board.add_action(
-        last,
-        description="Book additional WRAP sessions for academies with coverage below target",
-        owner="Priya Natarajan",
-        due_on=today + timedelta(days=30),
-        agenda_item_id=_item(last, ItemKind.TRAINING).id,
-    )
-    board.add_action(
-        last,
-        description="Circulate the CTLP recommendations to all SPOCs",
-        owner="Detective Inspector Sam Oduya",
-        due_on=last.held_on + timedelta(days=21),
-        agenda_item_id=_item(last, ItemKind.CTLP).id,
-    )
-    board.add_decision(
-        last, text="Membership review to be taken at the next meeting.", agenda_item_id=_item(last, ItemKind.AOB).id
-    )
-    plan_ids = [p.id for p in db.session.query(Plan).filter(Plan.status == "active")]
-    board.set_plan_checks(last, plan_ids[: max(1, len(plan_ids) - 2)])
-
-    board.schedule_meetings(
-        partnership=partnership,
-        first_on=today + timedelta(days=18),
-        count=4,
-        every_months=3,
-        starts_at=time(10, 0),
-        ends_at=time(12, 0),
-        place="Sand Martin House, Peterborough",
-        link="https://meet.example/prevent-board",
-        marking="OFFICIAL-SENSITIVE",
-        today=today,
-    )

@@ -7,8 +7,7 @@ from core.extensions import db
 from core.permissions import Permission, requires
 from partnership import services
 from partnership.forms import OrganisationForm
-from partnership.models import Organisation, OrganisationKind
-from spoc.models import BusinessArea
+from partnership.models import BusinessArea, Organisation, OrganisationKind
 
 bp = Blueprint("partnership", __name__, url_prefix="/partnership")
 

@@ -12,9 +12,9 @@ from core.cli import fail, map_options
 from core.extensions import db
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError, read_table
+from partnership.models import BusinessArea
 from plans import exports, imports
 from plans.templates import FIELDS, TEMPLATES
-from spoc.models import BusinessArea
 
 _MAP_FIELDS = [*FIELDS, imports.SECTION]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from core import clock
 from core.models import User
 from core.uploads import check_upload
+from partnership.models import BusinessArea
 from plans import services
 from plans.imports import guess_mapping, import_plan, parse, read_lead_key
 from plans.models import Plan, PlanRow, PlanStatus
-from spoc.models import BusinessArea
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "plans"
 

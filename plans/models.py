@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, Timestamped, utcnow
 from core.models import User
 from core.vocab import Rag
-from spoc.models import BusinessArea
+from partnership.models import BusinessArea
 
 RAG_VALUES = ", ".join(f"'{r.value}'" for r in Rag)
 

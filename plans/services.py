@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from core import clock
+from core import clock, registry
 from core.extensions import db
 from core.models import User
 from core.vocab import Rag
+from partnership.models import BusinessArea
 from plans.models import EvidenceFile, Plan, PlanRow, PlanSection, PlanStatus, ProgressUpdate
 from plans.templates import FIELDS, TEMPLATES, default_columns
-from spoc.models import BusinessArea
 
 #: Days before the due date when a row with no evidence is suggested Amber.
 DUE_SOON_DAYS = 30
@@ -47,9 +47,8 @@ def quarter_label(day: date) -> str:
 def since_last_board(today: date) -> date:
     """The date "what changed" is measured from: the last board meeting before today, or the
     start of the current quarter when no meeting has been recorded."""
-    from partnership.board import last_meeting_before
-
-    return last_meeting_before(today) or quarter_start(today)
+    last_review_before = registry.parts().last_review_before
+    return (last_review_before(today) if last_review_before else None) or quarter_start(today)
 
 
 def _start_of(day: date) -> datetime:

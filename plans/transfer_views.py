@@ -28,11 +28,11 @@ from core.forms import choices
 from core.permissions import Permission, can_edit_plan, has_permission, requires
 from core.spreadsheets import SpreadsheetError, read_table
 from core.storage import StorageError, StorageKeyMissing, get_storage
+from partnership.models import BusinessArea
 from plans import exports, imports
 from plans.cells import split_items
 from plans.forms import parse_lead_key
 from plans.templates import FIELDS, TEMPLATES
-from spoc.models import BusinessArea
 
 bp = Blueprint("plans_transfer", __name__, url_prefix="/plans")
 

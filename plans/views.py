@@ -15,13 +15,13 @@ from core.pagination import page_number, paginate
 from core.permissions import Permission, can_edit_plan, has_permission, requires
 from core.security import allow_inline_styles
 from core.vocab import Rag
+from partnership.models import BusinessArea
 from plans import services
 from plans.cells import join_items, split_items
 from plans.charts import rag_by_area_figure
 from plans.forms import EvidenceForm, PlanForm, ProgressForm, RowForm, columns_form_class, parse_lead_key
 from plans.models import EvidenceFile, Plan, PlanRow, PlanStatus, ProgressUpdate
 from plans.templates import FIELDS, TEMPLATES, default_columns
-from spoc.models import BusinessArea
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 

@@ -1,10 +1,27 @@
-"""Demo referral activity: two areas' counts for the last two quarters, by national category."""
+"""Demo business areas (as in the delivery strategy) with their SPOCs and deputies, and two areas'
+referral counts for the last two quarters, by national category."""
 
 from datetime import date
 
 from core import clock
-from spoc.models import BusinessArea
-from spoc.services import recent_quarters, save_referral_counts
+from core.extensions import db
+from core.registry import DemoContext
+from partnership.demo import PEOPLE
+from partnership.models import BusinessArea
+from spoc.services import create_area, recent_quarters, save_referral_counts, set_user_areas
+
+#: (area, owning organisation short name)
+AREAS = [
+    ("County Lead", "CCC"),
+    ("Education", "PCC"),
+    ("Children's social care", "PCC"),
+    ("Adult social care", "CCC"),
+    ("MET Hub", "PCC"),
+    ("Health and Clinical Commissioning Groups", "CCG"),
+    ("Cambridgeshire and Peterborough Foundation Trust", "CPFT"),
+    ("Youth Offending", "PCC"),
+    ("Cohesion", "PCC"),
+]
 
 #: area -> counts for [last quarter, the quarter before]; each dimension adds up to the same total.
 COUNTS = {
@@ -48,3 +65,25 @@ def load_referrals(*, areas: dict[str, BusinessArea], today: date | None = None)
         for quarter, counts in zip(quarters, per_quarter, strict=True):
             if counts:
                 save_referral_counts(areas[area_name].id, quarter, counts)
+
+
+def load_areas(demo: DemoContext) -> None:
+    """The business areas, and each demo person's SPOC and deputy assignments (the caller commits)."""
+    demo.areas = {
+        name: create_area(
+            partnership_id=demo.partnership.id,
+            name=name,
+            organisation_id=demo.organisations[owner].id,
+            contact_email="",
+            contact_phone="",
+        )
+        for name, owner in AREAS
+    }
+    for _name, email, _title, _org, _roles, assignments in PEOPLE:
+        set_user_areas(
+            demo.users[email],
+            lead_ids=[demo.areas[a].id for a, capacity in assignments if capacity == "spoc"],
+            deputy_ids=[demo.areas[a].id for a, capacity in assignments if capacity == "deputy"],
+        )
+    for area in demo.areas.values():
+        db.session.refresh(area)  # load the SPOC assignments just made

@@ -1,14 +1,14 @@
-"""Business areas and the SPOCs and deputies who lead them."""
+"""The SPOCs and deputies who lead the business areas."""
 
 from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from core.db import Base, Timestamped
 from core.models import User
-from partnership.models import Organisation, Partnership
+from partnership.models import BusinessArea
 
 
 class Capacity(StrEnum):
@@ -18,26 +18,6 @@ class Capacity(StrEnum):
     @property
     def label(self) -> str:
         return "SPOC" if self is Capacity.SPOC else "Deputy SPOC"
-
-
-class BusinessArea(Timestamped, Base):
-    __tablename__ = "business_areas"
-    __audited__ = True
-    __table_args__ = (UniqueConstraint("partnership_id", "name"),)
-
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    #: The organisation that owns the area's plan, e.g. Peterborough City Council.
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
-    contact_email: Mapped[str] = mapped_column(String(254), default="")
-    contact_phone: Mapped[str] = mapped_column(String(40), default="")
-
-    partnership: Mapped[Partnership] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
-    assignments: Mapped[list["SpocAssignment"]] = relationship(back_populates="area", cascade="all, delete-orphan")
-
-    def __repr__(self) -> str:
-        return f"<BusinessArea {self.id} {self.name}>"
 
 
 class SpocAssignment(Timestamped, Base):
@@ -57,7 +37,8 @@ class SpocAssignment(Timestamped, Base):
     #: Which council or body this SPOC covers, when an area has one SPOC per council.
     covers: Mapped[str] = mapped_column(String(100), default="")
 
-    area: Mapped[BusinessArea] = relationship(back_populates="assignments")
+    #: Also gives BusinessArea.assignments (its SPOCs and deputies), which go with the area.
+    area: Mapped[BusinessArea] = relationship(backref=backref("assignments", cascade="all, delete-orphan"))
     user: Mapped[User] = relationship(back_populates="spoc_assignments")
 
     def __repr__(self) -> str:

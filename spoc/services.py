@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from core.models import User
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
-from spoc.models import BusinessArea, Capacity, ReferralCount, SpocAssignment
+from partnership.models import BusinessArea
+from spoc.models import Capacity, ReferralCount, SpocAssignment
 
 
 def list_areas() -> list[BusinessArea]:

@@ -9,10 +9,11 @@ from core.auth import forbid_unless
 from core.extensions import db
 from core.permissions import Permission, can_edit_area, has_permission, requires
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
+from partnership.models import BusinessArea
 from partnership.services import current_partnership, list_organisations
 from spoc import services
 from spoc.forms import AreaForm, referral_form_class
-from spoc.models import BusinessArea, SpocAssignment
+from spoc.models import SpocAssignment
 
 bp = Blueprint("spoc", __name__, url_prefix="/areas")
 

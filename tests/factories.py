@@ -7,8 +7,8 @@ from core.extensions import db
 from core.models import User, UserRole
 from core.passwords import hash_password
 from core.vocab import Role
-from partnership.models import Organisation, OrganisationKind, Partnership
-from spoc.models import BusinessArea, SpocAssignment
+from partnership.models import BusinessArea, Organisation, OrganisationKind, Partnership
+from spoc.models import SpocAssignment
 
 TEST_PASSWORD = "Correct-Horse-Staple-42"
 

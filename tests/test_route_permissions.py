@@ -108,10 +108,11 @@ def board_records(app, world) -> dict:
     import uuid
     from datetime import date, timedelta
 
+    from board import services as board
+    from board.models import BoardMember, MeetingPaper
     from core.extensions import db
     from core.storage import get_storage
-    from partnership import board
-    from partnership.models import BoardMember, MeetingPaper, Partnership
+    from partnership.models import Partnership
 
     with app.app_context():
         partnership = db.session.get(Partnership, world.partnership_id)
@@ -336,8 +337,8 @@ def compliance_records(app, world) -> dict:
     """A 2025 self-assessment with an evidence link and a finding owned by the SPOC."""
     from datetime import date
 
+    from compliance import services
     from core.extensions import db
-    from partnership.compliance import services
 
     with app.app_context():
         assessment = services.open_assessment(partnership_id=world.partnership_id, year=2025, today=date(2026, 1, 5))

@@ -98,10 +98,9 @@ def test_a_board_pack_covers_its_own_partnership_only(app):
 
     from pypdf import PdfReader
 
-    from partnership import pack
-    from partnership.board import next_meeting
-    from partnership.models import Organisation
-    from spoc.models import BusinessArea
+    from board import pack
+    from board.services import next_meeting
+    from partnership.models import BusinessArea, Organisation
 
     today = clock.today()
     generate.generate(app, generate.small_scale(2), seed=3, today=today, log=lambda m: None)

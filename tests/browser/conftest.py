@@ -14,8 +14,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from core.app import create_app
-from core.demo import DEMO_PASSWORD, PEOPLE
+from core.demo import DEMO_PASSWORD
 from core.extensions import db
+from partnership.demo import PEOPLE
 
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [

@@ -12,8 +12,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import text
 
-from core.demo import DEMO_LOGINS
 from core.extensions import db
+from partnership.demo import DEMO_LOGINS
 from tests.browser.conftest import axe_report, axe_violations, new_context, path_of, sign_in
 from tests.browser.test_plans_ui import LEAD, PLAN_TITLE, SPOC, latest_update
 from tests.test_route_permissions import ALL, EXPECTED, PUBLIC

@@ -4,9 +4,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from core.audit import AuditEntry
-from core.demo import DEMO_LOGINS
 from core.extensions import db
 from core.models import User
+from partnership.demo import DEMO_LOGINS
 from partnership.models import Organisation
 from tests.browser.conftest import DEMO_NAMES, assert_no_axe_violations, expect_home, path_of, sign_in
 

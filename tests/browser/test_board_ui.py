@@ -7,10 +7,10 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from board.models import BoardMeeting
 from core import clock
 from core.dates import add_months
 from core.extensions import db
-from partnership.models import BoardMeeting
 from plans.models import Plan, PlanRow
 from tests.browser.conftest import assert_no_axe_violations, sign_in
 

@@ -6,9 +6,9 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from compliance.models import ComplianceAssessment, Finding
 from core import clock
 from core.extensions import db
-from partnership.compliance.models import ComplianceAssessment, Finding
 from tests.browser.conftest import assert_no_axe_violations, path_of, sign_in
 
 LEAD = "helen.marsh@cambridgeshire.example"

@@ -3,11 +3,11 @@
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from core.demo import DEMO_LOGINS
 from core.extensions import db
 from core.models import User
 from core.reminders import ReminderOptOut
 from core.vocab import Role
+from partnership.demo import DEMO_LOGINS
 from tests.browser.conftest import DEMO_NAMES, assert_no_axe_violations, expect_home, path_of, sign_in
 
 LOGINS = dict(DEMO_LOGINS)

@@ -6,7 +6,8 @@ import struct
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.demo import DEMO_LOGINS, DEMO_PASSWORD
+from core.demo import DEMO_PASSWORD
+from partnership.demo import DEMO_LOGINS
 from tests.browser.conftest import DEMO_NAMES, assert_no_axe_violations, expect_home, new_context, sign_in
 
 GOVUK_BLACK = "rgb(11, 12, 12)"

@@ -15,12 +15,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from board import services as board
+from board.models import BoardAttendance, BoardMeeting, BoardMember
 from channel_panel import services as channel_services
 from channel_panel.meetings import get_panel
 from channel_panel.retention import record_retention_run
 from core.extensions import db
-from partnership import board
-from partnership.models import BoardAttendance, BoardMeeting, BoardMember, Organisation, Partnership
+from partnership.models import Organisation, Partnership
 from plans.models import PlanRow, ProgressUpdate
 from spoc.models import SpocAssignment
 from tests.channel_panel.factories import closed_case

@@ -1,8 +1,8 @@
 """Each automatic check finds exactly the deliberate gaps of the 2025 fixture, and a year with
 no records says so per check."""
 
+from compliance.checks import CheckState, run_checks
 from core import clock
-from partnership.compliance.checks import CheckState, run_checks
 from tests.compliance.conftest import YEAR
 
 

@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime
 import openpyxl
 from pypdf import PdfReader
 
+from compliance import services
+from compliance.bundle import build_bundle
+from compliance.report import report_pdf, report_xlsx
 from core.extensions import db
 from core.models import User
 from core.storage import get_storage
 from core.vocab import Role
-from partnership.compliance import services
-from partnership.compliance.bundle import build_bundle
-from partnership.compliance.report import report_pdf, report_xlsx
 from plans.models import EvidenceFile
 from tests.compliance.conftest import CHANNEL_NAME, YEAR
 

@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from compliance import services
+from compliance.models import AssessmentStatus, Expectation, Finding
+from compliance.services import AssessmentLocked, ComplianceError
 from core.extensions import db
 from core.models import User
 from core.vocab import Role
-from partnership.compliance import services
-from partnership.compliance.models import AssessmentStatus, Expectation, Finding
-from partnership.compliance.services import AssessmentLocked, ComplianceError
 from plans.models import PlanRow
 
 TODAY = date(2026, 2, 1)

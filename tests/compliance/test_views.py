@@ -5,12 +5,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from compliance import services
+from compliance.models import ComplianceAssessment, Expectation, Finding
 from core import clock
 from core.extensions import db
 from core.models import SecurityEvent, User
 from core.vocab import Role
-from partnership.compliance import services
-from partnership.compliance.models import ComplianceAssessment, Expectation, Finding
 from tests.conftest import sign_in
 
 

@@ -252,6 +252,13 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app("production")
 
 
+def test_production_refuses_to_start_on_a_fixed_clock():
+    import pytest
+
+    with pytest.raises(RuntimeError, match="APP_TODAY fixes the date"):
+        create_app("production", SECRET_KEY="p" * 40)
+
+
 def test_unexpected_error_shows_no_stack_trace(app):
     broken = create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     broken.add_url_rule("/boom", "boom", public(lambda: 1 / 0))

@@ -18,10 +18,11 @@ from sqlalchemy.engine import make_url
 from core.app import create_app
 from core.audit import acting_as
 from core.backup import BackupError, create_backup, restore_backup
-from core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from core.demo import DEMO_PASSWORD, load_demo
 from core.extensions import db
 from core.storage import S3Storage, get_storage
 from core.vocab import Role
+from partnership.demo import DEMO_LOGINS
 from plans.models import EvidenceFile
 from tests.conftest import sign_in
 from tests.core.test_storage import CREDENTIALS, REGION, _new_bucket, s3_endpoint  # noqa: F401 - a fixture

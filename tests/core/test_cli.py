@@ -8,12 +8,13 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from core.audit import REDACTED, AuditEntry
-from core.demo import AREAS, DEMO_LOGINS, DEMO_PASSWORD, ORGANISATIONS
+from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from core.models import User
 from core.vocab import Role
-from partnership.models import Organisation
-from spoc.models import BusinessArea
+from partnership.demo import DEMO_LOGINS, ORGANISATIONS
+from partnership.models import BusinessArea, Organisation
+from spoc.demo import AREAS
 from tests.conftest import sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
 

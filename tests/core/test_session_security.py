@@ -55,6 +55,7 @@ def test_production_cookies_are_secure_httponly_and_samesite(app, world):
         SECRET_KEY="p" * 40,
         WTF_CSRF_ENABLED=False,
         ARGON2_FAST=True,
+        ALLOW_FIXED_CLOCK=True,
     )
     response = sign_in(production.test_client(), world.users[Role.SPOC].email)
     assert response.status_code == 302

@@ -24,14 +24,14 @@ from urllib.request import urlopen
 import pytest
 from sqlalchemy import func, select
 
+from board import services as board
 from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from core.vocab import Role
-from partnership import board
+from partnership.models import BusinessArea
 from plans.models import Plan, PlanRow, ProgressUpdate
 from plans.services import add_row, create_plan
-from spoc.models import BusinessArea
 from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
 
 HERE = Path(__file__).resolve().parent

@@ -9,20 +9,12 @@ from icalendar import Calendar
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from board import services as board
+from board.models import AgendaItem, BoardAction, BoardMeeting, BoardMember, ItemKind, MeetingStatus, PlanCheck
 from core import clock
 from core.extensions import db
 from core.vocab import Role
-from partnership import board
-from partnership.models import (
-    AgendaItem,
-    BoardAction,
-    BoardMeeting,
-    BoardMember,
-    ItemKind,
-    MeetingStatus,
-    Partnership,
-    PlanCheck,
-)
+from partnership.models import Partnership
 
 TODAY = date(2026, 11, 21)
 

@@ -7,12 +7,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from board import pack
+from board import services as board
+from board.models import BoardMeeting, ItemKind
 from channel_panel.demo import DEMO_CASE_NAMES
 from channel_panel.figures import board_figures
 from core import clock
 from core.extensions import db
-from partnership import board, pack
-from partnership.models import BoardMeeting, ItemKind
 from plans.models import Plan, PlanRow
 from training.coverage import coverage_summary
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.vocab import Role
-from spoc.models import BusinessArea
+from partnership.models import BusinessArea
 
 
 def test_areas_list_shows_spocs_and_gaps(client, world, login_as):

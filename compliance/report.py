@@ -3,15 +3,15 @@
 from dataclasses import dataclass
 from datetime import date
 
+from compliance import services
+from compliance.checks import CheckResult, Year, run_checks
+from compliance.models import ComplianceAssessment, Rating
+from compliance.toolkit import SECTIONS, Section
 from core import clock
 from core.extensions import db
 from core.pdf import render_pdf
 from core.spreadsheets import xlsx_bytes
 from core.vocab import Marking
-from partnership.compliance import services
-from partnership.compliance.checks import CheckResult, Year, run_checks
-from partnership.compliance.models import ComplianceAssessment, Rating
-from partnership.compliance.toolkit import SECTIONS, Section
 from partnership.models import Partnership
 
 MARKING = Marking.OFFICIAL_SENSITIVE

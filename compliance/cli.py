@@ -21,7 +21,7 @@ def compliance_cli() -> None:
 def report(year: int, output: str) -> None:
     """Write the annual compliance report for YEAR: the latest self-assessment version, every
     automatic check with its figures, the findings and the sign-off."""
-    from partnership.compliance.report import report_pdf, report_xlsx
+    from compliance.report import report_pdf, report_xlsx
 
     problems = []
     suffix = Path(output).suffix.lower()

@@ -9,11 +9,7 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
-from core.db import utcnow
-from core.extensions import db
-from core.models import User
-from core.vocab import Role
-from partnership.compliance.models import (
+from compliance.models import (
     AssessmentStatus,
     ComplianceAssessment,
     EvidenceKind,
@@ -25,7 +21,11 @@ from partnership.compliance.models import (
     Rating,
     Severity,
 )
-from partnership.compliance.toolkit import BY_KEY, SECTIONS
+from compliance.toolkit import BY_KEY, SECTIONS
+from core.db import utcnow
+from core.extensions import db
+from core.models import User
+from core.vocab import Role
 
 
 class AssessmentLocked(Exception):
@@ -119,7 +119,7 @@ def rate_expectation(expectation: Expectation, *, rating: str | None, narrative:
 
 def evidence_target(kind: str, target_id: int) -> str:
     """A label for the record an evidence link points at; ComplianceError if there is none."""
-    from partnership.models import BoardMeeting, MeetingPaper
+    from board.models import BoardMeeting, MeetingPaper
     from plans.models import EvidenceFile, PlanRow
 
     kind = EvidenceKind(kind)

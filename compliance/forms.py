@@ -5,9 +5,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from compliance.models import EvidenceKind, Rating, Severity
+from compliance.toolkit import SECTIONS
 from core.forms import SafeDateField, choices
-from partnership.compliance.models import EvidenceKind, Rating, Severity
-from partnership.compliance.toolkit import SECTIONS
 
 
 class StartAssessmentForm(FlaskForm):

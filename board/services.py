@@ -10,9 +10,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from core.dates import add_months, quarter_start
-from core.extensions import db
-from partnership.models import (
+from board.models import (
     STANDING_ITEMS,
     ActionStatus,
     AgendaItem,
@@ -25,9 +23,11 @@ from partnership.models import (
     ItemKind,
     MeetingStatus,
     MembershipReview,
-    Partnership,
     PlanCheck,
 )
+from core.dates import add_months, quarter_start
+from core.extensions import db
+from partnership.models import Partnership
 
 #: A membership review is flagged as due this many days before its anniversary.
 REVIEW_WARNING_DAYS = 60

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from partnership.models import BoardMeeting, MeetingStatus
+from board.models import BoardMeeting, MeetingStatus
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -7,16 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import clock
-from core.auth import forbid_unless
-from core.extensions import db
-from core.forms import SelectChoice
-from core.models import User
-from core.permissions import Permission, has_permission, requires
-from partnership.compliance import services
-from partnership.compliance.bundle import build_bundle
-from partnership.compliance.checks import Year, run_checks
-from partnership.compliance.forms import (
+from compliance import services
+from compliance.bundle import build_bundle
+from compliance.checks import Year, run_checks
+from compliance.forms import (
     CloseFindingForm,
     EvidenceLinkForm,
     FindingForm,
@@ -27,10 +21,16 @@ from partnership.compliance.forms import (
     SignOffForm,
     StartAssessmentForm,
 )
-from partnership.compliance.models import ComplianceAssessment, EvidenceLink, Expectation, Finding
-from partnership.compliance.report import report_pdf, report_xlsx
-from partnership.compliance.services import AssessmentLocked, ComplianceError
-from partnership.compliance.toolkit import BY_KEY, SECTIONS
+from compliance.models import ComplianceAssessment, EvidenceLink, Expectation, Finding
+from compliance.report import report_pdf, report_xlsx
+from compliance.services import AssessmentLocked, ComplianceError
+from compliance.toolkit import BY_KEY, SECTIONS
+from core import clock
+from core.auth import forbid_unless
+from core.extensions import db
+from core.forms import SelectChoice
+from core.models import User
+from core.permissions import Permission, has_permission, requires
 from partnership.services import current_partnership
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance")

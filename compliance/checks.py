@@ -12,23 +12,23 @@ from enum import StrEnum
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from channel_panel.models import AnonymisedLogEntry, ChannelCase, Panel, PostClosureReview, RetentionRun
-from core.audit import AuditEntry
-from core.dates import add_months
-from core.extensions import db
-from core.vocab import Rag
-from partnership.models import (
+from board.models import (
     AttendanceStatus,
     BoardAttendance,
     BoardMeeting,
     BoardMember,
     MeetingStatus,
     MembershipReview,
-    Organisation,
     PlanCheck,
 )
+from channel_panel.models import AnonymisedLogEntry, ChannelCase, Panel, PostClosureReview, RetentionRun
+from core.audit import AuditEntry
+from core.dates import add_months
+from core.extensions import db
+from core.vocab import Rag
+from partnership.models import BusinessArea, Organisation
 from plans.models import Plan, PlanRow, PlanStatus, ProgressUpdate
-from spoc.models import BusinessArea, SpocAssignment
+from spoc.models import SpocAssignment
 
 
 class CheckState(StrEnum):

@@ -5,12 +5,13 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from board import pack
+from board import services as board
+from board.models import BoardMeeting
 from core import clock
 from core.cli import fail
 from core.extensions import db
 from core.pdf import PdfError
-from partnership import board, pack
-from partnership.models import BoardMeeting
 from partnership.services import current_partnership
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from core import accounts
 from core.extensions import db
-from core.forms import ConfirmForm, NewUserForm, SetPasswordForm, UserForm
+from core.forms import ConfirmForm, SetPasswordForm
 from core.models import User, UserRole
 from core.pagination import page_number, paginate
 from core.permissions import Permission, requires
@@ -15,6 +15,7 @@ from core.vocab import Role
 from partnership.services import list_organisations
 from spoc.models import Capacity, SpocAssignment
 from spoc.services import list_areas, set_user_areas
+from spoc.user_forms import NewUserForm, UserForm
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 

@@ -8,14 +8,10 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from core import clock
-from core.extensions import db
-from core.forms import ConfirmForm
-from core.pdf import PdfError
-from core.permissions import Permission, has_permission, requires
-from partnership import board, pack
-from partnership.calendar import meeting_ics, schedule_ics
-from partnership.forms import (
+from board import pack
+from board import services as board
+from board.calendar import meeting_ics, schedule_ics
+from board.forms import (
     ActionForm,
     ActionUpdateForm,
     AgendaItemForm,
@@ -26,7 +22,7 @@ from partnership.forms import (
     PaperForm,
     ScheduleForm,
 )
-from partnership.models import (
+from board.models import (
     AgendaItem,
     AttendanceStatus,
     BoardAction,
@@ -35,9 +31,14 @@ from partnership.models import (
     MeetingPaper,
     MeetingStatus,
 )
+from core import clock
+from core.extensions import db
+from core.forms import ConfirmForm
+from core.pdf import PdfError
+from core.permissions import Permission, has_permission, requires
+from partnership.models import BusinessArea
 from partnership.services import current_partnership, list_organisations
 from plans.models import Plan, PlanStatus
-from spoc.models import BusinessArea
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from compliance.models import ComplianceAssessment
+from compliance.report import report_pdf
 from core.audit import audit_query, audit_rows
 from core.extensions import db
 from core.spreadsheets import csv_lines
 from core.storage import get_storage
-from partnership.compliance.models import ComplianceAssessment
-from partnership.compliance.report import report_pdf
 from plans.models import EvidenceFile
 
 

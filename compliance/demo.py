@@ -7,12 +7,13 @@ from datetime import date
 
 from sqlalchemy import select
 
+from board import services as board
+from board.models import AttendanceStatus, BoardAttendance, BoardMeeting, BoardMember, MeetingStatus
 from channel_panel.retention import record_retention_run
+from compliance import services
 from core.extensions import db
 from core.models import User
-from partnership import board
-from partnership.compliance import services
-from partnership.models import AttendanceStatus, BoardAttendance, BoardMeeting, BoardMember, MeetingStatus, Partnership
+from partnership.models import Partnership
 from plans.models import Plan, PlanRow, PlanStatus
 
 #: code -> (rating, narrative)

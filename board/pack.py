@@ -5,12 +5,12 @@ from datetime import date
 
 from flask import current_app
 
+from board import services as board
+from board.models import AttendanceStatus, BoardMeeting, ItemKind, MeetingPaper
 from core.charts import bar_chart_svg
 from core.dates import quarter_start
 from core.pdf import PdfError, render_pdf
 from core.vocab import Rag
-from partnership import board
-from partnership.models import AttendanceStatus, BoardMeeting, ItemKind, MeetingPaper
 from plans import services as plan_services
 from plans.charts import RAG_COLOURS
 
