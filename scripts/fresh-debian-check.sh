@@ -21,6 +21,7 @@ fi
 command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
 
 ROOT=$(mktemp -d "${TMPDIR:-/var/tmp}/fresh-debian.XXXXXX")
+chmod 755 "$ROOT"  # it becomes "/": mktemp's 0700 would shut out every user but root (postgres among them)
 LOGS=${LOGS:-$REPO/test-artifacts/fresh-debian}
 mkdir -p "$LOGS"
 RUN_PID=""
@@ -58,7 +59,8 @@ extra_env=()
 if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
   cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
   chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
-  extra_env=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
+  bundle=/etc/ssl/certs/ca-certificates.crt
+  extra_env=(NODE_EXTRA_CA_CERTS=$bundle PIP_CERT=$bundle REQUESTS_CA_BUNDLE=$bundle SSL_CERT_FILE=$bundle)
 fi
 mount -t proc proc "$ROOT/proc"
 mount --rbind /sys "$ROOT/sys" && mount --make-rslave "$ROOT/sys"
