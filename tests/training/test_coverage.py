@@ -311,6 +311,20 @@ def test_trend_gives_each_quarter_end_and_the_day_itself(partnership, wrap):
     assert trend[-1].rag is Rag.RED and trend[-2].rag is Rag.AMBER
 
 
+def test_the_trend_counts_training_through_the_day_before_it_expires_at_every_quarter_end(partnership, wrap):
+    """A single date cannot pin this: the query keeps only completions that expire after the
+    earliest date asked about, so the window is tested at a quarter end inside the trend."""
+    org = organisation(partnership, headcount=10, as_of=date(2020, 1, 1))
+    trained_people(org, wrap, 1, completed_on=date(2023, 9, 30))  # expires on 30 September 2026, a quarter end
+    trained_people(org, wrap, 2, completed_on=date(2023, 10, 1))  # expires on 1 October 2026, the day after
+
+    trained = {point.on: point.trained for point in coverage.coverage_trend(as_of=date(2026, 11, 16))}
+
+    assert trained[date(2026, 6, 30)] == 3
+    assert trained[date(2026, 9, 30)] == 2  # the first has expired that day; the other two are current
+    assert trained[date(2026, 11, 16)] == 0
+
+
 def test_refreshers_due_are_people_whose_current_training_all_expires_within_90_days(partnership, wrap):
     org = organisation(partnership, headcount=10, as_of=date(2020, 1, 1))
     as_of = date(2026, 1, 1)
