@@ -180,8 +180,9 @@ def test_a_headcount_over_a_year_old_is_flagged(partnership, wrap):
     org = organisation(partnership, headcount=10, as_of=date(2024, 1, 1))
     trained_people(org, wrap, 9, completed_on=date(2024, 6, 1))
 
-    assert row_for(coverage_summary(as_of=date(2024, 12, 31)), org).flags == []
-    assert row_for(coverage_summary(as_of=date(2025, 1, 3)), org).flags == ["stale_headcount"]
+    # 2024 is a leap year: 1 January 2025 is 366 days after the headcount, 2 January 367.
+    assert row_for(coverage_summary(as_of=date(2025, 1, 1)), org).flags == []
+    assert row_for(coverage_summary(as_of=date(2025, 1, 2)), org).flags == ["stale_headcount"]
 
 
 def test_more_trained_than_the_headcount_is_shown_flagged_and_capped_in_the_rag(partnership, wrap):
