@@ -82,6 +82,21 @@ def test_repeated_failures_lock_the_account(app, client, world):
     assert sign_in(client, spoc.email).status_code == 302
 
 
+def test_the_fifth_failure_in_a_row_locks_the_account_and_the_fourth_does_not(app, client, world):
+    spoc = world.users[Role.SPOC]
+    for _ in range(4):
+        response = sign_in(client, spoc.email, "Not-The-Password-1")
+    assert "This account is locked" not in response.get_data(as_text=True)
+    assert not get_user(app, spoc.id).is_locked()
+    assert get_user(app, spoc.id).failed_logins == 4
+
+    response = sign_in(client, spoc.email, "Not-The-Password-1")
+
+    assert "This account is locked" in response.get_data(as_text=True)
+    assert get_user(app, spoc.id).is_locked()
+    assert [e.detail for e in events(app, "account_locked")] == ["after 5 failed attempts"]
+
+
 def test_deactivated_account_cannot_sign_in(app, client, world):
     auditor = world.users[Role.AUDITOR]
     with app.app_context():

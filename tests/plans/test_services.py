@@ -92,6 +92,14 @@ def test_suggested_rag(plan):
     assert services.suggested_rag(done, TODAY, has_evidence=False) is None
 
 
+def test_amber_is_suggested_for_a_row_due_within_30_days_without_evidence(plan):
+    updated = datetime(2026, 11, 1, tzinfo=UTC)  # this quarter, so not stale
+    in_30_days = make_row(plan, due=date(2026, 12, 21), rag="green", updated=updated)  # TODAY is 21 November
+    in_31_days = make_row(plan, due=date(2026, 12, 22), rag="green", updated=updated)
+    assert services.suggested_rag(in_30_days, TODAY, has_evidence=False) is Rag.AMBER
+    assert services.suggested_rag(in_31_days, TODAY, has_evidence=False) is None
+
+
 def test_plan_view_groups_rows_and_shows_disagreement(plan):
     services.add_row(
         plan, section_title="Training", values={"duty": "Train staff", "due_date": TODAY - timedelta(days=1)}

@@ -12,7 +12,9 @@ from core.extensions import db
 from core.vocab import Role
 from plans import services
 from plans.models import EvidenceFile, Plan, PlanRow, ProgressUpdate
+from spoc.models import BusinessArea
 from tests.conftest import sign_in
+from tests.factories import UserFactory
 
 
 def fetch(app, model, id_):
@@ -95,6 +97,30 @@ def test_spoc_cannot_write_another_areas_plan(app, client, world, login_as, meth
     after = (count(app, ProgressUpdate), count(app, PlanRow), fetch(app, PlanRow, world.other_row_id).duty)
     assert after == before
     assert fetch(app, Plan, world.other_plan_id).title == "Adult social care plan"
+
+
+def test_a_deputy_spoc_edits_their_areas_rows_and_no_other_areas(app, client, world):
+    with app.app_context():
+        area = db.session.get(BusinessArea, world.area_id)
+        deputy = UserFactory(email="deputy@council.example", roles=[Role.SPOC], areas=[(area, "deputy")])
+        db.session.commit()
+        deputy_id = deputy.id
+    assert sign_in(client, "deputy@council.example").status_code == 302
+
+    own = client.post(
+        f"/plans/{world.plan_id}/rows/{world.row_id}/progress",
+        data={"items": "Deputy's update", "rag": "green", "version": "1"},
+    )
+    other = client.post(
+        f"/plans/{world.other_plan_id}/rows/{world.other_row_id}/progress",
+        data={"items": "Not my area", "rag": "green", "version": "1"},
+    )
+
+    assert own.status_code == 302
+    assert other.status_code == 403
+    with app.app_context():
+        stored = db.session.execute(select(ProgressUpdate.row_id, ProgressUpdate.items, ProgressUpdate.author_id)).all()
+    assert stored == [(world.row_id, ["Deputy's update"], deputy_id)]
 
 
 def test_spoc_cannot_touch_the_county_plan_but_the_lead_can(client, world, login_as):

@@ -180,8 +180,9 @@ def test_a_headcount_over_a_year_old_is_flagged(partnership, wrap):
     org = organisation(partnership, headcount=10, as_of=date(2024, 1, 1))
     trained_people(org, wrap, 9, completed_on=date(2024, 6, 1))
 
-    assert row_for(coverage_summary(as_of=date(2024, 12, 31)), org).flags == []
-    assert row_for(coverage_summary(as_of=date(2025, 1, 3)), org).flags == ["stale_headcount"]
+    # 2024 is a leap year: 1 January 2025 is 366 days after the headcount, 2 January 367.
+    assert row_for(coverage_summary(as_of=date(2025, 1, 1)), org).flags == []
+    assert row_for(coverage_summary(as_of=date(2025, 1, 2)), org).flags == ["stale_headcount"]
 
 
 def test_more_trained_than_the_headcount_is_shown_flagged_and_capped_in_the_rag(partnership, wrap):
@@ -309,6 +310,20 @@ def test_trend_gives_each_quarter_end_and_the_day_itself(partnership, wrap):
     assert [p.percent for p in trend] == [Decimal("40.0")] * 6 + [Decimal("80.0"), Decimal("80.0"), Decimal("40.0")]
     assert trend[0].label == "Mar 2024" and trend[-1].label == "10 Feb 2026"
     assert trend[-1].rag is Rag.RED and trend[-2].rag is Rag.AMBER
+
+
+def test_the_trend_counts_training_through_the_day_before_it_expires_at_every_quarter_end(partnership, wrap):
+    """A single date cannot pin this: the query keeps only completions that expire after the
+    earliest date asked about, so the window is tested at a quarter end inside the trend."""
+    org = organisation(partnership, headcount=10, as_of=date(2020, 1, 1))
+    trained_people(org, wrap, 1, completed_on=date(2023, 9, 30))  # expires on 30 September 2026, a quarter end
+    trained_people(org, wrap, 2, completed_on=date(2023, 10, 1))  # expires on 1 October 2026, the day after
+
+    trained = {point.on: point.trained for point in coverage.coverage_trend(as_of=date(2026, 11, 16))}
+
+    assert trained[date(2026, 6, 30)] == 3
+    assert trained[date(2026, 9, 30)] == 2  # the first has expired that day; the other two are current
+    assert trained[date(2026, 11, 16)] == 0
 
 
 def test_refreshers_due_are_people_whose_current_training_all_expires_within_90_days(partnership, wrap):

@@ -305,10 +305,19 @@ def test_headcount_edit_and_delete(app, client, login_as, training):
 
 def test_courses_are_added_and_a_new_validity_recalculates_expiry(app, client, login_as, training):
     login_as(Role.TRAINING_COORDINATOR)
-    html = client.post("/training/courses/new", data={"name": "WRAP", "validity_months": "0"}).get_data(as_text=True)
-    assert "A course with this name already exists" in html or "Valid for must be a whole number" in html
+    html = client.post("/training/courses/new", data={"name": "Refresher", "validity_months": "0"}).get_data(
+        as_text=True
+    )
+    assert "Valid for must be a whole number of months from 1 to 240, like 36" in html
     assert "Select the type of course" in html
     assert "Select whether the course counts towards the target" in html
+
+    # A form valid in every field, naming a course that exists (names match whatever their case).
+    duplicate = {"name": "wrap", "kind": "wrap", "validity_months": "36", "counts_for_coverage": "yes"}
+    response = client.post("/training/courses/new", data=duplicate)
+    assert response.status_code == 200
+    assert "A course with this name already exists" in response.get_data(as_text=True)
+    assert count(app, Course) == 2  # the fixture's WRAP and e-learning only
 
     response = client.post(
         "/training/courses/new",
@@ -328,10 +337,19 @@ def test_facilitators_are_listed_with_their_accreditation(app, client, login_as,
     login_as(Role.TRAINING_COORDINATOR)
     html = client.post(
         "/training/facilitators/new",
-        data={"name": "Grace Whitfield", "email": "nope", **day_fields("accredited_on", TODAY + timedelta(days=3))},
+        data={"name": "Ana Pereira", "email": "nope", **day_fields("accredited_on", TODAY + timedelta(days=3))},
     ).get_data(as_text=True)
-    assert "A facilitator with this name is already listed" in html or "The date accredited must be" in html
+    assert "The date accredited must be today or in the past" in html
     assert "Enter an email address in the correct format" in html
+
+    # Valid in every field, but the fixture already lists Grace Whitfield.
+    response = client.post(
+        "/training/facilitators/new",
+        data={"name": "Grace Whitfield", "email": "grace@council.example", **day_fields("accredited_on", TODAY)},
+    )
+    assert response.status_code == 200
+    assert "A facilitator with this name is already listed" in response.get_data(as_text=True)
+    assert count(app, Facilitator) == 1
     response = client.post(
         "/training/facilitators/new", data={"name": "Tomasz Nowicki", **day_fields("accredited_on", date(2024, 5, 14))}
     )
