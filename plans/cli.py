@@ -8,8 +8,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core.audit import acting_as
-from core.cli import fail, map_options
+from core.cli import fail
 from core.extensions import db
+from core.importing.commands import map_options
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError, read_table
 from plans import exports, imports

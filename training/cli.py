@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.audit import acting_as
-from core.cli import fail, map_options
+from core.cli import fail
 from core.extensions import db
+from core.importing.commands import map_options
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError, read_table
 from partnership.models import Organisation
