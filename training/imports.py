@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Date, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.audit import AuditEntry, current_actor
+from core.audit import current_actor, write_insert_entries
 from core.bulk import bulk_insert
 from core.db import utcnow
 from core.extensions import db
@@ -531,42 +531,6 @@ def _insert(model, rows: list[dict]) -> None:
     bulk_insert(model.__table__, rows)
 
 
-def _audit_inserts(model, rows: list[dict], ids: list[int], label_key: str) -> None:
-    """The audit entries a flush would have written for each row (core.audit's rules: audited
-    columns that are not None, dates as ISO text), written in bulk."""
-    if not rows:
-        return
-    columns = [
-        (attr.key, isinstance(attr.columns[0].type, Date))
-        for attr in inspect(model).column_attrs
-        if attr.columns[0].info.get("audit", True) and not attr.columns[0].primary_key
-    ]
-    actor_id, actor_label, ip = current_actor()
-    at = utcnow()
-    entity = model.__tablename__
-    entries = []
-    for row, row_id in zip(rows, ids, strict=True):
-        changes = {}
-        for key, is_date in columns:
-            value = row[key]
-            if value is not None:
-                changes[key] = [None, value.isoformat() if is_date else value]
-        entries.append(
-            {
-                "at": at,
-                "actor_id": actor_id,
-                "actor_label": actor_label,
-                "action": "insert",
-                "entity": entity,
-                "entity_id": row_id,
-                "label": str(row[label_key] or "")[:300],
-                "changes": changes,
-                "ip": ip,
-            }
-        )
-    bulk_insert(AuditEntry.__table__, entries)
-
-
 def _person_key(email: str | None, organisation_id: int, staff_number: str | None) -> tuple:
     return ("email", email) if email else ("staff", organisation_id, staff_number)
 
@@ -631,7 +595,7 @@ def _save(check: RegisterCheck, *, sha: str, imported_by: str | None) -> Registe
         }
         for ref in index.new:
             ref.id = inserted[_person_key(ref.email, ref.organisation_id, ref.staff_number)]
-        _audit_inserts(Person, people, [ref.id for ref in index.new], "name")
+        write_insert_entries(Person, people, [ref.id for ref in index.new], label_key="name")
 
     if index.filled:  # few: through the ORM, so each change is audited as usual
         stored = {
@@ -670,7 +634,7 @@ def _save(check: RegisterCheck, *, sha: str, imported_by: str | None) -> Registe
         )
     }
     ids = [inserted[(c["person_id"], c["course_id"], c["completed_on"])] for c in completions]
-    _audit_inserts(Completion, completions, ids, "completed_on")
+    write_insert_entries(Completion, completions, ids, label_key="completed_on")
     return record
 
 
