@@ -3,9 +3,11 @@ pages, with --map options in place of the mapping page and every problem printed
 
 from pathlib import Path
 
+from core.audit import acting_as
 from core.cli import fail
-from core.importing.checks import check, guess_mapping
-from core.importing.spec import ImportSpec, Result
+from core.extensions import db
+from core.importing.checks import check, guess_mapping, save
+from core.importing.spec import ImportProblems, ImportSpec, Result
 from core.spreadsheets import SpreadsheetError, read_table
 
 
@@ -61,3 +63,15 @@ def check_file(spec: ImportSpec[Result], path: Path, data: bytes, mapping: dict[
     if checked.problems:
         fail([problem[:1].lower() + problem[1:] for problem in checked.problems])
     return checked
+
+
+def save_file(spec: ImportSpec[Result], checked: Result, *, actor: str, **choices):
+    """Save a checked file through the spec, as ``actor`` in the audit trail, and commit (the
+    command's one commit). Exits, having saved nothing, if the save is refused."""
+    with acting_as(actor):
+        try:
+            saved = save(spec, checked, **choices)
+        except ImportProblems as refused:
+            fail(refused.problems)
+        db.session.commit()
+    return saved

@@ -4,6 +4,7 @@ A domain's views pass their spec, their words (UploadPage, MappingPage) and what
 form chose; the reading, stashing, token, mapping form, error list and saving are here.
 """
 
+import copy
 import logging
 import re
 from collections.abc import Callable
@@ -51,6 +52,10 @@ class UploadPage:
 
     def crumbs(self) -> list[dict]:
         return _crumbs(self.breadcrumbs)
+
+    def params(self, name: str) -> dict:
+        """A fresh copy of a field's params: the GOV.UK widgets change the params they are given."""
+        return copy.deepcopy(self.field_params.get(name, {}))
 
 
 @dataclass(frozen=True)
