@@ -28,10 +28,12 @@ from core.extensions import db
 from core.forms import choices
 from core.importing import pages
 from core.importing.pages import MappingPage, UploadPage
+from core.importing.stash import Upload
 from core.permissions import Permission, can_edit_plan, has_permission, requires
 from plans import exports, imports
 from plans.cells import split_items
 from plans.forms import parse_lead_key
+from plans.models import Plan
 from plans.templates import TEMPLATES
 from spoc.models import BusinessArea
 
@@ -166,21 +168,23 @@ def confirm_import(token: str):
     if area_id is not None and area is None:
         abort(404)
     forbid_unless(can_edit_plan(current_user, area_id))
-    template = TEMPLATES[choice["template"]]
+    saving = {key: choice[key] for key in ("title", "period", "lead_key")} | {"area_id": area_id}
+    spec = imports.plan_spec(choice["template"])
+    return pages.confirm(spec, upload, _mapping_page(upload, area), choices=saving, done=_imported)
+
+
+def _mapping_page(upload: Upload, area: BusinessArea | None) -> MappingPage:
+    """The mapping page's words for this upload: its file, area, title and format."""
+    choice = upload.choices
     explanation = Markup(
         "The plan <strong>{}</strong>{} will be made in the <strong>{}</strong> format. "
         "Choose the plan field each column holds. The plan keeps the file's own headings."
-    ).format(choice["title"], f" ({choice['period']})" if choice["period"] else "", template.label)
-    page = replace(
-        MAPPING_PAGE,
-        caption=f"{upload.filename} · {area.name if area else 'County delivery plan'}",
-        explanation=explanation,
-    )
-    saving = {key: choice[key] for key in ("title", "period", "lead_key")} | {"area_id": area_id}
-    return pages.confirm(imports.plan_spec(template.name), upload, page, choices=saving, done=_imported)
+    ).format(choice["title"], f" ({choice['period']})" if choice["period"] else "", TEMPLATES[choice["template"]].label)
+    area_name = area.name if area else "County delivery plan"
+    return replace(MAPPING_PAGE, caption=f"{upload.filename} · {area_name}", explanation=explanation)
 
 
-def _imported(parsed: imports.ParsedPlan, plan) -> tuple[str, str]:
+def _imported(parsed: imports.ParsedPlan, plan: Plan) -> tuple[str, str]:
     return f"Imported {parsed.row_count} rows into {plan.title}", url_for("plans.show_plan", plan_id=plan.id)
 
 

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from wtforms import SelectField, SubmitField
 
 from core.extensions import db
-from core.forms import choices
+from core.forms import choices as select_options
 from core.importing import stash
 from core.importing.checks import check, guess_mapping, save
 from core.importing.spec import IGNORE, ImportProblems, ImportSpec, Result
@@ -183,7 +183,7 @@ def _mapping_form(spec: ImportSpec, header: list[str], submit_label: str) -> Fla
     for index, heading in enumerate(header):
         if heading:
             select = SelectField(
-                heading, widget=GovSelect(), choices=choices(options), default=guessed.get(heading, IGNORE)
+                heading, widget=GovSelect(), choices=select_options(options), default=guessed.get(heading, IGNORE)
             )
             setattr(MappingForm, f"col_{index}", select)
     return MappingForm()
