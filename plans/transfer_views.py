@@ -8,10 +8,7 @@ from dataclasses import replace
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -27,7 +24,7 @@ from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import choices
 from core.importing import pages
-from core.importing.pages import MappingPage, UploadPage
+from core.importing.pages import MappingPage, UploadForm, UploadPage, spreadsheet_field
 from core.importing.stash import Upload
 from core.permissions import Permission, can_edit_plan, has_permission, requires
 from plans import exports, imports
@@ -42,8 +39,8 @@ bp = Blueprint("plans_transfer", __name__, url_prefix="/plans")
 COUNTY = "county"
 
 
-class ImportForm(FlaskForm):
-    file = FileField("Spreadsheet", widget=GovFileInput(), description="A CSV or XLSX file; row 1 holds the headings.")
+class ImportForm(UploadForm):
+    file = spreadsheet_field("Spreadsheet")
     area_id = SelectField("Business area", widget=GovSelect(), coerce=str, validate_choice=False)
     template = RadioField(
         "Format",
@@ -81,10 +78,6 @@ class ImportForm(FlaskForm):
         for number, line in enumerate(split_items(field.data), start=1):
             if " - " not in line and "\u2013" not in line and ":" not in line:
                 raise ValidationError(f"Key line {number} must look like INITIALS - who they are")
-
-    def validate_file(self, field) -> None:
-        if not field.data or not getattr(field.data, "filename", ""):
-            raise ValidationError("Select a CSV or XLSX file")
 
 
 def _area_choices() -> list[tuple[str, str]]:

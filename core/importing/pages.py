@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
 from markupsafe import Markup
 from openpyxl.utils import get_column_letter
 from wtforms import SelectField, SubmitField
+from wtforms.validators import ValidationError
 
 from core.extensions import db
 from core.forms import choices as select_options
@@ -33,6 +35,19 @@ PREVIEW_ROWS = 5
 #: Problems listed on the mapping page; the rest are counted (the command lists them all).
 SHOWN_PROBLEMS = 100
 _COLUMN = re.compile(r"[Cc]olumns? ([A-Z]+)\b")
+
+
+def spreadsheet_field(label: str) -> FileField:
+    """The file field of an upload form (the form subclasses UploadForm)."""
+    return FileField(label, widget=GovFileInput(), description="A CSV or XLSX file; row 1 holds the headings.")
+
+
+class UploadForm(FlaskForm):
+    """The base of a domain's upload form, which adds ``file = spreadsheet_field(...)`` and its choices."""
+
+    def validate_file(self, field) -> None:
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Select a CSV or XLSX file")
 
 
 @dataclass(frozen=True)
