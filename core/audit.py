@@ -19,6 +19,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import JSON, ForeignKey, Index, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.bulk import bulk_insert
 from core.db import Base, utcnow
 
 REDACTED = "[redacted]"
@@ -200,6 +201,38 @@ def _write_entry(connection, obj, action: str) -> None:
             "ip": ip,
         },
     )
+
+
+def write_insert_entries(model: type[Base], rows: list[dict], ids: list[int], *, label_key: str) -> None:
+    """The entries a flush would write for ``rows`` inserted in bulk (core.bulk, which bypasses
+    the mapper events), written in bulk too: the same columns, redaction, actor and labels.
+    ``ids`` are the rows' new ids, in order; ``label_key`` names the column each entry is labelled with."""
+    if not rows:
+        return
+    columns = _audited_columns_of(inspect(model))
+    actor_id, actor_label, ip = current_actor()
+    at = utcnow()
+    entries = []
+    for row, row_id in zip(rows, ids, strict=True):
+        changes = {}
+        for key, policy in columns:
+            value = row.get(key)
+            if value is not None:
+                changes[key] = [None, REDACTED if policy == "redact" else _jsonable(value)]
+        entries.append(
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "actor_label": actor_label,
+                "action": "insert",
+                "entity": model.__tablename__,
+                "entity_id": row_id,
+                "label": str(row.get(label_key) or "")[:300],
+                "changes": changes,
+                "ip": ip,
+            }
+        )
+    bulk_insert(AuditEntry.__table__, entries)
 
 
 @event.listens_for(Base, "after_insert", propagate=True)

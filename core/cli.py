@@ -25,29 +25,6 @@ def fail(problems: list[str]) -> None:
     sys.exit(1)
 
 
-def map_options(
-    maps: tuple[str, ...], header: list[str] | None, *, fields: list[str], noun: str, problems: list[str]
-) -> dict[str, str]:
-    """Repeated --map "Heading=field" options as heading -> field (the file's own spelling of
-    the heading); "Heading=" leaves a column out. Problems are appended, not raised, so a
-    command can report every one at once."""
-    by_lower = {h.lower(): h for h in header or [] if h}
-    out = {}
-    for option in maps:
-        heading, sep, name = option.partition("=")
-        heading, name = heading.strip(), name.strip()
-        if not sep or not heading:
-            problems.append(f"--map: '{option}' must look like Heading=field, or Heading= to leave a column out")
-            continue
-        if name and name not in fields:
-            problems.append(f"--map: '{name}' is not a {noun} field; use one of: {', '.join(fields)}")
-        if header is not None and heading.lower() not in by_lower:
-            problems.append(f"--map: the file has no column headed '{heading}'")
-            continue
-        out[by_lower.get(heading.lower(), heading)] = name
-    return out
-
-
 def register(app: Flask) -> None:
     """The kernel's commands; each domain package adds its own group in its register()."""
     from core.backup import backup_command, restore_command

@@ -70,7 +70,7 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int) -> CheckedUpload
     if extension not in ALLOWED:
         raise UploadRejected(f"The selected file must be a {_TYPE_LIST}")
     if len(data) > max_bytes:
-        raise UploadRejected(f"The selected file must be smaller than {_size_label(max_bytes)}")
+        raise UploadRejected(f"The selected file must be smaller than {size_label(max_bytes)}")
     kind = _sniff(data, max_unzipped=_MAX_ZIP_RATIO * max_bytes)
     if kind == "encrypted-office":
         raise UploadRejected("The selected file is password-protected. Remove the password and upload it again")
@@ -119,7 +119,8 @@ def _clean_name(filename: str) -> tuple[str, str]:
     return f"{stem or 'evidence'}.{extension}", extension
 
 
-def _size_label(size: int) -> str:
+def size_label(size: int) -> str:
+    """A size limit as people read it: "20 MB", "1.5 MB", "300 KB"."""
     mb = size / (1024 * 1024)
     if mb >= 1:
         return f"{mb:.1f}".removesuffix(".0") + " MB"

@@ -7,16 +7,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core.audit import acting_as
-from core.cli import fail, map_options
+from core.cli import fail
 from core.extensions import db
+from core.importing import commands
 from core.pdf import PdfError
-from core.spreadsheets import SpreadsheetError, read_table
+from core.spreadsheets import SpreadsheetError
 from partnership.models import BusinessArea
 from plans import exports, imports
-from plans.templates import FIELDS, TEMPLATES
-
-_MAP_FIELDS = [*FIELDS, imports.SECTION]
+from plans.templates import TEMPLATES
 
 
 @click.group("plans")
@@ -45,10 +43,6 @@ def _readable(stem: str) -> str:
     """ "kent-prevent-duty-action-plan-2019" -> "Kent prevent duty action plan 2019"."""
     words = " ".join(stem.replace("_", " ").replace("-", " ").split())
     return words[:1].upper() + words[1:]
-
-
-def _lower_first(problem: str) -> str:
-    return problem[:1].lower() + problem[1:]
 
 
 @plans_cli.command("import")
@@ -83,32 +77,12 @@ def import_command(
             problems.append(f"--lead-key: could not read {lead_key}: {exc.strerror or exc}")
         except SpreadsheetError as exc:
             problems.append(f"--lead-key: {exc}")
-    data, header = None, None
-    try:
-        data = path.read_bytes()
-        header, _ = read_table(path.name, data)
-    except OSError as exc:
-        problems.append(f"could not read {path}: {exc.strerror or exc}")
-    except SpreadsheetError as exc:
-        problems.append(str(exc))
-    overrides = map_options(maps, header, fields=_MAP_FIELDS, noun="plan", problems=problems)
-    if problems:
-        fail(problems)
-    mapping = imports.guess_mapping(header, template) | overrides
-    parsed = imports.parse(path.name, data, template=template, mapping=mapping)
-    if parsed.problems:
-        fail([_lower_first(p) for p in parsed.problems])
-    with acting_as(f"flask plans import {path.name}"):
-        plan = imports.import_plan(
-            parsed=parsed,
-            area_id=area_id,
-            template=template,
-            title=title,
-            period=period,
-            lead_key=key,
-            filename=path.name,
-        )
-        db.session.commit()
+    spec = imports.plan_spec(template if template in TEMPLATES else "spoc")
+    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS)
+    parsed = commands.check_file(spec, path, data, mapping)
+    plan = commands.save_file(
+        spec, parsed, actor=f"flask plans import {path.name}", area_id=area_id, title=title, period=period, lead_key=key
+    )
     sections = sum(1 for s in parsed.sections if s.title)
     click.echo(f"Imported {parsed.row_count} rows in {sections} sections into plan #{plan.id}: {plan.title}")
     if parsed.ignored:

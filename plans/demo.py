@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core import clock
 from core.models import User
+from core.spreadsheets import read_table
 from core.uploads import check_upload
 from partnership.models import BusinessArea
 from plans import services
@@ -22,8 +23,6 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "plan
 
 def _import(filename: str, *, template: str, area: BusinessArea | None, title: str, period: str, lead_key=None) -> Plan:
     data = (FIXTURES / filename).read_bytes()
-    from core.spreadsheets import read_table
-
     header, _ = read_table(filename, data)
     parsed = parse(filename, data, template=template, mapping=guess_mapping(header, template))
     return import_plan(
@@ -33,7 +32,6 @@ def _import(filename: str, *, template: str, area: BusinessArea | None, title: s
         title=title,
         period=period,
         lead_key=lead_key,
-        filename=filename,
     )
 
 

@@ -1,16 +1,17 @@
-"""Importing delivery plans from CSV and XLSX files: heading matching, checking, saving.
+"""Importing delivery plans: the plan spec for the import pipeline (core.importing).
 
-Reading is separate from saving: ``parse`` reads a file with a column mapping and lists
-every problem (with the file's row number, column letter and heading); ``import_plan``
-writes a plan only from a parse with no problems, so a bad file changes nothing.
+The pipeline reads the file, guesses and checks the column mapping, and saves whole or not
+at all; this module knows plans: the fields and the headings other organisations use for
+them, which rows head sections, how cells become a row's values, and how a checked file
+becomes a plan with its first progress entries.
 """
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from functools import partial
 
-from openpyxl.utils import get_column_letter
-
+from core import importing
+from core.importing import Cell, Checked, Field, ImportSpec, MappedRow, Requirement, Sheet
 from core.spreadsheets import SpreadsheetError, read_table
 from core.vocab import Rag
 from plans import services
@@ -18,10 +19,12 @@ from plans.cells import split_items
 from plans.models import Plan
 from plans.templates import FIELDS, TEMPLATES
 
+#: Names plan uploads in the import stash.
+KIND = "plans"
 #: Mapping value for a column that names each row's section (theme).
 SECTION = "section"
-#: Mapping value for a column that is not imported.
-IGNORE = ""
+#: Every field a column can be mapped to, in the order `flask plans import --map` lists them.
+MAP_FIELDS = [*FIELDS, SECTION]
 
 #: Headings other organisations use for each field, matched after the template's own.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -59,18 +62,10 @@ RAG_WORDS: dict[str, Rag] = {
 #: Longest text each short field holds (the column sizes in plans.models).
 MAX_LENGTHS = {"reference": 20, "timescale": 200}
 MAX_SECTION_TITLE = 300
+#: A row needs one of these; a file needs a column for one of them.
+_ROW_FIELDS = ("duty", "actions", "reference")
 
 _WHOLE_NUMBER = re.compile(r"^\d+(?:\.0*)?\.?$")
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?$")
-
-
-class ImportProblems(ValueError):
-    """The file cannot be imported as it stands; ``problems`` says every reason."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -88,27 +83,14 @@ class ParsedSection:
 
 
 @dataclass
-class ParsedPlan:
+class ParsedPlan(Checked):
+    """A checked plan file: its rows in sections (``columns`` leaves out the section column)."""
+
     sections: list[ParsedSection] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    #: [field, the file's heading] for each imported column, in file order.
-    columns: list[list[str]] = field(default_factory=list)
-    #: Headings of columns that are not imported.
-    ignored: list[str] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:
         return sum(len(s.rows) for s in self.sections)
-
-
-def normalise(heading: str) -> str:
-    """Lower case without punctuation or spaces: "R A G" -> "rag"."""
-    return re.sub(r"[\W_]+", "", heading.lower())
-
-
-_SYNONYM_FIELD = {normalise(s): name for name, words in SYNONYMS.items() for s in words}
-for _name, (_heading, _kind) in FIELDS.items():
-    _SYNONYM_FIELD.setdefault(normalise(_heading), _name)
 
 
 def field_labels(template: str) -> dict[str, str]:
@@ -120,31 +102,50 @@ def field_labels(template: str) -> dict[str, str]:
     return labels
 
 
-def match_heading(heading: str, template: str) -> str:
-    """The field a heading names: the template's own headings first, then synonyms; "" if none."""
-    key = normalise(heading)
-    if not key:
-        return IGNORE
-    for name, own in TEMPLATES[template].columns:
-        if normalise(own) == key:
-            return name
-    return _SYNONYM_FIELD.get(key, IGNORE)
+def plan_spec(template: str) -> ImportSpec[ParsedPlan]:
+    """The spec for a plan in ``template``'s format: its own headings first, then the other fields."""
+    labels = field_labels(template)
+    own = [name for name, _ in TEMPLATES[template].columns]
+    order = [*own, *(name for name in FIELDS if name not in own), SECTION]
+    return ImportSpec(
+        kind=KIND,
+        noun="plan",
+        fields=tuple(Field(name, labels[name], SYNONYMS.get(name, ())) for name in order),
+        requirements=(Requirement(_ROW_FIELDS, f"the {labels['duty']}, {labels['actions']} or {labels['reference']}"),),
+        result=ParsedPlan,
+        read_rows=_read_rows,
+        save=partial(_save, template=template),
+    )
 
 
 def guess_mapping(headers: list[str], template: str) -> dict[str, str]:
-    """heading -> field for each heading; a field is guessed for one column only."""
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for heading in headers:
-        if not heading:
-            continue
-        name = match_heading(heading, template)
-        if name in taken:
-            name = IGNORE
-        mapping[heading] = name
-        if name:
-            taken.add(name)
-    return mapping
+    """heading -> field for each heading, for a plan in ``template``'s format."""
+    return importing.guess_mapping(plan_spec(template), headers)
+
+
+def parse(filename: str, data: bytes, *, template: str, mapping: dict[str, str]) -> ParsedPlan:
+    """Check a plan file with ``mapping`` (heading -> field, "" to ignore): its rows in sections,
+    and every problem found."""
+    if template not in TEMPLATES:
+        problem = f"'{template}' is not a plan format; use one of: {', '.join(TEMPLATES)}"
+        return ParsedPlan(filename=filename, problems=[problem])
+    return importing.check(plan_spec(template), filename, data, mapping)
+
+
+def import_plan(
+    *,
+    parsed: ParsedPlan,
+    area_id: int | None,
+    template: str,
+    title: str,
+    period: str = "",
+    lead_key: dict[str, str] | None = None,
+) -> Plan:
+    """Create a plan from a checked file; flushes only.
+
+    Raises ImportProblems, having written nothing, if the check found any problem.
+    """
+    return importing.save(plan_spec(template), parsed, area_id=area_id, title=title, period=period, lead_key=lead_key)
 
 
 def read_lead_key(filename: str, data: bytes) -> dict[str, str]:
@@ -157,159 +158,87 @@ def read_lead_key(filename: str, data: bytes) -> dict[str, str]:
     return {r.values[initials].strip(): r.values[who].strip() for r in rows if r.values[initials].strip()}
 
 
-# --- parsing -----------------------------------------------------------------------------
+# --- the row parser ------------------------------------------------------------------------
 
 
 def _text(raw: str) -> str:
     return " ".join(line.strip() for line in raw.splitlines() if line.strip())
 
 
-def _date(raw: str) -> date | None:
-    match = _UK_DATE.match(raw)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _ISO_DATE.match(raw)
-        if not match:
-            return None
-        year, month, day = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 def _rag(raw: str) -> Rag | None:
     return RAG_WORDS.get(re.sub(r"[\s_-]+", " ", raw.strip().lower()))
 
 
-@dataclass
-class _Cell:
-    index: int
-    heading: str
-    name: str
-    raw: str
-
-    @property
-    def where(self) -> str:
-        return f"column {get_column_letter(self.index + 1)} ({self.heading})"
-
-
-def _mapping_problems(header: list[str], mapping: dict[str, str], labels: dict[str, str], filename: str) -> list[str]:
-    problems = []
-    headings = {h for h in header if h}
-    for heading in mapping:
-        if heading not in headings:
-            problems.append(f"{filename}: there is no column headed '{heading}'")
-    by_field: dict[str, list[str]] = {}
-    for index, heading in enumerate(header):
-        name = mapping.get(heading, IGNORE) if heading else IGNORE
-        if name and name not in labels:
-            letter = get_column_letter(index + 1)
-            problems.append(f"Column {letter} ({heading}): '{name}' is not a plan field")
-        elif name:
-            by_field.setdefault(name, []).append(get_column_letter(index + 1))
-    for name, letters in by_field.items():
-        if len(letters) > 1:
-            listed = ", ".join(letters[:-1]) + " and " + letters[-1]
-            both = "both" if len(letters) == 2 else "all"
-            problems.append(f"Columns {listed} are {both} mapped to {labels[name]}")
-    if not {"duty", "actions", "reference"} & by_field.keys():
-        problems.append(
-            f"Choose the column that holds the {labels['duty']}, {labels['actions']} or {labels['reference']}"
-        )
-    return problems
-
-
-def _section_row(cells: list[_Cell], first_index: int) -> tuple[str, _Cell] | None:
+def _section_row(cells: list[Cell], first_index: int) -> tuple[str, Cell] | None:
     """(number, the cell naming it) if the row heads a section, else None."""
-    if len(cells) == 1 and cells[0].name == SECTION:
+    if len(cells) == 1 and cells[0].field == SECTION:
         return "", cells[0]
-    refs = [c for c in cells if c.name == "reference"]
-    others = [c for c in cells if c.name != "reference"]
+    refs = [c for c in cells if c.field == "reference"]
+    others = [c for c in cells if c.field != "reference"]
     if (
         len(refs) == 1
-        and _WHOLE_NUMBER.match(refs[0].raw)
+        and _WHOLE_NUMBER.match(refs[0].text)
         and len(others) == 1
-        and others[0].name != SECTION
-        and FIELDS[others[0].name][1] in ("text", "list")
+        and others[0].field != SECTION
+        and FIELDS[others[0].field][1] in ("text", "list")
     ):
-        return refs[0].raw.rstrip(".").split(".")[0], others[0]
+        return refs[0].text.rstrip(".").split(".")[0], others[0]
     # A lone duty is a row whose actions are still to come, not a heading: duty-led formats
     # (the SPOC plans) name their sections in a Section or Theme column instead.
     only = cells[0]
     if (
         len(cells) == 1
-        and only.index == first_index
-        and only.name not in ("duty", "reference")
-        and FIELDS[only.name][1] in ("text", "list")
+        and only.column.index == first_index
+        and only.field not in ("duty", "reference")
+        and FIELDS[only.field][1] in ("text", "list")
     ):
         return "", only
     return None
 
 
-def _section_title(cell: _Cell, number: int, problems: list[str]) -> str:
-    title = _text(cell.raw)
+def _section_title(row: MappedRow, cell: Cell, problems: list[str]) -> str:
+    title = _text(cell.text)
     if len(title) > MAX_SECTION_TITLE:
-        problems.append(f"Row {number}, {cell.where}: a section name must be {MAX_SECTION_TITLE} characters or fewer")
+        problems.append(f"{row.where(cell.field)}: a section name must be {MAX_SECTION_TITLE} characters or fewer")
     return title
 
 
-def _row_values(cells: list[_Cell], number: int, problems: list[str]) -> tuple[dict, str | None]:
+def _row_values(row: MappedRow, problems: list[str]) -> tuple[dict, str | None]:
     """The row's field values and its section column's text; problems are appended."""
     values: dict = {}
     section = None
-    for cell in cells:
-        if cell.name == SECTION:
-            section = _section_title(cell, number, problems)
+    for cell in row.cells:
+        if cell.field == SECTION:
+            section = _section_title(row, cell, problems)
             continue
-        kind = FIELDS[cell.name][1]
-        where = f"Row {number}, {cell.where}"
+        kind = FIELDS[cell.field][1]
         if kind == "list":
-            values.setdefault(cell.name, []).extend(split_items(cell.raw))
+            values[cell.field] = split_items(cell.text)
         elif kind == "text":
-            text = " ".join(filter(None, [values.get(cell.name, ""), _text(cell.raw)]))
-            limit = MAX_LENGTHS.get(cell.name)
+            text = _text(cell.text)
+            limit = MAX_LENGTHS.get(cell.field)
             if limit and len(text) > limit:
-                problems.append(f"{where}: must be {limit} characters or fewer")
-            values[cell.name] = text
+                problems.append(f"{row.where(cell.field)}: must be {limit} characters or fewer")
+            values[cell.field] = text
         elif kind == "date":
-            day = _date(cell.raw)
-            if day is None:
-                problems.append(f"{where}: enter a real date, like 31/03/2027")
-            values.setdefault(cell.name, day)
+            values[cell.field] = row.date(cell.field, problems)
         elif kind == "rag":
-            rag = _rag(cell.raw)
+            rag = _rag(cell.text)
             if rag is None:
                 problems.append(
-                    f"{where}: '{cell.raw}' is not a RAG status; use Red, Amber, Green, Complete or Not started"
+                    f"{row.where(cell.field)}: '{cell.text}' is not a RAG status; "
+                    "use Red, Amber, Green, Complete or Not started"
                 )
-            values.setdefault(cell.name, rag.value if rag else None)
+            values[cell.field] = rag.value if rag else None
     return values, section
 
 
-def parse(filename: str, data: bytes, *, template: str, mapping: dict[str, str]) -> ParsedPlan:
-    """Read a plan from a CSV or XLSX file with ``mapping`` (heading -> field, "" to ignore).
-
-    Rows come back in sections; every problem found is listed, none stops the reading.
-    """
-    if template not in TEMPLATES:
-        return ParsedPlan(problems=[f"'{template}' is not a plan format; use one of: {', '.join(TEMPLATES)}"])
-    try:
-        header, rows = read_table(filename, data)
-    except SpreadsheetError as exc:
-        return ParsedPlan(problems=[str(exc)])
-    labels = field_labels(template)
-    problems = _mapping_problems(header, mapping, labels, filename)
-    columns = [(i, h, mapping.get(h, IGNORE)) for i, h in enumerate(header) if h]
-    mapped = [(i, h, name) for i, h, name in columns if name in labels]
-    parsed = ParsedPlan(
-        problems=problems,
-        columns=[[name, h] for _, h, name in mapped if name != SECTION],
-        ignored=[h for _, h, name in columns if not name],
-    )
-    check_required = bool({"duty", "actions", "reference"} & {name for _, _, name in mapped})
-    first_index = mapped[0][0] if mapped else -1
+def _read_rows(sheet: Sheet, parsed: ParsedPlan) -> None:
+    """Rows into sections: a row heads a section by what it holds (see _section_row), or names
+    its section in a Section or Theme column."""
+    problems = parsed.problems
+    parsed.columns = [c for c in parsed.columns if c[0] != SECTION]
+    first_index = sheet.columns[0].index
     current: ParsedSection | None = None
 
     def enter(title: str | None, number: str = "") -> ParsedSection:
@@ -320,27 +249,22 @@ def parse(filename: str, data: bytes, *, template: str, mapping: dict[str, str])
         parsed.sections.append(section)
         return section
 
-    for row in rows:
-        cells = [_Cell(i, h, name, row.values.get(h, "").strip()) for i, h, name in mapped]
-        cells = [c for c in cells if c.raw]
-        if not cells:
-            continue
-        heading = _section_row(cells, first_index)
+    for row in sheet.rows:
+        heading = _section_row(row.cells, first_index)
         if heading is not None:
             number, cell = heading
-            current = enter(_section_title(cell, row.number, problems), number)
+            current = enter(_section_title(row, cell, problems), number)
             continue
-        values, section_title = _row_values(cells, row.number, problems)
+        values, section_title = _row_values(row, problems)
         if section_title:
             current = enter(section_title)
         elif current is None:
             current = enter(None)
-        if check_required and not any(values.get(name) for name in ("duty", "actions", "reference")):
-            problems.append(f"Row {row.number}: enter the duty, risk area or actions")
+        if not any(values.get(name) for name in _ROW_FIELDS):
+            problems.append(f"{row.where()}: enter the duty, risk area or actions")
         current.rows.append(ParsedRow(row.number, values))
     if not problems and parsed.row_count == 0:
-        problems.append(f"{filename}: there are no rows to import")
-    return parsed
+        problems.append(sheet.nothing_to_import())
 
 
 # --- saving ------------------------------------------------------------------------------
@@ -356,22 +280,16 @@ def plan_columns(parsed: ParsedPlan, template: str) -> list[list[str]]:
     return columns
 
 
-def import_plan(
-    *,
+def _save(
     parsed: ParsedPlan,
-    area_id: int | None,
+    *,
     template: str,
+    area_id: int | None,
     title: str,
     period: str = "",
     lead_key: dict[str, str] | None = None,
-    filename: str,
 ) -> Plan:
-    """Create a plan with the parsed sections, rows and first progress entries; flushes only.
-
-    Raises ImportProblems, having written nothing, if the parse found any problem.
-    """
-    if parsed.problems:
-        raise ImportProblems(parsed.problems)
+    """A plan with the parsed sections, rows and first progress entries; flushes only."""
     plan = services.create_plan(
         area_id=area_id,
         title=title,
@@ -380,7 +298,7 @@ def import_plan(
         lead_key=lead_key,
         columns=plan_columns(parsed, template),
     )
-    label = f"Import of {filename}"[:254]
+    label = f"Import of {parsed.filename}"[:254]
     for section in parsed.sections:
         if section.title:
             services.find_or_create_section(plan, section.title, section.number)
@@ -397,7 +315,7 @@ def import_plan(
                     row,
                     items=items,
                     rag=rag,
-                    reason=f"Imported from {filename}" if needs_reason else "",
+                    reason=f"Imported from {parsed.filename}" if needs_reason else "",
                     actor=None,
                     actor_label=label,
                     source="import",

@@ -1,23 +1,21 @@
-"""Pages for importing plans from spreadsheets and exporting them (CSV, XLSX, PDF)."""
+"""Pages for importing plans from spreadsheets and exporting them (CSV, XLSX, PDF).
 
-import json
-import re
-import uuid
+Imports go through the pipeline in core.importing with the plan spec (plans.imports); the
+pages here choose the plan's area, format and title, and check the area again on confirmation.
+"""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from dataclasses import replace
+
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-from openpyxl.utils import get_column_letter
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -25,26 +23,24 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import choices
+from core.importing import pages
+from core.importing.pages import MappingPage, UploadForm, UploadPage, spreadsheet_field
+from core.importing.stash import Upload
 from core.permissions import Permission, can_edit_plan, has_permission, requires
-from core.spreadsheets import SpreadsheetError, read_table
-from core.storage import StorageError, StorageKeyMissing, get_storage
 from partnership.models import BusinessArea
 from plans import exports, imports
 from plans.cells import split_items
 from plans.forms import parse_lead_key
-from plans.templates import FIELDS, TEMPLATES
+from plans.models import Plan
+from plans.templates import TEMPLATES
 
 bp = Blueprint("plans_transfer", __name__, url_prefix="/plans")
 
-#: An upload waits this long for its columns to be confirmed.
-TOKEN_MAX_AGE = 24 * 60 * 60
-PREVIEW_ROWS = 5
 COUNTY = "county"
-_COLUMN = re.compile(r"[Cc]olumns? ([A-Z]+)\b")
 
 
-class ImportForm(FlaskForm):
-    file = FileField("Spreadsheet", widget=GovFileInput(), description="A CSV or XLSX file; row 1 holds the headings.")
+class ImportForm(UploadForm):
+    file = spreadsheet_field("Spreadsheet")
     area_id = SelectField("Business area", widget=GovSelect(), coerce=str, validate_choice=False)
     template = RadioField(
         "Format",
@@ -83,10 +79,6 @@ class ImportForm(FlaskForm):
             if " - " not in line and "\u2013" not in line and ":" not in line:
                 raise ValidationError(f"Key line {number} must look like INITIALS - who they are")
 
-    def validate_file(self, field) -> None:
-        if not field.data or not getattr(field.data, "filename", ""):
-            raise ValidationError("Select a CSV or XLSX file")
-
 
 def _area_choices() -> list[tuple[str, str]]:
     areas = db.session.scalars(select(BusinessArea).order_by(BusinessArea.name)).all()
@@ -108,29 +100,33 @@ def _check_chosen_area(value: str | None) -> None:
         forbid_unless(can_edit_plan(current_user, int(value)))
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="plans-import")
-
-
-def _load_token(token: str) -> dict:
-    """The choices saved with an upload, or 404 if the token is bad, expired or someone else's.
-
-    The token names the upload and its uploader only; the choices (title, lead key with
-    people's names) stay in storage beside the file, out of URLs and server logs.
-    """
-    try:
-        payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
-    except BadSignature:
-        abort(404)
-    if not isinstance(payload, dict) or payload.get("user") != current_user.id:
-        abort(404)
-    try:
-        choice = json.loads(get_storage().get(f"imports/{payload['id']}.json"))
-    except (KeyError, ValueError, StorageError):
-        abort(404)
-    if choice.get("user") != current_user.id:
-        abort(404)
-    return choice
+#: The upload page's words; the template choice says what each format holds.
+UPLOAD_PAGE = UploadPage(
+    title="Import a plan from a spreadsheet",
+    intro=(
+        "Upload the plan as it is kept today. Next you will check which column holds what; nothing is saved "
+        "until you confirm, and nothing at all if the file has a problem."
+    ),
+    breadcrumbs=(("Delivery plans", "plans.overview"),),
+    cancel="plans.overview",
+    command="flask plans import",
+    field_params={
+        "template": {
+            "fieldset": {"legend": {"text": "Format", "classes": "govuk-fieldset__legend--m"}},
+            "hint": {"text": "Decides what the columns are called when the file's own headings do not say."},
+            "items": [{"hint": {"text": t.description}} for t in TEMPLATES.values()],
+        },
+        "period": {"classes": "govuk-input--width-10"},
+        "lead_key": {"rows": 3},
+    },
+)
+MAPPING_PAGE = MappingPage(
+    breadcrumbs=(("Delivery plans", "plans.overview"), ("Import a plan", "plans_transfer.import_plan")),
+    command="flask plans import",
+    field_heading="Plan field",
+    unmatched="These columns do not match a plan field and will not be imported unless you choose one",
+    submit="Import plan",
+)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -142,136 +138,47 @@ def import_plan():
     if form.is_submitted():
         _check_chosen_area(form.area_id.data)
     if form.validate_on_submit():
-        upload = form.file.data
-        filename = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        data = upload.read(limit + 1)
-        try:
-            if len(data) > limit:
-                raise SpreadsheetError(f"The file must be smaller than {limit // 1048576} MB")
-            read_table(filename, data)
-            upload_id = uuid.uuid4().hex
-            key = f"imports/{upload_id}.{filename.rsplit('.', 1)[-1].lower()}"
-            get_storage().put(key, data)
-        except SpreadsheetError as problem:
-            form.file.errors.append(str(problem))
-        except StorageError as failure:
-            current_app.logger.error("import upload could not be stored: %s", failure)
-            form.file.errors.append("The file could not be saved. Try again later")
-        else:
-            choice = {
-                "id": upload_id,
-                "key": key,
-                "filename": filename,
-                "area": form.area_id.data,
-                "template": form.template.data,
-                "title": form.title.data.strip(),
-                "period": (form.period.data or "").strip(),
-                "lead_key": parse_lead_key(form.lead_key.data),
-                "user": current_user.id,
-            }
-            try:
-                get_storage().put(f"imports/{upload_id}.json", json.dumps(choice).encode())
-            except StorageError as failure:
-                current_app.logger.error("import choices could not be stored: %s", failure)
-                form.file.errors.append("The file could not be saved. Try again later")
-            else:
-                token = _serializer().dumps({"id": upload_id, "user": current_user.id})
-                return redirect(url_for(".confirm_import", token=token))
-    return render_template("plans/import_upload.html", form=form, templates=TEMPLATES)
-
-
-def mapping_form_class(header: list[str], template: str, guessed: dict[str, str]):
-    """A form with one select per heading: the plan field its column holds."""
-    labels = imports.field_labels(template)
-    own = [name for name, _ in TEMPLATES[template].columns]
-    order = [*own, *(name for name in FIELDS if name not in own), imports.SECTION]
-    options = [(name, labels[name]) for name in order] + [(imports.IGNORE, "Do not import")]
-
-    class MappingForm(FlaskForm):
-        submit = SubmitField("Import plan", widget=GovSubmitInput())
-
-    for index, heading in enumerate(header):
-        if heading:
-            field = SelectField(
-                heading, widget=GovSelect(), choices=choices(options), default=guessed.get(heading, imports.IGNORE)
-            )
-            setattr(MappingForm, f"col_{index}", field)
-    return MappingForm
+        choices = {
+            "area": form.area_id.data,
+            "template": form.template.data,
+            "title": form.title.data.strip(),
+            "period": (form.period.data or "").strip(),
+            "lead_key": parse_lead_key(form.lead_key.data),
+        }
+        token = pages.receive(form.file, kind=imports.KIND, choices=choices)
+        if token:
+            return redirect(url_for(".confirm_import", token=token))
+    return pages.render_upload(form, UPLOAD_PAGE)
 
 
 @bp.route("/import/<token>", methods=["GET", "POST"])
 @requires(Permission.EDIT_PLANS)
 def confirm_import(token: str):
-    choice = _load_token(token)
+    upload = pages.open_upload(token, kind=imports.KIND)
+    choice = upload.choices
     area_id = _area_id(choice["area"])
     area = db.session.get(BusinessArea, area_id) if area_id is not None else None
     if area_id is not None and area is None:
         abort(404)
     forbid_unless(can_edit_plan(current_user, area_id))
-    storage = get_storage()
-    try:
-        data = storage.get(choice["key"])
-        header, rows = read_table(choice["filename"], data)
-    except (StorageKeyMissing, SpreadsheetError):
-        abort(404)  # already imported, or cleared away
-    template = choice["template"]
-    form = mapping_form_class(header, template, imports.guess_mapping(header, template))()
-    columns = [
-        (get_column_letter(index + 1), heading, getattr(form, f"col_{index}"))
-        for index, heading in enumerate(header)
-        if heading
-    ]
-    problems: list[str] = []
-    if form.validate_on_submit():
-        mapping = {heading: select_field.data for _, heading, select_field in columns}
-        parsed = imports.parse(choice["filename"], data, template=template, mapping=mapping)
-        problems = parsed.problems
-        if not problems:
-            plan = imports.import_plan(
-                parsed=parsed,
-                area_id=area_id,
-                template=template,
-                title=choice["title"],
-                period=choice["period"],
-                lead_key=choice["lead_key"],
-                filename=choice["filename"],
-            )
-            db.session.commit()
-            try:
-                storage.delete(choice["key"])
-                storage.delete(f"imports/{choice['id']}.json")
-            except StorageError as failure:  # the plan is saved; a stray upload is harmless
-                current_app.logger.warning("could not remove %s: %s", choice["key"], failure)
-            flash(f"Imported {parsed.row_count} rows into {plan.title}", "success")
-            return redirect(url_for("plans.show_plan", plan_id=plan.id))
-    unmatched = [heading for _, heading, select_field in columns if not select_field.data]
-    return render_template(
-        "plans/import_mapping.html",
-        mapping_form=form,
-        error_list=_error_list(problems, form, columns),
-        columns=columns,
-        preview=rows[:PREVIEW_ROWS],
-        total_rows=len(rows),
-        problems=problems,
-        unmatched=unmatched,
-        choice=choice,
-        template=TEMPLATES[template],
-        area_name=area.name if area else "County delivery plan",
-    )
+    saving = {key: choice[key] for key in ("title", "period", "lead_key")} | {"area_id": area_id}
+    spec = imports.plan_spec(choice["template"])
+    return pages.confirm(spec, upload, _mapping_page(upload, area), choices=saving, done=_imported)
 
 
-def _error_list(problems: list[str], form, columns) -> list[dict]:
-    """The error summary: each problem links to the select of the column it names."""
-    select_ids = {letter: field.id for letter, _, field in columns}
-    out = []
-    for problem in problems:
-        match = _COLUMN.search(problem)
-        target = select_ids.get(match.group(1)) if match else None
-        out.append({"text": problem, "href": f"#{target or 'columns'}"})
-    for name, errors in form.errors.items():
-        out.extend({"text": error, "href": f"#{name}"} for error in errors)
-    return out
+def _mapping_page(upload: Upload, area: BusinessArea | None) -> MappingPage:
+    """The mapping page's words for this upload: its file, area, title and format."""
+    choice = upload.choices
+    explanation = Markup(
+        "The plan <strong>{}</strong>{} will be made in the <strong>{}</strong> format. "
+        "Choose the plan field each column holds. The plan keeps the file's own headings."
+    ).format(choice["title"], f" ({choice['period']})" if choice["period"] else "", TEMPLATES[choice["template"]].label)
+    area_name = area.name if area else "County delivery plan"
+    return replace(MAPPING_PAGE, caption=f"{upload.filename} · {area_name}", explanation=explanation)
+
+
+def _imported(parsed: imports.ParsedPlan, plan: Plan) -> tuple[str, str]:
+    return f"Imported {parsed.row_count} rows into {plan.title}", url_for("plans.show_plan", plan_id=plan.id)
 
 
 @bp.route("/export")

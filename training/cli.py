@@ -10,16 +10,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core import clock
-from core.audit import acting_as
-from core.cli import fail, map_options
+from core.cli import fail
 from core.extensions import db
+from core.importing import commands
 from core.pdf import PdfError
-from core.spreadsheets import SpreadsheetError, read_table
 from partnership.models import Organisation
 from training import coverage, exports, imports
 from training.models import Course
-
-_MAP_FIELDS = list(imports.FIELDS)
 
 
 @click.group("training")
@@ -61,39 +58,17 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
     problems: list[str] = []
     course_id = _find(Course, course, "--course", problems) if course.strip() else None
     organisation_id = _find(Organisation, organisation, "--organisation", problems) if organisation.strip() else None
-    data, header = None, None
-    try:
-        data = path.read_bytes()
-        header, _ = read_table(path.name, data)
-    except OSError as exc:
-        problems.append(f"could not read {path}: {exc.strerror or exc}")
-    except SpreadsheetError as exc:
-        problems.append(str(exc))
-    overrides = map_options(maps, header, fields=_MAP_FIELDS, noun="training record", problems=problems)
-    if problems:
-        fail(problems)
-    mapping = imports.guess_mapping(header) | overrides
-    check = imports.check_register(
-        path.name,
-        data,
-        mapping=mapping,
-        today=clock.today(),
-        default_course_id=course_id,
-        default_organisation_id=organisation_id,
+    spec = imports.register_spec(
+        today=clock.today(), default_course_id=course_id, default_organisation_id=organisation_id
     )
-    if check.problems:
-        fail([p[:1].lower() + p[1:] for p in check.problems])
+    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems)
+    check = commands.check_file(spec, path, data, mapping)
     sha = imports.sha256(data)
     earlier = imports.previous_imports(sha)
     if dry_run:
         click.echo(f"Checked {check.rows} rows of {path.name}: would add {check.summary()}. Nothing was saved.")
         return
-    with acting_as(f"flask training import {path.name}"):
-        try:
-            record = imports.save_register(check, sha=sha)
-        except imports.ImportProblems as refused:
-            fail(refused.problems)
-        db.session.commit()
+    record = commands.save_file(spec, check, actor=f"flask training import {path.name}", sha=sha)
     click.echo(f"Imported {path.name} (import #{record.id}): {check.summary()}.")
     if earlier:
         click.echo(f"This file was imported before, on {earlier[0].created_at:%-d %B %Y}.")

@@ -4,10 +4,8 @@ evaluations, settings and register uploads."""
 from datetime import date
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -18,6 +16,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from core.forms import SafeDateField, choices
+from core.importing.pages import UploadForm, spreadsheet_field
 from training.models import CourseKind, Delivery
 from training.people import normalise_email, valid_email
 
@@ -411,12 +410,8 @@ class SettingsForm(FlaskForm):
         )
 
 
-class ImportForm(FlaskForm):
-    file = FileField(
-        "Register or e-learning export",
-        widget=GovFileInput(),
-        description="A CSV or XLSX file; row 1 holds the headings.",
-    )
+class ImportForm(UploadForm):
+    file = spreadsheet_field("Register or e-learning export")
     course_id = SelectField(
         "Course for every row (optional)",
         widget=GovSelect(),
@@ -441,10 +436,6 @@ class ImportForm(FlaskForm):
         self.organisation_id.choices = choices([("", "From the file")] + [(o.id, o.name) for o in organisations])
         self._course_ids = {str(c.id) for c in courses} | {""}
         self._organisation_ids = {str(o.id) for o in organisations} | {""}
-
-    def validate_file(self, field) -> None:
-        if not field.data or not getattr(field.data, "filename", ""):
-            raise ValidationError("Select a CSV or XLSX file")
 
     def validate_course_id(self, field) -> None:
         if (field.data or "") not in self._course_ids:

@@ -1,35 +1,33 @@
-"""Importing attendance registers and e-learning exports (CSV or XLSX) as training records.
+"""Importing attendance registers and e-learning exports: the register spec for core.importing.
 
-Checking is separate from saving: ``check_register`` reads a file with a confirmed column
-mapping, matches every row's person (on staff number within the organisation, or work email)
-against the stored people and the file's earlier rows, and lists every problem with the
-file's row number, column letter and heading; ``save_register`` writes only a check with no
-problems, in bulk, so a bad file changes nothing and a 100,000-row register takes seconds.
-The same completion (person, course, date) is never stored twice, so re-importing a file
-adds nothing.
+The pipeline reads the file, guesses and checks the column mapping, and saves whole or not
+at all; this module knows registers. Its row parser matches every row's person (on staff
+number within the organisation, or work email) against the stored people and the file's
+earlier rows, naming every problem with its row and column; its save writes, in bulk, what
+the check found, so a 100,000-row register takes seconds. The same completion (person,
+course, date) is never stored twice, so re-importing a file adds nothing.
 """
 
-import gc
 import hashlib
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
-from openpyxl.utils import get_column_letter
-from sqlalchemy import Date, func, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
-from core.audit import AuditEntry, current_actor
+from core import clock, importing
+from core.audit import current_actor, write_insert_entries
 from core.bulk import bulk_insert
 from core.db import utcnow
 from core.extensions import db
-from core.spreadsheets import SpreadsheetError, read_table
+from core.importing import Checked, Field, ImportSpec, MappedRow, Requirement, Sheet, normalise
 from partnership.models import Organisation
 from training.models import Completion, Course, Delivery, Facilitator, Person, RegisterImport, TrainingSession
 from training.people import PersonDetails, PersonIndex, PersonRef, normalise_email, normalise_staff_number, valid_email
 from training.services import default_delivery, expiry_date
+
+#: Names register uploads in the import stash.
+KIND = "training"
 
 #: field -> what the mapping page calls it.
 FIELDS: dict[str, str] = {
@@ -45,7 +43,6 @@ FIELDS: dict[str, str] = {
     "facilitator": "Facilitator",
     "place": "Session place",
 }
-IGNORE = ""
 
 #: Headings registers and e-learning exports use for each field.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -122,73 +119,69 @@ CHANGED_MEANWHILE = (
 MAX_LENGTHS = {"name": 200, "email": 254, "staff_number": 40, "role": 200, "team": 100, "place": 200}
 EARLIEST = date(2000, 1, 1)
 
-_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?$")
 
-
-class ImportProblems(ValueError):
-    """The file cannot be imported as it stands; ``problems`` says every reason."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems[:5]))
-        self.problems = problems
-
-
-def normalise(heading: str) -> str:
-    """Lower case without punctuation or spaces: "Staff No." -> "staffno"."""
-    return re.sub(r"[\W_]+", "", heading.lower())
-
-
-_FIELD_FOR = {normalise(s): name for name, words in SYNONYMS.items() for s in words}
-for _name, _label in FIELDS.items():
-    _FIELD_FOR.setdefault(normalise(_label), _name)
+def register_spec(
+    *, today: date | None = None, default_course_id: int | None = None, default_organisation_id: int | None = None
+) -> "ImportSpec[RegisterCheck]":
+    """The spec for a register. ``default_course_id`` and ``default_organisation_id`` apply to
+    every row when the file has no such column (an e-learning export for one course, a register
+    from one organisation); ``today`` refuses completions in the future."""
+    requirements = [
+        Requirement(("name",), "the person's name"),
+        Requirement(("completed_on",), "the date the course was completed"),
+    ]
+    if not default_organisation_id:
+        requirements.append(Requirement(("organisation",), "the organisation"))
+    if not default_course_id:
+        requirements.append(Requirement(("course",), "the course"))
+    requirements.append(Requirement(("email", "staff_number"), "the work email or the staff number"))
+    return ImportSpec(
+        kind=KIND,
+        noun="training record",
+        fields=tuple(Field(name, label, SYNONYMS[name]) for name, label in FIELDS.items()),
+        requirements=tuple(requirements),
+        result=RegisterCheck,
+        read_rows=partial(
+            _read_rows,
+            today=today or clock.today(),
+            default_course_id=default_course_id,
+            default_organisation_id=default_organisation_id,
+        ),
+        save=_save,
+        changed_meanwhile=CHANGED_MEANWHILE,
+    )
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """heading -> field for each heading; a field is guessed for one column only."""
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for heading in headers:
-        if not heading:
-            continue
-        name = _FIELD_FOR.get(normalise(heading), IGNORE)
-        if name in taken:
-            name = IGNORE
-        mapping[heading] = name
-        if name:
-            taken.add(name)
-    return mapping
+    """heading -> field for each heading of a register."""
+    return importing.guess_mapping(register_spec(), headers)
 
 
-def parse_date(raw: str) -> date | None:
-    """DD/MM/YYYY (also with - or .), YYYY-MM-DD, or a spreadsheet date; None if none of those."""
-    raw = raw.strip()
-    match = _UK_DATE.match(raw)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _ISO_DATE.match(raw)
-        if not match:
-            return None
-        year, month, day = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+def check_register(
+    filename: str,
+    data: bytes,
+    *,
+    mapping: dict[str, str],
+    today: date,
+    default_course_id: int | None = None,
+    default_organisation_id: int | None = None,
+) -> "RegisterCheck":
+    """Read a register with ``mapping`` (heading -> field, "" to ignore) and work out what
+    importing it would add. Reads only; every problem found is listed."""
+    spec = register_spec(
+        today=today, default_course_id=default_course_id, default_organisation_id=default_organisation_id
+    )
+    return importing.check(spec, filename, data, mapping)
 
 
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large register's rows are built: they hold
-    no cycles (reference counting frees them), and collections triggered by hundreds of
-    thousands of new objects cost about a third of the time of a 100,000-row import."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def save_register(check: "RegisterCheck", *, sha: str, imported_by: str | None = None) -> RegisterImport:
+    """Write what ``check`` found: new people, identifiers learnt for stored people, sessions
+    named by place, and the new completions, each with its audit entry. Flushes only.
+
+    Raises ImportProblems, having written nothing, if the check found any problem, or if
+    someone else saved one of the same people or completions meanwhile.
+    """
+    return importing.save(register_spec(), check, sha=sha, imported_by=imported_by)
 
 
 def sha256(data: bytes) -> str:
@@ -200,13 +193,18 @@ def sha256(data: bytes) -> str:
 
 @dataclass
 class ParsedRow:
-    number: int
+    #: The row of the file it was read from (its number, and where its cells are for problems).
+    source: MappedRow
     details: PersonDetails
     course_id: int
     completed_on: date
     delivery: str
     facilitator_id: int | None
     place: str
+
+    @property
+    def number(self) -> int:
+        return self.source.number
 
 
 @dataclass
@@ -216,19 +214,13 @@ class NewCompletion:
 
 
 @dataclass
-class RegisterCheck:
+class RegisterCheck(Checked):
     """What importing the file would do, or why it cannot be imported."""
 
-    filename: str
-    problems: list[str] = field(default_factory=list)
-    rows: int = 0
     completions: list[NewCompletion] = field(default_factory=list)
     already_recorded: int = 0
     repeated_in_file: int = 0
     index: PersonIndex | None = None
-    #: [field, heading] of each imported column, in file order.
-    columns: list[list[str]] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
 
     @property
     def new_people(self) -> int:
@@ -276,76 +268,15 @@ def _key(text: str) -> str:
     return " ".join((text or "").lower().split())
 
 
-def _mapping_problems(header: list[str], mapping: dict[str, str], filename: str, defaults: dict) -> list[str]:
-    problems = []
-    headings = {h for h in header if h}
-    for heading in mapping:
-        if heading not in headings:
-            problems.append(f"{filename}: there is no column headed '{heading}'")
-    by_field: dict[str, list[str]] = {}
-    for index, heading in enumerate(header):
-        name = mapping.get(heading, IGNORE) if heading else IGNORE
-        letter = get_column_letter(index + 1)
-        if name and name not in FIELDS:
-            problems.append(f"Column {letter} ({heading}): '{name}' is not a training record field")
-        elif name:
-            by_field.setdefault(name, []).append(letter)
-    for name, letters in by_field.items():
-        if len(letters) > 1:
-            listed = ", ".join(letters[:-1]) + " and " + letters[-1]
-            problems.append(f"Columns {listed} are all mapped to {FIELDS[name]}")
-    needed = [("name", "the person's name"), ("completed_on", "the date the course was completed")]
-    if not defaults.get("organisation_id"):
-        needed.append(("organisation", "the organisation"))
-    if not defaults.get("course_id"):
-        needed.append(("course", "the course"))
-    for name, what in needed:
-        if name not in by_field:
-            problems.append(f"Choose the column that holds {what}")
-    if "email" not in by_field and "staff_number" not in by_field:
-        problems.append("Choose the column that holds the work email or the staff number")
-    return problems
-
-
-def check_register(
-    filename: str,
-    data: bytes,
+def _read_rows(
+    sheet: Sheet,
+    check: RegisterCheck,
     *,
-    mapping: dict[str, str],
     today: date,
-    default_course_id: int | None = None,
-    default_organisation_id: int | None = None,
-) -> RegisterCheck:
-    """Read a register with ``mapping`` (heading -> field, "" to ignore) and work out what
-    importing it would add. Reads only; every problem found is listed, none stops the reading.
-
-    ``default_course_id`` and ``default_organisation_id`` apply to every row when the file has
-    no such column (an e-learning export for one course, a register from one organisation).
-    """
-    with _bulk():
-        return _check(filename, data, mapping, today, default_course_id, default_organisation_id)
-
-
-def _check(filename, data, mapping, today, default_course_id, default_organisation_id) -> RegisterCheck:
-    check = RegisterCheck(filename=filename)
-    try:
-        header, rows = read_table(filename, data)
-    except SpreadsheetError as exc:
-        check.problems.append(str(exc))
-        return check
-    defaults = {"course_id": default_course_id, "organisation_id": default_organisation_id}
-    check.problems.extend(_mapping_problems(header, mapping, filename, defaults))
-    columns = {
-        mapping[h]: (get_column_letter(i + 1), h) for i, h in enumerate(header) if h and mapping.get(h) in FIELDS
-    }
-    check.columns = [[name, heading] for name, (_, heading) in columns.items()]
-    check.ignored = [h for h in header if h and not mapping.get(h)]
-    check.rows = len(rows)
-    if check.problems:
-        return check
-    if not rows:
-        check.problems.append(f"{filename}: there are no rows to import")
-        return check
+    default_course_id: int | None,
+    default_organisation_id: int | None,
+) -> None:
+    """The row parser: each row read on its own, then every person matched at once."""
     lookups = _Lookups.load()
     default_course = next((c for c in lookups.courses.values() if c.id == default_course_id), None)
     if default_course_id and default_course is None:
@@ -353,120 +284,113 @@ def _check(filename, data, mapping, today, default_course_id, default_organisati
     if default_organisation_id and default_organisation_id not in lookups.organisation_names:
         check.problems.append("The organisation chosen for every row no longer exists")
     if check.problems:
-        return check
-
-    def where(row_number: int, *names: str) -> str:
-        cells = sorted((columns[n] for n in names if n in columns), key=lambda c: (len(c[0]), c[0]))
-        if not cells:
-            return f"Row {row_number}"
-        if len(cells) == 1:
-            return f"Row {row_number}, column {cells[0][0]} ({cells[0][1]})"
-        return f"Row {row_number}, columns " + " and ".join(f"{letter} ({heading})" for letter, heading in cells)
-
+        return
     parsed: list[ParsedRow] = []
-    for row in rows:
-        values = {name: row.values.get(heading, "").strip() for name, (_, heading) in columns.items()}
-        result = _parse_row(row.number, values, lookups, default_course, default_organisation_id, today, where)
+    for row in sheet.rows:
+        result = _parse_row(row, lookups, default_course, default_organisation_id, today)
         if isinstance(result, list):
             check.problems.extend(result)
         else:
             parsed.append(result)
-    _resolve(check, parsed, lookups, where)
-    return check
+    _resolve(check, parsed, lookups)
 
 
-def _parse_row(number, values, lookups, default_course, default_organisation_id, today, where):
+def _parse_row(
+    row: MappedRow,
+    lookups: "_Lookups",
+    default_course: Course | None,
+    default_organisation_id: int | None,
+    today: date,
+) -> "ParsedRow | list[str]":
     """A ParsedRow, or the list of the row's problems."""
     problems = []
-    name = " ".join(values.get("name", "").split())
+    name = " ".join(row.get("name").split())
     if not name:
-        problems.append(f"{where(number, 'name')}: enter the person's name")
+        problems.append(f"{row.where('name')}: enter the person's name")
     for key, limit in MAX_LENGTHS.items():
-        if len(values.get(key, "")) > limit:
-            problems.append(f"{where(number, key)}: must be {limit} characters or fewer")
-    email = normalise_email(values.get("email"))
-    staff_number = normalise_staff_number(values.get("staff_number"))
+        if len(row.get(key)) > limit:
+            problems.append(f"{row.where(key)}: must be {limit} characters or fewer")
+    email = normalise_email(row.get("email"))
+    staff_number = normalise_staff_number(row.get("staff_number"))
     if email and not valid_email(email):
-        problems.append(f"{where(number, 'email')}: '{values['email']}' is not an email address")
+        problems.append(f"{row.where('email')}: '{row.get('email')}' is not an email address")
     if not email and not staff_number:
-        problems.append(f"{where(number, 'email', 'staff_number')}: enter a work email or a staff number")
+        problems.append(f"{row.where('email', 'staff_number')}: enter a work email or a staff number")
 
     organisation_id = default_organisation_id
-    raw_org = values.get("organisation", "")
+    raw_org = row.get("organisation")
     if raw_org or not default_organisation_id:
         if not raw_org:
-            problems.append(f"{where(number, 'organisation')}: enter the organisation")
+            problems.append(f"{row.where('organisation')}: enter the organisation")
         else:
             key = _key(raw_org)
             organisation_id = lookups.organisations.get(key)
             if key not in lookups.organisations:
-                problems.append(f"{where(number, 'organisation')}: '{raw_org}' is not a member organisation")
+                problems.append(f"{row.where('organisation')}: '{raw_org}' is not a member organisation")
             elif organisation_id is None:
                 problems.append(
-                    f"{where(number, 'organisation')}: '{raw_org}' names more than one organisation; use the full name"
+                    f"{row.where('organisation')}: '{raw_org}' names more than one organisation; use the full name"
                 )
 
     course = default_course
-    raw_course = values.get("course", "")
+    raw_course = row.get("course")
     if raw_course or default_course is None:
         course = lookups.courses.get(_key(raw_course)) if raw_course else None
         if not raw_course:
-            problems.append(f"{where(number, 'course')}: enter the course")
+            problems.append(f"{row.where('course')}: enter the course")
         elif course is None:
             problems.append(
-                f"{where(number, 'course')}: '{raw_course}' is not a course; add it on the courses page or "
-                "correct the name"
+                f"{row.where('course')}: '{raw_course}' is not a course; add it on the courses page or correct the name"
             )
 
-    raw_date = values.get("completed_on", "")
-    completed_on = parse_date(raw_date) if raw_date else None
-    if not raw_date:
-        problems.append(f"{where(number, 'completed_on')}: enter the date the course was completed")
+    completed_on = row.date("completed_on", problems)
+    if not row.get("completed_on"):
+        problems.append(f"{row.where('completed_on')}: enter the date the course was completed")
     elif completed_on is None:
-        problems.append(f"{where(number, 'completed_on')}: '{raw_date}' is not a date; enter it like 31/03/2026")
+        pass  # not a date: row.date named the problem
     elif completed_on > today:
-        problems.append(f"{where(number, 'completed_on')}: {completed_on:%d/%m/%Y} is in the future")
+        problems.append(f"{row.where('completed_on')}: {completed_on:%d/%m/%Y} is in the future")
     elif completed_on < EARLIEST:
-        problems.append(f"{where(number, 'completed_on')}: {completed_on:%d/%m/%Y} is before 2000; check the year")
+        problems.append(f"{row.where('completed_on')}: {completed_on:%d/%m/%Y} is before 2000; check the year")
 
     delivery = None
-    raw_delivery = values.get("delivery", "")
+    raw_delivery = row.get("delivery")
     if raw_delivery:
         delivery = DELIVERY_WORDS.get(normalise(raw_delivery))
         if delivery is None:
             problems.append(
-                f"{where(number, 'delivery')}: '{raw_delivery}' is not a way of delivering training; "
+                f"{row.where('delivery')}: '{raw_delivery}' is not a way of delivering training; "
                 "use facilitated or e-learning"
             )
     elif course is not None:
         delivery = default_delivery(course)
 
     facilitator_id = None
-    raw_facilitator = values.get("facilitator", "")
+    raw_facilitator = row.get("facilitator")
     if raw_facilitator:
         facilitator_id = lookups.facilitators.get(_key(raw_facilitator))
         if facilitator_id is None:
             problems.append(
-                f"{where(number, 'facilitator')}: '{raw_facilitator}' is not on the facilitators list; "
+                f"{row.where('facilitator')}: '{raw_facilitator}' is not on the facilitators list; "
                 "add them first or correct the name"
             )
     if problems:
         return problems
     return ParsedRow(
-        number=number,
+        source=row,
         details=PersonDetails(
             name=name,
             organisation_id=organisation_id,
             email=email,
             staff_number=staff_number,
-            role=values.get("role", ""),
-            team=values.get("team", ""),
+            role=row.get("role"),
+            team=row.get("team"),
         ),
         course_id=course.id,
         completed_on=completed_on,
         delivery=delivery.value,
         facilitator_id=facilitator_id,
-        place=" ".join(values.get("place", "").split()),
+        place=" ".join(row.get("place").split()),
     )
 
 
@@ -478,7 +402,7 @@ _CONFLICT_COLUMNS = {
 }
 
 
-def _resolve(check: RegisterCheck, parsed: list[ParsedRow], lookups: _Lookups, where) -> None:
+def _resolve(check: RegisterCheck, parsed: list[ParsedRow], lookups: _Lookups) -> None:
     """Match each row's person and work out which completions are new. Three queries."""
     index = PersonIndex(organisation_names=lookups.organisation_names)
     for person_id, org_id, name, email, staff, role, team in db.session.execute(
@@ -492,7 +416,7 @@ def _resolve(check: RegisterCheck, parsed: list[ParsedRow], lookups: _Lookups, w
     for row in parsed:
         ref, conflicts = index.resolve(row.details)
         for conflict in conflicts:
-            check.problems.append(f"{where(row.number, *_CONFLICT_COLUMNS[conflict.field])}: {conflict.message}")
+            check.problems.append(f"{row.source.where(*_CONFLICT_COLUMNS[conflict.field])}: {conflict.message}")
         if ref is not None:
             matched.append((row, ref))
     if check.problems or not matched:
@@ -531,65 +455,12 @@ def _insert(model, rows: list[dict]) -> None:
     bulk_insert(model.__table__, rows)
 
 
-def _audit_inserts(model, rows: list[dict], ids: list[int], label_key: str) -> None:
-    """The audit entries a flush would have written for each row (core.audit's rules: audited
-    columns that are not None, dates as ISO text), written in bulk."""
-    if not rows:
-        return
-    columns = [
-        (attr.key, isinstance(attr.columns[0].type, Date))
-        for attr in inspect(model).column_attrs
-        if attr.columns[0].info.get("audit", True) and not attr.columns[0].primary_key
-    ]
-    actor_id, actor_label, ip = current_actor()
-    at = utcnow()
-    entity = model.__tablename__
-    entries = []
-    for row, row_id in zip(rows, ids, strict=True):
-        changes = {}
-        for key, is_date in columns:
-            value = row[key]
-            if value is not None:
-                changes[key] = [None, value.isoformat() if is_date else value]
-        entries.append(
-            {
-                "at": at,
-                "actor_id": actor_id,
-                "actor_label": actor_label,
-                "action": "insert",
-                "entity": entity,
-                "entity_id": row_id,
-                "label": str(row[label_key] or "")[:300],
-                "changes": changes,
-                "ip": ip,
-            }
-        )
-    bulk_insert(AuditEntry.__table__, entries)
-
-
 def _person_key(email: str | None, organisation_id: int, staff_number: str | None) -> tuple:
     return ("email", email) if email else ("staff", organisation_id, staff_number)
 
 
-def save_register(check: RegisterCheck, *, sha: str, imported_by: str | None = None) -> RegisterImport:
-    """Write what ``check`` found: new people, identifiers learnt for stored people, sessions
-    named by place, and the new completions, each with its audit entry. Flushes only.
-
-    Raises ImportProblems, having written nothing, if the check found any problem, or if
-    someone else saved one of the same people or completions meanwhile (the transaction is
-    rolled back: a unique constraint refused the write).
-    """
-    if check.problems:
-        raise ImportProblems(check.problems)
-    try:
-        with _bulk():
-            return _save(check, sha=sha, imported_by=imported_by)
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ImportProblems([CHANGED_MEANWHILE]) from exc
-
-
-def _save(check: RegisterCheck, *, sha: str, imported_by: str | None) -> RegisterImport:
+def _save(check: RegisterCheck, *, sha: str, imported_by: str | None = None) -> RegisterImport:
+    """The spec's save: what save_register describes."""
     index = check.index
     record = RegisterImport(
         filename=check.filename[:200],
@@ -631,7 +502,7 @@ def _save(check: RegisterCheck, *, sha: str, imported_by: str | None) -> Registe
         }
         for ref in index.new:
             ref.id = inserted[_person_key(ref.email, ref.organisation_id, ref.staff_number)]
-        _audit_inserts(Person, people, [ref.id for ref in index.new], "name")
+        write_insert_entries(Person, people, [ref.id for ref in index.new], label_key="name")
 
     if index.filled:  # few: through the ORM, so each change is audited as usual
         stored = {
@@ -670,7 +541,7 @@ def _save(check: RegisterCheck, *, sha: str, imported_by: str | None) -> Registe
         )
     }
     ids = [inserted[(c["person_id"], c["course_id"], c["completed_on"])] for c in completions]
-    _audit_inserts(Completion, completions, ids, "completed_on")
+    write_insert_entries(Completion, completions, ids, label_key="completed_on")
     return record
 
 

@@ -2,12 +2,16 @@
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from core.audit import REDACTED, AuditEntry, acting_as
+from core.audit import REDACTED, AuditEntry, acting_as, write_insert_entries
+from core.bulk import bulk_insert
+from core.db import utcnow
 from core.extensions import db
+from core.models import User
 from core.vocab import Role
 from partnership.models import Organisation
 from tests.factories import OrganisationFactory
@@ -137,3 +141,41 @@ def test_security_events_page_lists_failed_sign_ins(client, world, login_as):
     page = client.get("/audit/security?kind=login_failed").get_data(as_text=True)
     assert world.users[Role.SPOC].email in page
     assert "login failed" in page
+
+
+def test_bulk_inserts_are_audited_as_a_flush_would_audit_them(ctx):
+    with acting_as("bulk test"):
+        by_flush = User(
+            email="flushed@council.example",
+            full_name="Flushed",
+            password_hash="secret-1",
+            access_expires_on=date(2027, 3, 31),
+        )
+        db.session.add(by_flush)
+        db.session.flush()
+        now = utcnow()
+        row = {
+            "email": "bulk@council.example",
+            "full_name": "Bulk",
+            "job_title": "",
+            "password_hash": "secret-2",
+            "active": True,
+            "must_change_password": False,
+            "failed_logins": 0,
+            "access_expires_on": date(2027, 3, 31),
+            "created_at": now,
+            "updated_at": now,
+        }
+        bulk_insert(User.__table__, [row])
+        bulk_id = db.session.scalar(select(User.id).where(User.email == "bulk@council.example"))
+        write_insert_entries(User, [row], [bulk_id], label_key="email")
+
+    flushed, bulk = (
+        db.session.scalars(select(AuditEntry).where(AuditEntry.entity_id == i, AuditEntry.entity == "users")).one()
+        for i in (by_flush.id, bulk_id)
+    )
+    assert (bulk.action, bulk.actor_label, bulk.label) == ("insert", "bulk test", "bulk@council.example")
+    assert bulk.changes["password_hash"] == [None, REDACTED]
+    assert bulk.changes["access_expires_on"] == [None, "2027-03-31"]
+    assert "failed_logins" not in bulk.changes and "created_at" not in bulk.changes  # not audited
+    assert bulk.changes.keys() == flushed.changes.keys()

@@ -139,7 +139,7 @@ def test_problems_in_the_file_are_all_reported_with_row_and_column(app, area_id,
     assert result.exit_code == 1
     assert errors(result) == [
         "Error: row 3: enter the duty, risk area or actions",
-        "Error: row 4, column D (Due date): enter a real date, like 31/03/2027",
+        "Error: row 4, column D (Due date): '2027-02-30' is not a real date: February 2027 has 28 days",
         "Error: row 4, column F (R A G): 'Purple' is not a RAG status; use Red, Amber, Green, Complete or Not started",
     ]
     assert counts(app) == before

@@ -204,7 +204,7 @@ def test_a_file_with_problems_lists_them_all_and_saves_nothing(app, client, worl
     assert "govuk-error-summary" in html
     for problem in [
         "Row 3: enter the duty, risk area or actions",
-        "Row 4, column D (Due date): enter a real date, like 31/03/2027",
+        "Row 4, column D (Due date): '31/02/2027' is not a real date: February 2027 has 28 days",
         "Row 4, column E (RAG): 'Purple' is not a RAG status; use Red, Amber, Green, Complete or Not started",
     ]:
         assert str(escape(problem)) in html

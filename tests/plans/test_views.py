@@ -10,9 +10,9 @@ from core.app import create_app
 from core.audit import AuditEntry
 from core.extensions import db
 from core.vocab import Role
+from partnership.models import BusinessArea
 from plans import services
 from plans.models import EvidenceFile, Plan, PlanRow, ProgressUpdate
-from spoc.models import BusinessArea
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 

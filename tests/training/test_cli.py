@@ -106,7 +106,7 @@ def test_a_bad_file_lists_every_problem_exits_1_and_saves_nothing(app, partners,
         "the name",
         "Error: row 5, column D (Organisation): 'Atlantis' is not a member organisation",
         "Error: row 6, columns B (Email) and C (Staff number): enter a work email or a staff number",
-        "Error: row 7, column G (Date): '2025-13-45' is not a date; enter it like 31/03/2026",
+        "Error: row 7, column G (Date): '2025-13-45' is not a real date: there is no month 13",
     ]
     assert result.stdout == ""
     assert counts(app) == before

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEntry
 from core.extensions import db
+from core.importing import ImportProblems
 from tests.factories import OrganisationFactory, PartnershipFactory
 from tests.training.factories import CourseFactory, FacilitatorFactory, HeadcountFactory, PersonFactory
 from training import imports
 from training.coverage import coverage_summary
-from training.imports import ImportProblems, check_register, guess_mapping, save_register
+from training.imports import check_register, guess_mapping, save_register
 from training.models import Completion, CourseKind, Person, RegisterImport, TrainingSession
 
 TODAY = date(2026, 3, 1)
@@ -253,7 +254,7 @@ def test_every_bad_row_is_listed_with_its_row_and_column_and_nothing_is_saved(pa
         "Row 4, column F (Course): 'Knitting' is not a course; add it on the courses page or correct the name",
         "Row 5, column D (Organisation): 'Narnia Council' is not a member organisation",
         "Row 6, columns B (Email) and C (Staff number): enter a work email or a staff number",
-        "Row 7, column G (Date): '31/02/2026' is not a date; enter it like 31/03/2026",
+        "Row 7, column G (Date): '31/02/2026' is not a real date: February 2026 has 28 days",
         "Row 8, column A (Name): enter the person's name",
         "Row 9, column B (Email): 'not-an-email' is not an email address",
         "Row 10, column H (Delivery): 'carrier pigeon' is not a way of delivering training; "
@@ -303,7 +304,7 @@ def test_a_file_that_cannot_be_read_or_mapped_says_why(partners):
     ]
     assert check_register(
         "r.csv", data, mapping={"Name": "name", "Notes": "name", "Ghost": "email"}, today=TODAY
-    ).problems[:2] == ["r.csv: there is no column headed 'Ghost'", "Columns A and B are all mapped to Name"]
+    ).problems[:2] == ["r.csv: there is no column headed 'Ghost'", "Columns A and B are both mapped to Name"]
     empty = csv_bytes(["Name", "Email", "Organisation", "Course", "Date"])
     assert check_register(
         "r.csv", empty, mapping=guess_mapping(HEADINGS[:1] + ["Email", "Organisation", "Course", "Date"]), today=TODAY

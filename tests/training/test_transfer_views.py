@@ -142,3 +142,25 @@ def test_someone_elses_upload_cannot_be_opened(app, client, login_as, training):
     login_as(Role.PREVENT_LEAD)
     assert client.get(location).status_code == 404
     assert client.get("/training/import/not-a-token").status_code == 404
+
+
+def test_a_plan_upload_cannot_be_confirmed_as_a_register(app, client, world, login_as, training):
+    """One pipeline serves both: the token names the kind of upload, so a plan's opens no register."""
+    login_as(Role.PREVENT_LEAD)  # may import both
+    plan = client.post(
+        "/plans/import",
+        data={
+            "area_id": "county",
+            "template": "spoc",
+            "title": "A plan",
+            "file": (io.BytesIO(csv_bytes(["Duty", "Actions"], ["Train staff", "Run WRAP"])), "plan.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    token = plan.headers["Location"].rsplit("/", 1)[1]
+    before = counts(app)
+
+    assert client.get(f"/training/import/{token}").status_code == 404
+    assert client.post(f"/training/import/{token}", data={"col_0": "name", "col_1": "email"}).status_code == 404
+    assert client.get(f"/plans/import/{token}").status_code == 200
+    assert counts(app) == before

@@ -1,0 +1,77 @@
+"""The import pipeline for `flask <domain> import`: the same reading, mapping and checks as the
+pages, with --map options in place of the mapping page and every problem printed."""
+
+from pathlib import Path
+
+from core.audit import acting_as
+from core.cli import fail
+from core.extensions import db
+from core.importing.checks import check, guess_mapping, save
+from core.importing.spec import ImportProblems, ImportSpec, Result
+from core.spreadsheets import SpreadsheetError, read_table
+
+
+def map_options(
+    maps: tuple[str, ...], header: list[str] | None, *, fields: list[str], noun: str, problems: list[str]
+) -> dict[str, str]:
+    """Repeated --map "Heading=field" options as heading -> field (the file's own spelling of
+    the heading); "Heading=" leaves a column out. Problems are appended, not raised, so a
+    command can report every one at once."""
+    by_lower = {h.lower(): h for h in header or [] if h}
+    out = {}
+    for option in maps:
+        heading, sep, name = option.partition("=")
+        heading, name = heading.strip(), name.strip()
+        if not sep or not heading:
+            problems.append(f"--map: '{option}' must look like Heading=field, or Heading= to leave a column out")
+            continue
+        if name and name not in fields:
+            problems.append(f"--map: '{name}' is not a {noun} field; use one of: {', '.join(fields)}")
+        if header is not None and heading.lower() not in by_lower:
+            problems.append(f"--map: the file has no column headed '{heading}'")
+            continue
+        out[by_lower.get(heading.lower(), heading)] = name
+    return out
+
+
+def read_file(
+    path: Path, maps: tuple[str, ...], *, spec: ImportSpec, problems: list[str], fields: list[str] | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The file's bytes and its mapping: guessed from the headings, then the --map options.
+
+    Exits, having changed nothing, if ``problems`` (the command's own, then the file's and the
+    options') holds any. ``fields`` orders the field names a bad --map lists (default: the spec's).
+    """
+    data, header = b"", None
+    try:
+        data = path.read_bytes()
+        header, _ = read_table(path.name, data)
+    except OSError as exc:
+        problems.append(f"could not read {path}: {exc.strerror or exc}")
+    except SpreadsheetError as exc:
+        problems.append(str(exc))
+    keys = fields or [f.key for f in spec.fields]
+    overrides = map_options(maps, header, fields=keys, noun=spec.noun, problems=problems)
+    if problems:
+        fail(problems)
+    return data, guess_mapping(spec, header) | overrides
+
+
+def check_file(spec: ImportSpec[Result], path: Path, data: bytes, mapping: dict[str, str]) -> Result:
+    """The checked file; exits, having changed nothing, printing every problem if it has any."""
+    checked = check(spec, path.name, data, mapping)
+    if checked.problems:
+        fail([problem[:1].lower() + problem[1:] for problem in checked.problems])
+    return checked
+
+
+def save_file(spec: ImportSpec[Result], checked: Result, *, actor: str, **choices):
+    """Save a checked file through the spec, as ``actor`` in the audit trail, and commit (the
+    command's one commit). Exits, having saved nothing, if the save is refused."""
+    with acting_as(actor):
+        try:
+            saved = save(spec, checked, **choices)
+        except ImportProblems as refused:
+            fail(refused.problems)
+        db.session.commit()
+    return saved

@@ -1,0 +1,217 @@
+"""The two pages every import has: the upload, and the column mapping that confirms it.
+
+A domain's views pass their spec, their words (UploadPage, MappingPage) and what the upload
+form chose; the reading, stashing, token, mapping form, error list and saving are here.
+"""
+
+import copy
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
+from markupsafe import Markup
+from openpyxl.utils import get_column_letter
+from wtforms import SelectField, SubmitField
+from wtforms.validators import ValidationError
+
+from core.extensions import db
+from core.forms import choices as select_options
+from core.importing import stash
+from core.importing.checks import check, guess_mapping, save
+from core.importing.spec import IGNORE, ImportProblems, ImportSpec, Result
+from core.spreadsheets import SpreadsheetError, read_table
+from core.storage import StorageError
+from core.uploads import safe_filename, size_label
+
+log = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 5
+#: Problems listed on the mapping page; the rest are counted (the command lists them all).
+SHOWN_PROBLEMS = 100
+_COLUMN = re.compile(r"[Cc]olumns? ([A-Z]+)\b")
+
+
+def spreadsheet_field(label: str) -> FileField:
+    """The file field of an upload form (the form subclasses UploadForm)."""
+    return FileField(label, widget=GovFileInput(), description="A CSV or XLSX file; row 1 holds the headings.")
+
+
+class UploadForm(FlaskForm):
+    """The base of a domain's upload form, which adds ``file = spreadsheet_field(...)`` and its choices."""
+
+    def validate_file(self, field) -> None:
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Select a CSV or XLSX file")
+
+
+@dataclass(frozen=True)
+class UploadPage:
+    """What a domain's upload page says."""
+
+    title: str
+    intro: str
+    #: (text, endpoint) of each breadcrumb above the page.
+    breadcrumbs: tuple[tuple[str, str], ...]
+    cancel: str
+    #: The command that imports files too large to upload, e.g. "flask plans import".
+    command: str
+    points: tuple[str, ...] = ()
+    #: field name -> extra GOV.UK macro params for that field of the upload form.
+    field_params: dict = field(default_factory=dict)
+
+    def crumbs(self) -> list[dict]:
+        return _crumbs(self.breadcrumbs)
+
+    def params(self, name: str) -> dict:
+        """A fresh copy of a field's params: the GOV.UK widgets change the params they are given."""
+        return copy.deepcopy(self.field_params.get(name, {}))
+
+
+@dataclass(frozen=True)
+class MappingPage:
+    """What a domain's column mapping page says."""
+
+    #: (text, endpoint) of each breadcrumb; the last is the upload page.
+    breadcrumbs: tuple[tuple[str, str], ...]
+    command: str
+    #: What the field column is headed, e.g. "Plan field".
+    field_heading: str
+    #: Said before the headings of columns that are not imported.
+    unmatched: str
+    submit: str
+    #: Above the heading: the file name and anything else the upload chose.
+    caption: str = ""
+    #: What importing the file will do (may hold markup: build it with Markup.format).
+    explanation: Markup | str = ""
+    warnings: tuple[str, ...] = ()
+
+    def crumbs(self) -> list[dict]:
+        return _crumbs(self.breadcrumbs)
+
+    @property
+    def upload_endpoint(self) -> str:
+        return self.breadcrumbs[-1][1]
+
+
+def _crumbs(pairs: tuple[tuple[str, str], ...]) -> list[dict]:
+    return [{"text": text, "href": url_for(endpoint)} for text, endpoint in pairs]
+
+
+def receive(file_field, *, kind: str, choices: dict) -> str | None:
+    """Read an uploaded CSV or XLSX, refuse what cannot be read, and stash it with ``choices``.
+
+    The token for the mapping page, or None with the reason added to the field's errors.
+    """
+    upload = file_field.data
+    filename = safe_filename(upload.filename or "")
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    data = upload.read(limit + 1)
+    try:
+        if len(data) > limit:
+            raise SpreadsheetError(f"The file must be smaller than {size_label(limit)}")
+        read_table(filename, data)  # the type, zip-bomb and heading checks, before anything is kept
+        return stash.put(kind=kind, user=current_user.id, filename=filename, data=data, choices=choices)
+    except SpreadsheetError as problem:
+        file_field.errors.append(str(problem))
+    except StorageError as failure:
+        log.error("import upload could not be stored: %s", failure)
+        file_field.errors.append("The file could not be saved. Try again later")
+    return None
+
+
+def render_upload(form: FlaskForm, page: UploadPage) -> str:
+    return render_template("imports/upload.html", form=form, page=page)
+
+
+def open_upload(token: str, *, kind: str) -> stash.Upload:
+    """The signed-in user's upload of this kind that the token names, or 404."""
+    upload = stash.get(token, kind=kind, user=current_user.id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def confirm(
+    spec: ImportSpec[Result],
+    upload: stash.Upload,
+    page: MappingPage,
+    *,
+    choices: dict,
+    done: Callable[[Result, object], tuple[str, str]],
+):
+    """The mapping page: the columns as guessed, for the user to confirm or change. On a valid
+    POST the file is checked with the chosen mapping and saved whole through the spec with
+    ``choices``; ``done(checked, saved)`` gives the success message and where to go next."""
+    try:
+        header, rows = read_table(upload.filename, upload.data)
+    except SpreadsheetError:
+        abort(404)  # readable when uploaded; not worth a page if it somehow is not now
+    form = _mapping_form(spec, header, page.submit)
+    columns = [
+        (get_column_letter(index + 1), heading, getattr(form, f"col_{index}"))
+        for index, heading in enumerate(header)
+        if heading
+    ]
+    problems: list[str] = []
+    if form.validate_on_submit():
+        checked = check(spec, upload.filename, upload.data, {heading: f.data for _, heading, f in columns})
+        try:
+            saved = save(spec, checked, **choices)
+        except ImportProblems as refused:
+            problems = refused.problems
+        else:
+            # The request's one commit, made before the upload is thrown away, so a failed commit
+            # leaves the file to try again.
+            db.session.commit()
+            stash.discard(upload)
+            message, location = done(checked, saved)
+            flash(message, "success")
+            return redirect(location)
+    return render_template(
+        "imports/mapping.html",
+        page=page,
+        mapping_form=form,
+        error_list=_error_list(problems[:SHOWN_PROBLEMS], form, columns),
+        more_problems=max(0, len(problems) - SHOWN_PROBLEMS),
+        columns=columns,
+        preview=rows[:PREVIEW_ROWS],
+        total_rows=len(rows),
+        unmatched=[heading for _, heading, select in columns if not select.data],
+        filename=upload.filename,
+    )
+
+
+def _mapping_form(spec: ImportSpec, header: list[str], submit_label: str) -> FlaskForm:
+    """A form with one select per heading: the field its column holds, guessed from the heading."""
+    guessed = guess_mapping(spec, header)
+    options = [(f.key, f.label) for f in spec.fields] + [(IGNORE, "Do not import")]
+
+    class MappingForm(FlaskForm):
+        submit = SubmitField(submit_label, widget=GovSubmitInput())
+
+    for index, heading in enumerate(header):
+        if heading:
+            select = SelectField(
+                heading, widget=GovSelect(), choices=select_options(options), default=guessed.get(heading, IGNORE)
+            )
+            setattr(MappingForm, f"col_{index}", select)
+    return MappingForm()
+
+
+def _error_list(problems: list[str], form: FlaskForm, columns) -> list[dict]:
+    """The error summary: each problem links to the select of the column it names."""
+    select_ids = {letter: select.id for letter, _, select in columns}
+    out = []
+    for problem in problems:
+        match = _COLUMN.search(problem)
+        target = select_ids.get(match.group(1)) if match else None
+        out.append({"text": problem, "href": f"#{target or 'columns'}"})
+    for name, errors in form.errors.items():
+        out.extend({"text": error, "href": f"#{name}"} for error in errors)
+    return out
