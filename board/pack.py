@@ -8,7 +8,7 @@ from flask import current_app
 from board import services as board
 from board.models import AttendanceStatus, BoardMeeting, ItemKind, MeetingPaper
 from core.charts import bar_chart_svg
-from core.dates import quarter_start
+from core.dates import Quarter
 from core.pdf import PdfError, render_pdf
 from core.vocab import Rag
 from plans import services as plan_services
@@ -65,7 +65,7 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
     if part == "minutes":
         return context
 
-    since = previous.held_on if previous else quarter_start(today)
+    since = previous.held_on if previous else Quarter.from_date(today).start
     partnership_id = meeting.partnership_id
     exceptions = plan_services.exception_rows(today=today, since=since, partnership_id=partnership_id)
     # Per plan: red and amber rows one line each; other rows that are overdue, only changed (on

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 
 from board.models import ActionStatus, BoardAction, BoardMeeting, MeetingStatus
 from board.services import membership_review_status
+from core.dates import Quarter
 from core.extensions import db
 from core.models import User
 from core.permissions import Permission, has_permission
@@ -24,7 +25,6 @@ from core.reminders import (
 from core.vocab import Rag, Role
 from partnership.models import BusinessArea, Partnership
 from plans.models import Plan, PlanRow, PlanStatus
-from plans.services import quarter_start
 from spoc.models import SpocAssignment
 
 
@@ -42,7 +42,7 @@ def plan_update_reminders(today: date) -> Iterator[Reminder]:
         .order_by(BoardMeeting.held_on)
     ).all()
     # The same flags as the plan pages (plans.services.is_overdue / is_stale), in SQL.
-    stale_before = datetime.combine(quarter_start(today), datetime.min.time(), UTC)
+    stale_before = datetime.combine(Quarter.from_date(today).start, datetime.min.time(), UTC)
     not_complete = func.coalesce(PlanRow.rag, "") != Rag.COMPLETE.value
     overdue = and_(PlanRow.due_date < today, not_complete)
     stale = and_(not_complete, or_(PlanRow.last_progress_at.is_(None), PlanRow.last_progress_at < stale_before))

@@ -2,7 +2,7 @@
 figures and the records it rests on. Shown beside the manual rating, never replacing it.
 
 The year is the calendar year, 1 January to 31 December: the board's four quarters
-(core.dates.quarter_start). Channel material appears by case reference and counts only.
+(core.dates.Quarter). Channel material appears by case reference and counts only.
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ from board.models import (
 )
 from channel_panel.models import AnonymisedLogEntry, ChannelCase, Panel, PostClosureReview, RetentionRun
 from core.audit import AuditEntry
-from core.dates import add_months
+from core.dates import Quarter, add_months
 from core.extensions import db
 from core.vocab import Rag
 from partnership.models import BusinessArea, Organisation
@@ -84,11 +84,8 @@ class Year:
         return date(self.year, 12, 31)
 
     @property
-    def quarters(self) -> list[tuple[int, date, date]]:
-        return [
-            (n, date(self.year, 3 * n - 2, 1), add_months(date(self.year, 3 * n - 2, 1), 3) - timedelta(days=1))
-            for n in (1, 2, 3, 4)
-        ]
+    def quarters(self) -> list[Quarter]:
+        return [Quarter(self.year, n) for n in (1, 2, 3, 4)]
 
     @property
     def end_instant(self) -> datetime:
@@ -101,14 +98,13 @@ class Year:
 
 def _quarter_of(column, year: Year):
     """The quarter number (1-4) of a date column, as SQL that SQLite and PostgreSQL both run."""
-    q = year.quarters
-    return case((column < q[1][1], 1), (column < q[2][1], 2), (column < q[3][1], 3), else_=4)
+    q2, q3, q4 = (q.start for q in year.quarters[1:])
+    return case((column < q2, 1), (column < q3, 2), (column < q4, 3), else_=4)
 
 
 def _quarter_of_instant(column, year: Year):
-    q = year.quarters
-    starts = [datetime.combine(q[i][1], time.min, UTC) for i in (1, 2, 3)]
-    return case((column < starts[0], 1), (column < starts[1], 2), (column < starts[2], 3), else_=4)
+    q2, q3, q4 = (datetime.combine(q.start, time.min, UTC) for q in year.quarters[1:])
+    return case((column < q2, 1), (column < q3, 2), (column < q4, 3), else_=4)
 
 
 def _d(day: date | None) -> str:
@@ -140,9 +136,9 @@ def board_quarters(partnership_id: int, year: Year) -> CheckResult:
         result.records.append(
             Evidence(f"Board meeting {_d(m[1])}", f"Quarter {m[3]}", False, "board.show_meeting", {"meeting_id": m[0]})
         )
-    missed = [q for q in year.quarters if q[0] not in met]
-    for n, start, end in missed:
-        result.records.append(Evidence(f"Quarter {n} ({_d(start)} to {_d(end)})", "No board meeting", True))
+    missed = [q for q in year.quarters if q.number not in met]
+    for q in missed:
+        result.records.append(Evidence(f"Quarter {q.number} ({_d(q.start)} to {_d(q.end)})", "No board meeting", True))
     # Attendance of each member organisation: meetings attended (in person or by deputy).
     attended = func.count(func.distinct(BoardAttendance.meeting_id)).filter(
         BoardAttendance.status.in_([AttendanceStatus.PRESENT.value, AttendanceStatus.DEPUTY.value])
@@ -171,7 +167,7 @@ def board_quarters(partnership_id: int, year: Year) -> CheckResult:
         result.figures.append((f"Attendance: {name}", f"{count} of {len(meetings)}"))
     result.state = CheckState.GAPS if missed else CheckState.MET
     result.summary = (
-        f"No meeting in quarter {', '.join(str(q[0]) for q in missed)}."
+        f"No meeting in quarter {', '.join(str(q.number) for q in missed)}."
         if missed
         else "The board met in every quarter."
     )
@@ -367,7 +363,7 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
         required = [
-            n for n, start, end in year.quarters if started < datetime.combine(end + timedelta(days=1), time.min, UTC)
+            q.number for q in year.quarters if started < datetime.combine(q.end + timedelta(days=1), time.min, UTC)
         ]
         if not required:
             continue  # the row did not exist yet in this year

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core import clock, registry
+from core.dates import Quarter
 from core.extensions import db
 from core.models import User
 from core.vocab import Rag
@@ -35,20 +36,11 @@ class ReasonRequired(ValueError):
     """Moving a row to Red or Amber needs a reason."""
 
 
-def quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def quarter_label(day: date) -> str:
-    start = quarter_start(day)
-    return f"{start:%b} to {(start.replace(day=28) + timedelta(days=62)).replace(day=1) - timedelta(days=1):%b %Y}"
-
-
 def since_last_board(today: date) -> date:
     """The date "what changed" is measured from: the last board meeting before today, or the
     start of the current quarter when no meeting has been recorded."""
     last_review_before = registry.parts().last_review_before
-    return (last_review_before(today) if last_review_before else None) or quarter_start(today)
+    return (last_review_before(today) if last_review_before else None) or Quarter.from_date(today).start
 
 
 def _start_of(day: date) -> datetime:
@@ -265,7 +257,7 @@ def is_overdue(row: PlanRow, today: date) -> bool:
 def is_stale(row: PlanRow, today: date) -> bool:
     if row.rag == Rag.COMPLETE.value:
         return False
-    return row.last_progress_at is None or row.last_progress_at < _start_of(quarter_start(today))
+    return row.last_progress_at is None or row.last_progress_at < _start_of(Quarter.from_date(today).start)
 
 
 def suggested_rag(row: PlanRow, today: date, *, has_evidence: bool) -> Rag | None:
@@ -412,7 +404,7 @@ def exception_rows(*, today: date, since: date, partnership_id: int | None = Non
     """Rows of active plans that are Red or Amber, overdue, stale, or changed since ``since``:
     what the board looks at. Three queries, whatever the number of plans."""
     complete = Rag.COMPLETE.value
-    stale_before = _start_of(quarter_start(today))
+    stale_before = _start_of(Quarter.from_date(today).start)
     since_at = _start_of(since)
     not_complete = func.coalesce(PlanRow.rag, "") != complete
     query = _in_partnership(select(PlanRow).join(Plan), partnership_id)
@@ -487,7 +479,7 @@ def summarise(plans: list[Plan], *, today: date) -> list[PlanSummary]:
     if not plans:
         return []
     complete = Rag.COMPLETE.value
-    stale_before = _start_of(quarter_start(today))
+    stale_before = _start_of(Quarter.from_date(today).start)
     not_complete = func.coalesce(PlanRow.rag, "") != complete
     # One expression object, rendered without a bind parameter, so PostgreSQL sees the
     # grouped column and the selected one as the same expression.

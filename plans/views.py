@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from core.auth import forbid_unless
+from core.dates import Quarter
 from core.extensions import db
 from core.pagination import page_number, paginate
 from core.permissions import Permission, can_edit_plan, has_permission, requires
@@ -72,7 +73,7 @@ def overview():
         totals=totals,
         figure=rag_by_area_figure(totals) if totals else None,
         status=status,
-        quarter_start=services.quarter_start(_today()),
+        quarter_start=Quarter.from_date(_today()).start,
         rags=[*Rag],
     )
 
