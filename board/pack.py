@@ -11,6 +11,7 @@ from core.charts import bar_chart_svg
 from core.dates import Quarter
 from core.pdf import PdfError, render_pdf
 from core.vocab import Rag
+from plans import rules
 from plans import services as plan_services
 from plans.charts import RAG_COLOURS
 
@@ -87,6 +88,7 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
     context.update(
         {
             "since": since,
+            "stale_since": rules.stale_since(today),
             "exceptions": list(grouped.values()),
             "summaries": summaries,
             "rag_chart": _rag_chart(totals),

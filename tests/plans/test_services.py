@@ -61,18 +61,6 @@ def make_row(plan, *, due=None, rag=None, updated=None, evidence=None):
     return row
 
 
-def test_overdue_and_stale_flags(plan):
-    this_quarter = datetime(2026, 10, 5, tzinfo=UTC)
-    last_quarter = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
-    assert services.is_overdue(make_row(plan, due=TODAY - timedelta(days=1), rag="green"), TODAY)
-    assert not services.is_overdue(make_row(plan, due=TODAY - timedelta(days=1), rag="complete"), TODAY)
-    assert not services.is_overdue(make_row(plan, due=TODAY, rag="green"), TODAY)
-    assert services.is_stale(make_row(plan, updated=last_quarter, rag="green"), TODAY)
-    assert services.is_stale(make_row(plan, updated=None, rag=None), TODAY)
-    assert not services.is_stale(make_row(plan, updated=this_quarter, rag="green"), TODAY)
-    assert not services.is_stale(make_row(plan, updated=None, rag="complete"), TODAY)
-
-
 def test_suggested_rag(plan):
     fresh = datetime(2026, 11, 1, tzinfo=UTC)
     overdue = make_row(plan, due=TODAY - timedelta(days=3), rag="green", updated=fresh)
