@@ -45,8 +45,8 @@ class CheckState(StrEnum):
         return {"met": "No gaps found", "gaps": "Gaps found", "no_data": "No data"}[self.value]
 
     @property
-    def rag(self) -> str:
-        return {"met": "green", "gaps": "red", "no_data": "amber"}[self.value]
+    def rag(self) -> Rag:
+        return {"met": Rag.GREEN, "gaps": Rag.RED, "no_data": Rag.AMBER}[self.value]
 
 
 @dataclass
