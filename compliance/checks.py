@@ -345,7 +345,7 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
             .limit(1)
             .scalar_subquery()
         )
-        return or_(func.coalesce(latest, "") == Rag.COMPLETE.value, and_(rules.complete(), ~any_update))
+        return or_(rules.complete(latest), and_(rules.complete(), ~any_update))
 
     rows = db.session.execute(
         select(

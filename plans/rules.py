@@ -58,9 +58,10 @@ def start_of(day: date) -> datetime:
 # --- as SQL ------------------------------------------------------------------------------------
 
 
-def complete() -> ColumnElement[bool]:
-    """The row's RAG is Complete (never NULL: a row with no RAG is not complete)."""
-    return func.coalesce(PlanRow.rag, "") == Rag.COMPLETE.value
+def complete(rag: ColumnElement[str | None] = PlanRow.rag) -> ColumnElement[bool]:
+    """The row's RAG (or ``rag``, e.g. a past update's) is Complete; never NULL: no RAG is not
+    complete."""
+    return func.coalesce(rag, "") == Rag.COMPLETE.value
 
 
 def overdue(today: date, *, is_complete: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
