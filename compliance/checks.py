@@ -144,7 +144,7 @@ def board_quarters(partnership_id: int, year: Year) -> CheckResult:
         )
     missed = [q for q in year.quarters if q.number not in met]
     for q in missed:
-        result.records.append(Evidence(f"Quarter {q.number} ({_d(q.start)} to {_d(q.end)})", "No board meeting", True))
+        result.records.append(Evidence(f"Quarter {q.number} ({q.name})", "No board meeting", True))
     # Attendance of each member organisation: meetings attended (in person or by deputy).
     attended = func.count(func.distinct(BoardAttendance.meeting_id)).filter(
         BoardAttendance.status.in_([AttendanceStatus.PRESENT.value, AttendanceStatus.DEPUTY.value])
