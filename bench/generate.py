@@ -399,6 +399,8 @@ class _Generator:
     def board_(self) -> None:
         from sqlalchemy import select
 
+        from core.dates import Quarter
+
         conn, t, rng = self.load.conn, self.load.tables, self.rng
         members, meetings, items, attendance, actions, decisions = [], [], [], [], [], []
         taken = {
@@ -422,10 +424,10 @@ class _Generator:
                     }
                 )
             numbers[p["id"]] = max_number or 0
-            quarter = date(self.start.year, 1 + 3 * ((self.start.month - 1) // 3), 1)
-            while quarter <= self.today + timedelta(days=200):
-                held_on = quarter + timedelta(days=20)
-                quarter = date(quarter.year + (quarter.month + 2) // 12, (quarter.month + 2) % 12 + 1, 1)
+            quarter = Quarter.from_date(self.start)
+            while quarter.start <= self.today + timedelta(days=200):
+                held_on = quarter.start + timedelta(days=20)
+                quarter = quarter.next()
                 if (p["id"], held_on) in taken:
                     continue
                 meeting_id = self.load.ids("board_meetings", 1)[0]

@@ -8,11 +8,11 @@ from flask import current_app
 from board import services as board
 from board.models import AttendanceStatus, BoardMeeting, ItemKind, MeetingPaper
 from core.charts import bar_chart_svg
-from core.dates import quarter_start
+from core.dates import Quarter
 from core.pdf import PdfError, render_pdf
 from core.vocab import Rag
+from plans import rules
 from plans import services as plan_services
-from plans.charts import RAG_COLOURS
 
 PARTS = {"pack": "Board pack", "agenda": "Agenda", "minutes": "Minutes"}
 
@@ -65,7 +65,7 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
     if part == "minutes":
         return context
 
-    since = previous.held_on if previous else quarter_start(today)
+    since = previous.held_on if previous else Quarter.from_date(today).start
     partnership_id = meeting.partnership_id
     exceptions = plan_services.exception_rows(today=today, since=since, partnership_id=partnership_id)
     # Per plan: red and amber rows one line each; other rows that are overdue, only changed (on
@@ -87,6 +87,7 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
     context.update(
         {
             "since": since,
+            "stale_since": rules.stale_since(today),
             "exceptions": list(grouped.values()),
             "summaries": summaries,
             "rag_chart": _rag_chart(totals),
@@ -106,7 +107,7 @@ def _rag_chart(totals: dict[str, dict[str, int]]):
     bars = []
     for area, counts in totals.items():
         red_amber = counts.get(Rag.RED.value, 0) + counts.get(Rag.AMBER.value, 0)
-        colour = RAG_COLOURS[Rag.RED.value] if counts.get(Rag.RED.value) else RAG_COLOURS[Rag.AMBER.value]
+        colour = Rag.RED.colour if counts.get(Rag.RED.value) else Rag.AMBER.colour
         bars.append((area, red_amber, colour))
     return bar_chart_svg(bars) if bars else None
 
@@ -122,12 +123,10 @@ def _training(today: date, partnership_id: int) -> dict | None:
 def _training_chart(summary):
     bars = []
     target = summary.settings.target_percent
-    colours = {"green": "#00703c", "amber": "#f47738", "red": "#d4351c"}
     for row in summary.rows:
         if row.percent is None:
             continue
-        colour = colours.get(row.rag.value if row.rag else "", "#505a5f")
-        bars.append((row.short_name or row.name, round(min(float(row.percent), 100.0), 1), colour))
+        bars.append((row.short_name or row.name, round(min(float(row.percent), 100.0), 1), Rag.look_of(row.rag).colour))
     if not bars:
         return None
     return bar_chart_svg(bars, max_value=100, unit="%", target=target, target_label=f"Target {target}%")

@@ -3,9 +3,9 @@ the yearly membership review."""
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from board.models import ActionStatus, BoardAction, BoardMeeting, MeetingStatus
 from board.services import membership_review_status
@@ -21,10 +21,10 @@ from core.reminders import (
     footer,
     link,
 )
-from core.vocab import Rag, Role
-from partnership.models import BusinessArea, Partnership
+from core.vocab import Role
+from partnership.models import Partnership
+from plans import rules
 from plans.models import Plan, PlanRow, PlanStatus
-from plans.services import quarter_start
 from spoc.models import SpocAssignment
 
 
@@ -41,11 +41,8 @@ def plan_update_reminders(today: date) -> Iterator[Reminder]:
         )
         .order_by(BoardMeeting.held_on)
     ).all()
-    # The same flags as the plan pages (plans.services.is_overdue / is_stale), in SQL.
-    stale_before = datetime.combine(quarter_start(today), datetime.min.time(), UTC)
-    not_complete = func.coalesce(PlanRow.rag, "") != Rag.COMPLETE.value
-    overdue = and_(PlanRow.due_date < today, not_complete)
-    stale = and_(not_complete, or_(PlanRow.last_progress_at.is_(None), PlanRow.last_progress_at < stale_before))
+    overdue, stale = rules.overdue(today), rules.stale(today)
+    stale_since = f"{rules.stale_since(today):%-d %B %Y}"
     for meeting in meetings:
         counts = db.session.execute(
             select(
@@ -56,10 +53,11 @@ def plan_update_reminders(today: date) -> Iterator[Reminder]:
                 func.count().filter(stale),
             )
             .join(PlanRow, PlanRow.plan_id == Plan.id)
-            .join(BusinessArea, BusinessArea.id == Plan.area_id)
             .where(
                 Plan.status == PlanStatus.ACTIVE.value,
-                BusinessArea.partnership_id == meeting.partnership_id,
+                # SPOC plans only: the county plan has no area, so no SPOC to remind.
+                Plan.area_id.is_not(None),
+                rules.in_partnership(meeting.partnership_id),
                 or_(overdue, stale),
             )
             .group_by(Plan.id, Plan.title, Plan.area_id)
@@ -83,13 +81,13 @@ def plan_update_reminders(today: date) -> Iterator[Reminder]:
             if not has_permission(user, Permission.EDIT_PLANS):
                 continue
             lines = [
-                f"- {title}: {n_overdue} overdue, {n_stale} not updated this quarter\n"
+                f"- {title}: {n_overdue} overdue, {n_stale} not updated since {stale_since}\n"
                 f"  {link('plans.show_plan', plan_id=pid)}"
                 for pid, title, n_overdue, n_stale in plans
             ]
             body = (
                 f"The partnership board meets on {meeting.held_on:%-d %B %Y}. These plans have rows that are "
-                "overdue or have not been updated this quarter:\n\n" + "\n".join(lines) + "\n\n"
+                f"overdue or have not been updated since {stale_since}:\n\n" + "\n".join(lines) + "\n\n"
                 "Please record progress before the board so the pack shows where things stand." + footer()
             )
             yield Reminder(

@@ -25,7 +25,7 @@ from board.models import (
     MembershipReview,
     PlanCheck,
 )
-from core.dates import add_months, quarter_start
+from core.dates import Quarter, add_months
 from core.extensions import db
 from partnership.models import Partnership
 
@@ -389,7 +389,7 @@ def decisions(meeting: BoardMeeting) -> list[Decision]:
 
 def set_plan_checks(meeting: BoardMeeting, plan_ids: list[int]) -> None:
     """Mark the plans the board checked at this meeting, for the meeting's quarter."""
-    quarter = quarter_start(meeting.held_on)
+    quarter = Quarter.from_date(meeting.held_on).start
     existing = {c.plan_id: c for c in db.session.scalars(select(PlanCheck).where(PlanCheck.meeting_id == meeting.id))}
     wanted = {int(p) for p in plan_ids}
     for plan_id, check in existing.items():

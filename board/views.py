@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from board import pack
@@ -36,8 +36,8 @@ from core.extensions import db
 from core.forms import ConfirmForm
 from core.pdf import PdfError
 from core.permissions import Permission, has_permission, requires
-from partnership.models import BusinessArea
 from partnership.services import current_partnership, list_organisations
+from plans import rules
 from plans.models import Plan, PlanStatus
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -227,10 +227,7 @@ def show_meeting(meeting_id: int):
     plans = db.session.scalars(
         select(Plan)
         .outerjoin(Plan.area)
-        .where(
-            Plan.status == PlanStatus.ACTIVE.value,
-            or_(Plan.area_id.is_(None), BusinessArea.partnership_id == meeting.partnership_id),
-        )
+        .where(Plan.status == PlanStatus.ACTIVE.value, rules.in_partnership(meeting.partnership_id))
         .options(contains_eager(Plan.area))
         .order_by(Plan.title)
     ).all()

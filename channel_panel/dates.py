@@ -1,6 +1,6 @@
 """Calendar arithmetic for Channel: post-closure review dates and the retention date."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from core.dates import add_months
 
@@ -19,8 +19,3 @@ def retention_date(concern_reported_on: date) -> date:
     """The day case material becomes due for deletion: six years after the concern was reported
     (29 February is followed by 28 February). Material is deleted on this day, not after it."""
     return add_months(concern_reported_on, 12 * RETENTION_YEARS)
-
-
-def quarter_end(quarter_start: date) -> date:
-    """The last day of the quarter that starts on ``quarter_start``."""
-    return add_months(quarter_start, 3) - timedelta(days=1)

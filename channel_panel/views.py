@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from channel_panel import figures, meetings, services
-from channel_panel.dates import REVIEW_MONTHS, quarter_end, retention_date, review_due_on
+from channel_panel.dates import REVIEW_MONTHS, retention_date, review_due_on
 from channel_panel.forms import (
     CaseForm,
     CloseCaseForm,
@@ -47,6 +47,7 @@ from channel_panel.vocab import (
 )
 from core import clock
 from core.auth import forbid_unless
+from core.dates import Quarter
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.models import User, UserRole
@@ -55,7 +56,7 @@ from core.permissions import Permission, can_see_channel_personal, has_permissio
 from core.spreadsheets import csv_lines
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS, Role
 from partnership.services import list_organisations
-from spoc.services import list_areas, parse_quarter, quarter_name, quarter_slug, recent_quarters
+from spoc.services import list_areas
 
 bp = Blueprint("channel_panel", __name__, url_prefix="/channel")
 #: For the stage tag macro (templates/channel_panel/_macros.html).
@@ -132,29 +133,32 @@ def home():
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def show_figures():
     today = _today()
-    quarters = recent_quarters(today, 5)
+    quarters = Quarter.from_date(today).back(5)
     raw = request.args.get("quarter", "")
-    start = parse_quarter(raw) if raw else quarters[0]
-    problem = None
-    if start is None or start > today:
-        problem, start = "Choose a quarter from the list", quarters[0]
+    chosen, problem = quarters[0], None
+    if raw:
+        try:
+            chosen = Quarter.parse(raw)
+        except ValueError:
+            problem = "Choose a quarter from the list"
+        else:
+            if chosen.start > today:
+                chosen, problem = quarters[0], "Choose a quarter from the list"
 
-    def to_date(q: date) -> date:  # the quarter in progress is counted up to today
-        return min(quarter_end(q), today)
+    def counted(q: Quarter) -> dict:  # the quarter in progress is counted up to today
+        return figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, today))
 
-    counts = figures.board_figures(quarter_start=start, quarter_end=to_date(start))
-    trend = [(q, figures.board_figures(quarter_start=q, quarter_end=to_date(q))) for q in reversed(quarters)]
+    counts = counted(chosen)
+    trend = [(q, counted(q)) for q in reversed(quarters)]
     return (
         render_template(
             "channel_panel/figures.html",
             figures=counts,
-            in_progress=quarter_end(start) > today,
+            in_progress=chosen.end > today,
             trend=trend,
-            quarter=start,
+            quarter=chosen,
             quarters=quarters,
             problem=problem,
-            quarter_name=quarter_name,
-            quarter_slug=quarter_slug,
             categories=REFERRAL_CATEGORIES,
             dimension_labels=REFERRAL_DIMENSION_LABELS,
             stages=CaseStage,

@@ -2,11 +2,13 @@
 figures and the records it rests on. Shown beside the manual rating, never replacing it.
 
 The year is the calendar year, 1 January to 31 December: the board's four quarters
-(core.dates.quarter_start). Channel material appears by case reference and counts only.
+(core.dates.Quarter). Plan rows are judged by the rules in plans.rules (overdue, stale, in this
+partnership), asked as at the year's last day, or as at today while the year is still running.
+Channel material appears by case reference and counts only.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -22,11 +24,13 @@ from board.models import (
     PlanCheck,
 )
 from channel_panel.models import AnonymisedLogEntry, ChannelCase, Panel, PostClosureReview, RetentionRun
+from core import clock
 from core.audit import AuditEntry
-from core.dates import add_months
+from core.dates import Quarter, add_months
 from core.extensions import db
 from core.vocab import Rag
 from partnership.models import BusinessArea, Organisation
+from plans import rules
 from plans.models import Plan, PlanRow, PlanStatus, ProgressUpdate
 from spoc.models import SpocAssignment
 
@@ -41,8 +45,8 @@ class CheckState(StrEnum):
         return {"met": "No gaps found", "gaps": "Gaps found", "no_data": "No data"}[self.value]
 
     @property
-    def rag(self) -> str:
-        return {"met": "green", "gaps": "red", "no_data": "amber"}[self.value]
+    def rag(self) -> Rag:
+        return {"met": Rag.GREEN, "gaps": Rag.RED, "no_data": Rag.AMBER}[self.value]
 
 
 @dataclass
@@ -74,6 +78,8 @@ class CheckResult:
 @dataclass(frozen=True)
 class Year:
     year: int
+    #: The day the checks are run; None reads the year as at its end.
+    today: date | None = None
 
     @property
     def start(self) -> date:
@@ -84,16 +90,13 @@ class Year:
         return date(self.year, 12, 31)
 
     @property
-    def quarters(self) -> list[tuple[int, date, date]]:
-        return [
-            (n, date(self.year, 3 * n - 2, 1), add_months(date(self.year, 3 * n - 2, 1), 3) - timedelta(days=1))
-            for n in (1, 2, 3, 4)
-        ]
+    def as_of(self) -> date:
+        """The day plan rows are judged as at: 31 December, or today while the year is running."""
+        return min(self.end, self.today) if self.today else self.end
 
     @property
-    def end_instant(self) -> datetime:
-        """The first moment after the year, for timestamps (UTC)."""
-        return datetime.combine(self.end + timedelta(days=1), time.min, UTC)
+    def quarters(self) -> list[Quarter]:
+        return [Quarter(self.year, n) for n in (1, 2, 3, 4)]
 
     def label(self) -> str:
         return f"1 January to 31 December {self.year}"
@@ -101,14 +104,13 @@ class Year:
 
 def _quarter_of(column, year: Year):
     """The quarter number (1-4) of a date column, as SQL that SQLite and PostgreSQL both run."""
-    q = year.quarters
-    return case((column < q[1][1], 1), (column < q[2][1], 2), (column < q[3][1], 3), else_=4)
+    q2, q3, q4 = (q.start for q in year.quarters[1:])
+    return case((column < q2, 1), (column < q3, 2), (column < q4, 3), else_=4)
 
 
 def _quarter_of_instant(column, year: Year):
-    q = year.quarters
-    starts = [datetime.combine(q[i][1], time.min, UTC) for i in (1, 2, 3)]
-    return case((column < starts[0], 1), (column < starts[1], 2), (column < starts[2], 3), else_=4)
+    q2, q3, q4 = (rules.start_of(q.start) for q in year.quarters[1:])
+    return case((column < q2, 1), (column < q3, 2), (column < q4, 3), else_=4)
 
 
 def _d(day: date | None) -> str:
@@ -140,9 +142,9 @@ def board_quarters(partnership_id: int, year: Year) -> CheckResult:
         result.records.append(
             Evidence(f"Board meeting {_d(m[1])}", f"Quarter {m[3]}", False, "board.show_meeting", {"meeting_id": m[0]})
         )
-    missed = [q for q in year.quarters if q[0] not in met]
-    for n, start, end in missed:
-        result.records.append(Evidence(f"Quarter {n} ({_d(start)} to {_d(end)})", "No board meeting", True))
+    missed = [q for q in year.quarters if q.number not in met]
+    for q in missed:
+        result.records.append(Evidence(f"Quarter {q.number} ({q.name})", "No board meeting", True))
     # Attendance of each member organisation: meetings attended (in person or by deputy).
     attended = func.count(func.distinct(BoardAttendance.meeting_id)).filter(
         BoardAttendance.status.in_([AttendanceStatus.PRESENT.value, AttendanceStatus.DEPUTY.value])
@@ -171,7 +173,7 @@ def board_quarters(partnership_id: int, year: Year) -> CheckResult:
         result.figures.append((f"Attendance: {name}", f"{count} of {len(meetings)}"))
     result.state = CheckState.GAPS if missed else CheckState.MET
     result.summary = (
-        f"No meeting in quarter {', '.join(str(q[0]) for q in missed)}."
+        f"No meeting in quarter {', '.join(str(q.number) for q in missed)}."
         if missed
         else "The board met in every quarter."
     )
@@ -221,10 +223,9 @@ def membership_review(partnership_id: int, year: Year) -> CheckResult:
 
 
 def _spoc_plans(partnership_id: int):
-    return (
-        select(Plan.id, Plan.title, Plan.area_id)
-        .join(BusinessArea, BusinessArea.id == Plan.area_id)
-        .where(BusinessArea.partnership_id == partnership_id, Plan.status == PlanStatus.ACTIVE.value)
+    """The partnership's active SPOC plans: its plans (plans.rules) that belong to an area."""
+    return select(Plan.id, Plan.title, Plan.area_id).where(
+        rules.in_partnership(partnership_id), Plan.area_id.is_not(None), Plan.status == PlanStatus.ACTIVE.value
     )
 
 
@@ -308,6 +309,10 @@ def plans_checked(partnership_id: int, year: Year) -> CheckResult:
 
 
 def rows_updated(partnership_id: int, year: Year) -> CheckResult:
+    """plans.rules' stale and overdue, asked of the history: a row missed quarter N when it was
+    stale on the quarter's last day (no update in the quarter, and not complete by its start);
+    it is overdue at the year end when due before 31 December and not complete by then. A year
+    still running is judged as at today, so its current quarter reads "not updated since"."""
     result = CheckResult(
         "rows_updated",
         "partnership_plan",
@@ -315,22 +320,33 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
         CheckState.MET,
         "",
     )
+    as_of = year.as_of
+    after = rules.start_of(as_of + timedelta(days=1))  # the first instant after the day judged
+    quarters = [q for q in year.quarters if q.start <= as_of]
     plans = _spoc_plans(partnership_id).subquery()
     in_year = and_(
         ProgressUpdate.row_id == PlanRow.id,
-        ProgressUpdate.at >= datetime.combine(year.start, time.min, UTC),
-        ProgressUpdate.at < year.end_instant,
+        ProgressUpdate.at >= rules.start_of(year.start),
+        ProgressUpdate.at < after,
     )
     quarter = _quarter_of_instant(ProgressUpdate.at, year)
     # The subqueries read their own alias of the updates: the outer query joins the table too.
     history = aliased(ProgressUpdate)
     first_update = select(func.min(history.at)).where(history.row_id == PlanRow.id).scalar_subquery()
-    completed_by_end = exists().where(
-        history.row_id == PlanRow.id, history.rag == Rag.COMPLETE.value, history.at < year.end_instant
-    )
     any_update = exists().where(history.row_id == PlanRow.id)
-    # A row counts as complete at year end if an update by then said so, or it was complete with no history.
-    complete = or_(completed_by_end, and_(PlanRow.rag == Rag.COMPLETE.value, ~any_update))
+
+    def complete_before(instant: datetime):
+        """The row was complete just before ``instant``: its latest update by then said so, or
+        it has no history and is complete now (a row imported as complete). Never NULL."""
+        latest = (
+            select(history.rag)
+            .where(history.row_id == PlanRow.id, history.at < instant)
+            .order_by(history.at.desc(), history.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return or_(rules.complete(latest), and_(rules.complete(), ~any_update))
+
     rows = db.session.execute(
         select(
             PlanRow.id,
@@ -341,8 +357,9 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
             PlanRow.due_date,
             PlanRow.created_at,
             first_update,
-            complete,
-            *[func.count(ProgressUpdate.id).filter(quarter == n) for n in (1, 2, 3, 4)],
+            func.coalesce(rules.overdue(as_of, is_complete=complete_before(after)), False),
+            *[complete_before(rules.start_of(q.start)) for q in quarters],
+            *[func.count(ProgressUpdate.id).filter(quarter == q.number) for q in quarters],
         )
         .join(plans, plans.c.id == PlanRow.plan_id)
         .outerjoin(ProgressUpdate, in_year)
@@ -361,27 +378,34 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
         result.state = CheckState.NO_DATA
         result.summary = "No data: no active SPOC plan has rows."
         return result
-    stale_rows = overdue_rows = considered = 0
-    for row_id, plan_id, title, reference, duty, due, created_at, first_at, is_complete, *per_quarter in rows:
+    at = "at year end" if as_of == year.end else f"on {_d(as_of)}"
+    stale_since = rules.stale_since(as_of)
+    stale_rows = stale_now = overdue_rows = considered = 0
+    for row_id, plan_id, title, reference, duty, due, created_at, first_at, overdue, *flags in rows:
+        complete_at_start, updates = flags[: len(quarters)], flags[len(quarters) :]
         started = min(d for d in (created_at, first_at) if d is not None)
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
+        # A quarter asks for an update once the row existed in it (up to the day judged).
         required = [
-            n for n, start, end in year.quarters if started < datetime.combine(end + timedelta(days=1), time.min, UTC)
+            i for i, q in enumerate(quarters) if started < rules.start_of(min(q.end, as_of) + timedelta(days=1))
         ]
         if not required:
             continue  # the row did not exist yet in this year
         considered += 1
-        missing = [n for n in required if not per_quarter[n - 1]]
-        overdue = due is not None and due <= year.end and not is_complete
+        missing = [quarters[i] for i in required if not updates[i] and not complete_at_start[i]]
         name = f"{title}: {reference or 'row'} {_short(duty)}".strip()
         problems = []
-        if missing:
-            stale_rows += 1
-            problems.append(f"no update in quarter {', '.join(map(str, missing))}")
+        ended = [q for q in missing if q.end <= as_of]
+        if ended:
+            problems.append(f"no update in quarter {', '.join(str(q.number) for q in ended)}")
+        if missing and missing[-1].end > as_of:  # the quarter still running: stale as the pages say
+            problems.append(f"not updated since {_d(stale_since)}")
+        stale_rows += bool(missing)
+        stale_now += bool(missing) and missing[-1] == Quarter.from_date(as_of)
         if overdue:
             overdue_rows += 1
-            problems.append(f"overdue at year end (due {_d(due)})")
+            problems.append(f"overdue {at} (due {_d(due)})")
         if problems:
             result.records.append(
                 Evidence(name, "; ".join(problems), True, "plans.show_row", {"plan_id": plan_id, "row_id": row_id})
@@ -393,13 +417,14 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
     result.figures = [
         ("SPOC plan rows", str(considered)),
         ("Rows missing a quarterly update", str(stale_rows)),
-        ("Rows overdue at year end", str(overdue_rows)),
+        (f"Rows not updated since {_d(stale_since)}", str(stale_now)),
+        (f"Rows overdue {at}", str(overdue_rows)),
     ]
     result.state = CheckState.GAPS if (stale_rows or overdue_rows) else CheckState.MET
     result.summary = (
-        f"{stale_rows} row(s) missed a quarterly update; {overdue_rows} row(s) overdue at year end."
+        f"{stale_rows} row(s) missed a quarterly update; {overdue_rows} row(s) overdue {at}."
         if result.state is CheckState.GAPS
-        else "Every row was updated each quarter and none was overdue at year end."
+        else f"Every row was updated each quarter and none was overdue {at}."
     )
     return result
 
@@ -610,7 +635,8 @@ CHECKS = (
 )
 
 
-def run_checks(partnership_id: int, year: int) -> list[CheckResult]:
-    """Every automatic check for ``year`` (1 January to 31 December)."""
-    span = Year(year)
+def run_checks(partnership_id: int, year: int, *, today: date | None = None) -> list[CheckResult]:
+    """Every automatic check for ``year`` (1 January to 31 December); a year still running is
+    judged as at ``today`` (the clock's today unless given)."""
+    span = Year(year, today or clock.today())
     return [check(partnership_id, span) for check in CHECKS]

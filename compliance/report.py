@@ -11,7 +11,7 @@ from core import clock
 from core.extensions import db
 from core.pdf import render_pdf
 from core.spreadsheets import xlsx_bytes
-from core.vocab import Marking
+from core.vocab import Marking, Rag
 from partnership.models import Partnership
 
 MARKING = Marking.OFFICIAL_SENSITIVE
@@ -20,11 +20,15 @@ MARKING = Marking.OFFICIAL_SENSITIVE
 @dataclass
 class SectionSummary:
     section: Section
-    rag: str
-    rag_label: str
+    #: None until every expectation is rated ("Not rated").
+    rag: Rag | None
     expectations: list
     checks: list[CheckResult]
     findings: list
+
+    @property
+    def rag_label(self) -> str:
+        return Rag.look_of(self.rag).label
 
 
 @dataclass
@@ -54,12 +58,10 @@ def report_data(partnership_id: int, year: int, *, assessment: ComplianceAssessm
     sections = []
     for section in SECTIONS:
         mine = [e for e in expectations if e.section == section.key]
-        rag, label = services.section_rag(mine)
         sections.append(
             SectionSummary(
                 section=section,
-                rag=rag,
-                rag_label=label,
+                rag=services.section_rag(mine),
                 expectations=mine,
                 checks=[c for c in checks if c.section == section.key],
                 findings=[f for f in findings if f.section == section.key],

@@ -25,7 +25,7 @@ from compliance.toolkit import BY_KEY, SECTIONS
 from core.db import utcnow
 from core.extensions import db
 from core.models import User
-from core.vocab import Role
+from core.vocab import Rag, Role
 
 
 class AssessmentLocked(Exception):
@@ -360,17 +360,17 @@ def open_new_version(assessment: ComplianceAssessment, *, reason: str) -> Compli
 # --- summaries ---------------------------------------------------------------------------------
 
 
-def section_rag(expectations: list[Expectation]) -> tuple[str, str]:
-    """(rag, label) for a section from its manual ratings: Green if all fully met, Red if any
-    not met, Amber otherwise; grey "Not rated" until every expectation is rated."""
+def section_rag(expectations: list[Expectation]) -> Rag | None:
+    """A section's RAG from its manual ratings: Green if all fully met, Red if any not met,
+    Amber otherwise; None ("Not rated") until every expectation is rated."""
     ratings = [e.rating for e in expectations]
     if not ratings or any(r is None for r in ratings):
-        return "grey", "Not rated"
+        return None
     if any(r == Rating.NOT_MET.value for r in ratings):
-        return "red", "Red"
+        return Rag.RED
     if all(r == Rating.FULLY.value for r in ratings):
-        return "green", "Green"
-    return "amber", "Amber"
+        return Rag.GREEN
+    return Rag.AMBER
 
 
 def year_visible(user: User, year: int) -> bool:

@@ -103,12 +103,10 @@ def show_assessment(assessment_id: int):
     sections = []
     for section in SECTIONS:
         mine = [e for e in assessment.expectations if e.section == section.key]
-        rag, label = services.section_rag(mine)
         sections.append(
             {
                 "section": section,
-                "rag": rag,
-                "rag_label": label,
+                "rag": services.section_rag(mine),
                 "expectations": mine,
                 "checks": [c for c in checks if c.section == section.key],
                 "findings": [f for f in assessment.findings if f.section == section.key],

@@ -1,5 +1,6 @@
 """Closed vocabularies shared across the domains, stored as strings."""
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -43,7 +44,8 @@ _ROLE_HINTS = {
 
 
 class Rag(StrEnum):
-    """RAG status of a plan row, with the two extra states some plans use."""
+    """RAG status of a plan row, with the two extra states some plans use. How each shows (label,
+    GOV.UK tag, colour) is in RAG_LOOKS; no status at all shows as NOT_RATED (Rag.look_of)."""
 
     RED = "red"
     AMBER = "amber"
@@ -53,29 +55,54 @@ class Rag(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "red": "Red",
-            "amber": "Amber",
-            "green": "Green",
-            "complete": "Complete",
-            "not_started": "Not started",
-        }[self.value]
+        return RAG_LOOKS[self].label
 
     @property
     def tag_colour(self) -> str:
-        """GOV.UK tag modifier for this status."""
-        return {
-            "red": "red",
-            "amber": "orange",
-            "green": "green",
-            "complete": "blue",
-            "not_started": "grey",
-        }[self.value]
+        """GOV.UK tag modifier for this status (govuk-tag--<tag_colour>)."""
+        return RAG_LOOKS[self].tag_colour
+
+    @property
+    def colour(self) -> str:
+        """Hex colour for charts and the swatch beside the label in PDFs."""
+        return RAG_LOOKS[self].colour
 
     @property
     def needs_reason(self) -> bool:
         """Moving a row to Red or Amber must be explained."""
         return self in (Rag.RED, Rag.AMBER)
+
+    @classmethod
+    def look_of(cls, status: "Rag | str | None") -> "RagLook":
+        """How a stored status shows: a Rag or its value, or NOT_RATED for none (None, "", or
+        "unset", the key roll-ups count rows without a status under)."""
+        if not status or status == "unset":
+            return NOT_RATED
+        return RAG_LOOKS[cls(status)]
+
+
+@dataclass(frozen=True)
+class RagLook:
+    """How a RAG status shows wherever it is printed."""
+
+    label: str
+    #: GOV.UK tag modifier on pages: govuk-tag--<tag_colour>.
+    tag_colour: str
+    #: Hex colour (GOV.UK Frontend's palette) for chart bars and the swatch in PDFs.
+    colour: str
+
+
+#: The one table of RAG colours: pages, charts, the board pack and compliance all read it, and
+#: the components/macros.html rag_tag macro prints it. Amber is GOV.UK's orange, never yellow.
+RAG_LOOKS: dict[Rag, RagLook] = {
+    Rag.RED: RagLook("Red", "red", "#d4351c"),
+    Rag.AMBER: RagLook("Amber", "orange", "#f47738"),
+    Rag.GREEN: RagLook("Green", "green", "#00703c"),
+    Rag.COMPLETE: RagLook("Complete", "blue", "#1d70b8"),
+    Rag.NOT_STARTED: RagLook("Not started", "grey", "#b1b4b6"),
+}
+#: No status given yet (a plan row never rated, a compliance section not fully rated).
+NOT_RATED = RagLook("Not rated", "grey", "#505a5f")
 
 
 class Marking(StrEnum):

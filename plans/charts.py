@@ -4,16 +4,6 @@ import json
 
 from core.vocab import Rag
 
-#: GOV.UK tag colours, so the chart matches the RAG tags on the page.
-RAG_COLOURS = {
-    Rag.RED.value: "#d4351c",
-    Rag.AMBER.value: "#f47738",
-    Rag.GREEN.value: "#00703c",
-    Rag.COMPLETE.value: "#1d70b8",
-    Rag.NOT_STARTED.value: "#b1b4b6",
-    "unset": "#505a5f",
-}
-
 
 def rag_by_area_figure(totals: dict[str, dict[str, int]]) -> str:
     """A stacked horizontal bar of row counts by RAG for each area, as plotly JSON.
@@ -26,15 +16,15 @@ def rag_by_area_figure(totals: dict[str, dict[str, int]]) -> str:
         counts = [totals[a].get(rag, 0) for a in areas]
         if not any(counts):
             continue
-        label = Rag(rag).label if rag != "unset" else "Not set"
+        look = Rag.look_of(rag)
         traces.append(
             {
                 "type": "bar",
-                "name": label,
+                "name": look.label,
                 "y": areas,
                 "x": counts,
                 "orientation": "h",
-                "marker": {"color": RAG_COLOURS[rag]},
+                "marker": {"color": look.colour},
             }
         )
     layout = {

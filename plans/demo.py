@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from core import clock
+from core.dates import Quarter
 from core.models import User
 from core.spreadsheets import read_table
 from core.uploads import check_upload
@@ -40,7 +41,7 @@ def _at(day: date) -> datetime:
 
 
 def _quarter_ago(today: date, days: int) -> date:
-    return services.quarter_start(today) - timedelta(days=days)
+    return Quarter.from_date(today).start - timedelta(days=days)
 
 
 #: (area, title, [(duty, actions, due in days or None, [(days ago, rag, reason, update)])])

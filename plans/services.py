@@ -6,21 +6,20 @@ Functions add and flush, never commit; the audit trail is written in the same tr
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
-from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core import clock, registry
+from core.dates import Quarter
 from core.extensions import db
 from core.models import User
 from core.vocab import Rag
 from partnership.models import BusinessArea
+from plans import rules
 from plans.models import EvidenceFile, Plan, PlanRow, PlanSection, PlanStatus, ProgressUpdate
 from plans.templates import FIELDS, TEMPLATES, default_columns
-
-#: Days before the due date when a row with no evidence is suggested Amber.
-DUE_SOON_DAYS = 30
 
 
 class EditConflict(Exception):
@@ -35,24 +34,11 @@ class ReasonRequired(ValueError):
     """Moving a row to Red or Amber needs a reason."""
 
 
-def quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def quarter_label(day: date) -> str:
-    start = quarter_start(day)
-    return f"{start:%b} to {(start.replace(day=28) + timedelta(days=62)).replace(day=1) - timedelta(days=1):%b %Y}"
-
-
 def since_last_board(today: date) -> date:
     """The date "what changed" is measured from: the last board meeting before today, or the
     start of the current quarter when no meeting has been recorded."""
     last_review_before = registry.parts().last_review_before
-    return (last_review_before(today) if last_review_before else None) or quarter_start(today)
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
+    return (last_review_before(today) if last_review_before else None) or Quarter.from_date(today).start
 
 
 # --- plans -------------------------------------------------------------------------------
@@ -258,26 +244,16 @@ def evidence_documents(row_id: int, *, as_of: datetime | None = None) -> list[li
 # --- flags and suggestions ---------------------------------------------------------------
 
 
-def is_overdue(row: PlanRow, today: date) -> bool:
-    return row.due_date is not None and row.due_date < today and row.rag != Rag.COMPLETE.value
-
-
-def is_stale(row: PlanRow, today: date) -> bool:
-    if row.rag == Rag.COMPLETE.value:
-        return False
-    return row.last_progress_at is None or row.last_progress_at < _start_of(quarter_start(today))
-
-
 def suggested_rag(row: PlanRow, today: date, *, has_evidence: bool) -> Rag | None:
-    """What the rules suggest: Red when overdue; Amber when due within 30 days without
-    evidence, or when not updated this quarter. None when the rules have nothing to add."""
-    if row.rag == Rag.COMPLETE.value:
+    """What the rules (plans.rules) suggest: Red when overdue; Amber when due soon without
+    evidence, or when stale. None when the rules have nothing to add."""
+    if rules.is_complete(row):
         return None
-    if is_overdue(row, today):
+    if rules.is_overdue(row, today):
         return Rag.RED
-    if row.due_date is not None and row.due_date <= today + timedelta(days=DUE_SOON_DAYS) and not has_evidence:
+    if rules.is_due_soon(row, today) and not has_evidence:
         return Rag.AMBER
-    if is_stale(row, today):
+    if rules.is_stale(row, today):
         return Rag.AMBER
     return None
 
@@ -350,7 +326,7 @@ def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list
 
 
 def _sections(rows: list[PlanRow], latest: dict, files: dict, *, today: date, since: date) -> list[SectionView]:
-    since_at = _start_of(since)
+    since_at = rules.start_of(since)
     sections: dict[int | None, SectionView] = {}
     for section in sorted({r.section for r in rows if r.section}, key=lambda s: s.position):
         sections[section.id] = SectionView(section)
@@ -362,8 +338,8 @@ def _sections(rows: list[PlanRow], latest: dict, files: dict, *, today: date, si
                 row=row,
                 latest=latest.get(row.id),
                 evidence_files=files.get(row.id, 0),
-                overdue=is_overdue(row, today),
-                stale=is_stale(row, today),
+                overdue=rules.is_overdue(row, today),
+                stale=rules.is_stale(row, today),
                 suggested=suggested_rag(row, today, has_evidence=has_evidence),
                 changed_since=row.last_progress_at is not None and row.last_progress_at >= since_at,
             )
@@ -400,29 +376,20 @@ class ExceptionRow:
     changed: bool
 
 
-def _in_partnership(query, partnership_id: int | None):
-    """Plans of one partnership's areas, plus the county plan (no area); all when None."""
-    if partnership_id is None:
-        return query
-    areas = select(BusinessArea.id).where(BusinessArea.partnership_id == partnership_id)
-    return query.where(or_(Plan.area_id.is_(None), Plan.area_id.in_(areas)))
-
-
 def exception_rows(*, today: date, since: date, partnership_id: int | None = None) -> list[ExceptionRow]:
     """Rows of active plans that are Red or Amber, overdue, stale, or changed since ``since``:
     what the board looks at. Three queries, whatever the number of plans."""
-    complete = Rag.COMPLETE.value
-    stale_before = _start_of(quarter_start(today))
-    since_at = _start_of(since)
-    not_complete = func.coalesce(PlanRow.rag, "") != complete
-    query = _in_partnership(select(PlanRow).join(Plan), partnership_id)
+    since_at = rules.start_of(since)
     rows = list(
         db.session.scalars(
-            query.where(
+            select(PlanRow)
+            .join(Plan)
+            .where(
+                rules.in_partnership(partnership_id),
                 Plan.status == PlanStatus.ACTIVE.value,
-                (PlanRow.rag.in_([Rag.RED.value, Rag.AMBER.value]))
-                | ((PlanRow.due_date < today) & not_complete)
-                | (not_complete & (PlanRow.last_progress_at.is_(None) | (PlanRow.last_progress_at < stale_before)))
+                PlanRow.rag.in_([Rag.RED.value, Rag.AMBER.value])
+                | rules.overdue(today)
+                | rules.stale(today)
                 | (PlanRow.last_progress_at >= since_at),
             )
             .options(joinedload(PlanRow.plan).joinedload(Plan.area))
@@ -442,8 +409,8 @@ def exception_rows(*, today: date, since: date, partnership_id: int | None = Non
             plan=row.plan,
             row=row,
             latest=latest.get(row.id),
-            overdue=is_overdue(row, today),
-            stale=is_stale(row, today),
+            overdue=rules.is_overdue(row, today),
+            stale=rules.is_stale(row, today),
             changed=row.last_progress_at is not None and row.last_progress_at >= since_at,
         )
         for row in rows
@@ -465,8 +432,12 @@ class PlanSummary:
 
 def plans_query(*, area_ids: list[int] | None = None, statuses=None, partnership_id: int | None = None):
     """Plans (county plan first, then by title) with the given filters."""
-    query = select(Plan).options(joinedload(Plan.area)).order_by(Plan.area_id.is_not(None), Plan.title, Plan.id)
-    query = _in_partnership(query, partnership_id)
+    query = (
+        select(Plan)
+        .options(joinedload(Plan.area))
+        .where(rules.in_partnership(partnership_id))
+        .order_by(Plan.area_id.is_not(None), Plan.title, Plan.id)
+    )
     if statuses:
         query = query.where(Plan.status.in_(list(statuses)))
     if area_ids is not None:
@@ -486,9 +457,6 @@ def summarise(plans: list[Plan], *, today: date) -> list[PlanSummary]:
     """These plans with RAG counts, overdue and stale rows and last update: one query."""
     if not plans:
         return []
-    complete = Rag.COMPLETE.value
-    stale_before = _start_of(quarter_start(today))
-    not_complete = func.coalesce(PlanRow.rag, "") != complete
     # One expression object, rendered without a bind parameter, so PostgreSQL sees the
     # grouped column and the selected one as the same expression.
     rag_or_unset = func.coalesce(PlanRow.rag, literal_column("'unset'"))
@@ -497,17 +465,8 @@ def summarise(plans: list[Plan], *, today: date) -> list[PlanSummary]:
             PlanRow.plan_id,
             rag_or_unset,
             func.count(),
-            func.sum(case(((PlanRow.due_date < today) & not_complete, 1), else_=0)),
-            func.sum(
-                case(
-                    (
-                        not_complete
-                        & ((PlanRow.last_progress_at.is_(None)) | (PlanRow.last_progress_at < stale_before)),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
+            func.sum(case((rules.overdue(today), 1), else_=0)),
+            func.sum(case((rules.stale(today), 1), else_=0)),
             func.max(PlanRow.last_progress_at),
         )
         .where(PlanRow.plan_id.in_([p.id for p in plans]))

@@ -16,7 +16,7 @@ from core.permissions import Permission, can_edit_plan, has_permission, requires
 from core.security import allow_inline_styles
 from core.vocab import Rag
 from partnership.models import BusinessArea
-from plans import services
+from plans import rules, services
 from plans.cells import join_items, split_items
 from plans.charts import rag_by_area_figure
 from plans.forms import EvidenceForm, PlanForm, ProgressForm, RowForm, columns_form_class, parse_lead_key
@@ -72,7 +72,7 @@ def overview():
         totals=totals,
         figure=rag_by_area_figure(totals) if totals else None,
         status=status,
-        quarter_start=services.quarter_start(_today()),
+        stale_since=rules.stale_since(_today()),
         rags=[*Rag],
     )
 
@@ -133,6 +133,7 @@ def show_plan(plan_id: int):
         columns=columns,
         hidden=hidden,
         since=since,
+        stale_since=rules.stale_since(today),
         only_changed=only_changed,
         can_edit=can_edit_plan(current_user, plan.area_id),
         counts={

@@ -4,11 +4,12 @@ referral counts for the last two quarters, by national category."""
 from datetime import date
 
 from core import clock
+from core.dates import Quarter
 from core.extensions import db
 from core.registry import DemoContext
 from partnership.demo import PEOPLE
 from partnership.models import BusinessArea
-from spoc.services import create_area, recent_quarters, save_referral_counts, set_user_areas
+from spoc.services import create_area, save_referral_counts, set_user_areas
 
 #: (area, owning organisation short name)
 AREAS = [
@@ -60,7 +61,7 @@ COUNTS = {
 
 
 def load_referrals(*, areas: dict[str, BusinessArea], today: date | None = None) -> None:
-    quarters = recent_quarters(today or clock.today(), 3)[1:]  # the two quarters already ended
+    quarters = Quarter.from_date(today or clock.today()).previous().back(2)  # the two quarters already ended
     for area_name, per_quarter in COUNTS.items():
         for quarter, counts in zip(quarters, per_quarter, strict=True):
             if counts:

@@ -1,11 +1,9 @@
 """Business area rules: who leads and deputises for which area."""
 
-import re
-from datetime import date
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core.dates import Quarter
 from core.extensions import db
 from core.models import User
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
@@ -84,57 +82,25 @@ def area_name_taken(partnership_id: int, name: str, *, except_id: int | None = N
 # --- referral activity -------------------------------------------------------------------
 
 
-def parse_quarter(text: str) -> date | None:
-    """ "2026-q4" -> 1 October 2026; None when the text is not a quarter."""
-    match = re.fullmatch(r"(\d{4})-q([1-4])", (text or "").strip().lower())
-    if not match:
-        return None
-    year, quarter = int(match.group(1)), int(match.group(2))
-    if not 2000 <= year <= 2100:
-        return None
-    return date(year, 3 * (quarter - 1) + 1, 1)
-
-
-def quarter_slug(start: date) -> str:
-    return f"{start.year}-q{(start.month - 1) // 3 + 1}"
-
-
-def quarter_name(start: date) -> str:
-    end_month = start.month + 2
-    return f"{date(start.year, start.month, 1):%B} to {date(start.year, end_month, 1):%B %Y}"
-
-
-def recent_quarters(today: date, n: int = 4) -> list[date]:
-    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    quarters = []
-    for _ in range(n):
-        quarters.append(start)
-        month, year = start.month - 3, start.year
-        if month < 1:
-            month, year = month + 12, year - 1
-        start = date(year, month, 1)
-    return quarters
-
-
-def referral_counts(area_id: int, quarter_start: date) -> dict[tuple[str, str], int]:
+def referral_counts(area_id: int, quarter: Quarter) -> dict[tuple[str, str], int]:
     rows = db.session.execute(
         select(ReferralCount.dimension, ReferralCount.category, ReferralCount.count).where(
-            ReferralCount.area_id == area_id, ReferralCount.quarter_start == quarter_start
+            ReferralCount.area_id == area_id, ReferralCount.quarter_start == quarter.start
         )
     ).all()
     return {(d, c): n for d, c, n in rows}
 
 
-def referral_totals(area_id: int, quarters: list[date]) -> dict[date, dict[str, int]]:
+def referral_totals(area_id: int, quarters: list[Quarter]) -> dict[Quarter, dict[str, int]]:
     """Per quarter, the total recorded under each dimension (summed in SQL)."""
     rows = db.session.execute(
         select(ReferralCount.quarter_start, ReferralCount.dimension, func.sum(ReferralCount.count))
-        .where(ReferralCount.area_id == area_id, ReferralCount.quarter_start.in_(quarters))
+        .where(ReferralCount.area_id == area_id, ReferralCount.quarter_start.in_([q.start for q in quarters]))
         .group_by(ReferralCount.quarter_start, ReferralCount.dimension)
     ).all()
-    totals: dict[date, dict[str, int]] = {q: {} for q in quarters}
-    for quarter, dimension, total in rows:
-        totals[quarter][dimension] = int(total or 0)
+    totals: dict[Quarter, dict[str, int]] = {q: {} for q in quarters}
+    for start, dimension, total in rows:
+        totals[Quarter.from_date(start)][dimension] = int(total or 0)
     return totals
 
 
@@ -150,12 +116,12 @@ def referral_problems(counts: dict[tuple[str, str], int]) -> list[str]:
     return []
 
 
-def save_referral_counts(area_id: int, quarter_start: date, counts: dict[tuple[str, str], int]) -> None:
+def save_referral_counts(area_id: int, quarter: Quarter, counts: dict[tuple[str, str], int]) -> None:
     """Set the area's counts for the quarter (zero rows are kept, so a change to 0 is audited)."""
     existing = {
         (r.dimension, r.category): r
         for r in db.session.scalars(
-            select(ReferralCount).where(ReferralCount.area_id == area_id, ReferralCount.quarter_start == quarter_start)
+            select(ReferralCount).where(ReferralCount.area_id == area_id, ReferralCount.quarter_start == quarter.start)
         )
     }
     for (dimension, category), n in counts.items():
@@ -166,7 +132,7 @@ def save_referral_counts(area_id: int, quarter_start: date, counts: dict[tuple[s
             if n:
                 db.session.add(
                     ReferralCount(
-                        area_id=area_id, quarter_start=quarter_start, dimension=dimension, category=category, count=n
+                        area_id=area_id, quarter_start=quarter.start, dimension=dimension, category=category, count=n
                     )
                 )
         elif record.count != n:

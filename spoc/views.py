@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core import clock
 from core.auth import forbid_unless
+from core.dates import Quarter
 from core.extensions import db
 from core.permissions import Permission, can_edit_area, has_permission, requires
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
@@ -45,7 +46,7 @@ def show_area(area_id: int):
 
     area = _get_area(area_id)
     today = clock.today()
-    quarters = services.recent_quarters(today)
+    quarters = Quarter.from_date(today).back(4)
     summaries = None
     if has_permission(current_user, Permission.VIEW_PLANS):
         summaries = plan_summaries(today=today, area_ids=[area.id])
@@ -57,8 +58,6 @@ def show_area(area_id: int):
         last_update=last_update,
         quarters=quarters,
         totals=services.referral_totals(area.id, quarters),
-        quarter_slug=services.quarter_slug,
-        quarter_name=services.quarter_name,
         can_record=can_edit_area(current_user, area.id),
         dimensions=REFERRAL_DIMENSION_LABELS,
     )
@@ -69,12 +68,15 @@ def show_area(area_id: int):
 def record_referrals(area_id: int, quarter: str):
     area = _get_area(area_id)
     forbid_unless(can_edit_area(current_user, area.id))
-    quarter_start = services.parse_quarter(quarter)
-    if quarter_start is None or quarter_start > clock.today():
+    try:
+        chosen = Quarter.parse(quarter)
+    except ValueError:
+        abort(404)
+    if chosen.start > clock.today():
         abort(404)
     form = referral_form_class()()
     if request.method == "GET":
-        for (dimension, category), n in services.referral_counts(area.id, quarter_start).items():
+        for (dimension, category), n in services.referral_counts(area.id, chosen).items():
             getattr(form, f"{dimension}__{category}").data = str(n)
     if form.validate_on_submit():
         counts = form.counts()
@@ -82,15 +84,15 @@ def record_referrals(area_id: int, quarter: str):
         if problems:
             form.sector__education.errors.extend(problems)
         else:
-            services.save_referral_counts(area.id, quarter_start, counts)
+            services.save_referral_counts(area.id, chosen, counts)
             db.session.commit()
-            flash(f"Referral counts for {services.quarter_name(quarter_start)} saved.", "success")
+            flash(f"Referral counts for {chosen.name} saved.", "success")
             return redirect(url_for("spoc.show_area", area_id=area.id))
     return render_template(
         "spoc/referrals_form.html",
         form=form,
         area=area,
-        quarter_name=services.quarter_name(quarter_start),
+        quarter=chosen,
         categories=REFERRAL_CATEGORIES,
         dimensions=REFERRAL_DIMENSION_LABELS,
     )

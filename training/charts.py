@@ -8,9 +8,6 @@ from markupsafe import Markup, escape
 from core.vocab import Rag
 from training.coverage import TrendPoint
 
-#: GOV.UK tag colours, as plans.charts uses, so charts match the RAG tags.
-RAG_COLOURS = {Rag.RED: "#d4351c", Rag.AMBER: "#f47738", Rag.GREEN: "#00703c", None: "#b1b4b6"}
-
 
 def _percent(point: TrendPoint) -> float | None:
     return float(point.percent) if point.percent is not None else None
@@ -49,7 +46,7 @@ def trend_figure(points: list[TrendPoint], *, target: int, amber_from: int) -> s
         "type": "bar",
         "x": [p.label for p in points],
         "y": [_percent(p) for p in points],
-        "marker": {"color": [RAG_COLOURS[p.rag] for p in points]},
+        "marker": {"color": [Rag.look_of(p.rag).colour for p in points]},
         "text": [f"{p.percent}%" if p.percent is not None else "No headcount" for p in points],
         "textposition": "outside",
         "hovertemplate": "%{x}: %{text}<extra></extra>",
@@ -103,7 +100,7 @@ def trend_svg(points: list[TrendPoint], *, target: int, width: int = 640, height
         else:
             parts.append(
                 f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" height="{y(0) - y(value):.1f}" '
-                f'fill="{RAG_COLOURS[point.rag]}"/>'
+                f'fill="{Rag.look_of(point.rag).colour}"/>'
             )
             # Inside the top of the bar where it fits, so the figure never sits on the target line.
             inside = value >= 15

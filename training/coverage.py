@@ -29,11 +29,12 @@ from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from core.audit import AuditEntry
+from core.dates import Quarter
 from core.extensions import db
 from core.vocab import Rag
 from partnership.models import Organisation
 from training.models import Completion, Course, Headcount, Person
-from training.services import CoverageSettings, coverage_settings, quarter_end, quarter_ends
+from training.services import CoverageSettings, coverage_settings
 
 #: Refresher training is due for people whose current training expires within this many days.
 DUE_WITHIN_DAYS = 90
@@ -444,8 +445,11 @@ class TrendPoint:
 
 
 def trend_points(as_of: date, quarters: int = TREND_QUARTERS) -> list[date]:
-    """The last ``quarters`` quarter ends on or before ``as_of``, and ``as_of`` itself."""
-    points = quarter_ends(as_of, quarters)
+    """The last ``quarters`` quarter ends on or before ``as_of``, oldest first, and ``as_of`` itself."""
+    latest = Quarter.from_date(as_of)
+    if latest.end > as_of:
+        latest = latest.previous()
+    points = [q.end for q in reversed(latest.back(quarters))]
     if points[-1] != as_of:
         points.append(as_of)
     return points
@@ -471,7 +475,7 @@ def _trend(points, settings, trained, headcounts, organisations) -> list["TrendP
             for org in organisations
         ]
         headcount, counted, percent, rag = _overall(rows, settings)
-        label = f"{point:%b %Y}" if point == quarter_end(point) else f"{point:%-d %b %Y}"
+        label = f"{point:%b %Y}" if point == Quarter.from_date(point).end else f"{point:%-d %b %Y}"
         out.append(TrendPoint(point, label, headcount, counted, percent, rag))
     return out
 

@@ -5,7 +5,6 @@ training.sessions; coverage arithmetic is in training.coverage.
 Functions add and flush, never commit; the audit trail is written in the same transaction.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -34,31 +33,6 @@ def expiry_date(completed_on: date, validity_months: int) -> date:
     if anniversary.day != completed_on.day:  # clamped to the end of the month
         return anniversary + timedelta(days=1)
     return anniversary
-
-
-def quarter_end(day: date) -> date:
-    """The last day of the quarter ``day`` falls in."""
-    month = 3 * ((day.month - 1) // 3) + 3
-    return date(day.year, month, calendar.monthrange(day.year, month)[1])
-
-
-def quarter_ends(as_of: date, count: int) -> list[date]:
-    """The last ``count`` quarter ends on or before ``as_of``, oldest first."""
-    end = quarter_end(as_of)
-    if end > as_of:
-        end = date(end.year, end.month - 2, 1) - timedelta(days=1)
-    ends = []
-    for _ in range(count):
-        ends.append(end)
-        end = date(end.year, end.month - 2, 1) - timedelta(days=1) if end.month > 3 else date(end.year - 1, 12, 31)
-    return list(reversed(ends))
-
-
-def quarter_name(year: int, quarter: int) -> str:
-    """ "Jan to Mar 2026" for quarter 1 of 2026."""
-    first = date(year, 3 * quarter - 2, 1)
-    last = date(year, 3 * quarter, 1)
-    return f"{first:%b} to {last:%b %Y}"
 
 
 # --- settings ----------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from datetime import date
 from sqlalchemy import Integer, cast, extract, func, select
 from sqlalchemy.orm import joinedload
 
+from core.dates import Quarter
 from core.extensions import db
 from training.errors import TrainingError
 from training.models import Completion, Delivery, Evaluation, Facilitator, Person, TrainingSession
 from training.people import PersonDetails
-from training.services import quarter_name, record_completion
+from training.services import record_completion
 
 
 def list_facilitators() -> list[Facilitator]:
@@ -209,7 +210,7 @@ def averages_by_quarter() -> list[Averages]:
         .order_by(year.desc(), quarter.desc())
     ).all()
     return [
-        Averages(quarter_name(int(y), int(q)), int(n), float(ub), float(ua), float(cb), float(ca))
+        Averages(Quarter(int(y), int(q)).name, int(n), float(ub), float(ua), float(cb), float(ca))
         for y, q, n, ub, ua, cb, ca in rows
     ]
 

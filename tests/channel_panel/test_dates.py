@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from channel_panel.dates import add_months, quarter_end, retention_date, review_due_on
+from channel_panel.dates import add_months, retention_date, review_due_on
 
 
 @pytest.mark.parametrize(
@@ -46,9 +46,3 @@ def test_retention_date_is_six_years_after_the_concern_was_reported():
     assert retention_date(date(2020, 6, 3)) == date(2026, 6, 3)
     assert retention_date(date(2020, 2, 29)) == date(2026, 2, 28)  # no 29th in 2026
     assert retention_date(date(2022, 2, 28)) == date(2028, 2, 28)  # not the leap day
-
-
-def test_quarter_end():
-    assert quarter_end(date(2026, 1, 1)) == date(2026, 3, 31)
-    assert quarter_end(date(2026, 4, 1)) == date(2026, 6, 30)
-    assert quarter_end(date(2026, 10, 1)) == date(2026, 12, 31)

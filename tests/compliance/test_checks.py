@@ -16,7 +16,7 @@ def test_each_check_finds_exactly_the_known_gaps(app, gappy_year):
 
     board = checks["board_quarters"]
     assert board.state is CheckState.GAPS
-    assert [g.label for g in board.gaps] == ["Quarter 3 (1 July 2025 to 30 September 2025)"]
+    assert [g.label for g in board.gaps] == ["Quarter 3 (July to September 2025)"]
     figures = dict(board.figures)
     assert figures["Meetings held"] == "3"
     assert figures["Attendance: Test County Council"] == "3 of 3"
@@ -114,3 +114,55 @@ def test_coverage_check_reads_only_the_partnerships_own_organisations(app, gappy
     assert "Neighbouring Council" not in [r.label for r in ours.records]
     theirs = _by_key(app, other_id)["training_coverage"]
     assert [(g.label, g.detail) for g in theirs.gaps] == [("Neighbouring Council", "0.0% (0 of 40)")]
+
+
+# --- plan rows judged by plans.rules --------------------------------------------------------------
+
+
+def _progress(row_id: int, at, rag: str = "green"):
+    from plans.models import ProgressUpdate
+
+    return ProgressUpdate(row_id=row_id, at=at, author_label="test", items=["Progress"], rag=rag)
+
+
+def test_a_row_due_on_31_december_is_not_overdue_at_that_year_end(app, world):
+    """The year-end check asks plans.rules.overdue as at 31 December: a row due that day is not
+    yet overdue, one due the day before is."""
+    from datetime import UTC, date, datetime
+
+    from core.extensions import db
+    from plans.models import PlanRow
+
+    with app.app_context():
+        for row_id, due in ((world.row_id, date(2026, 12, 31)), (world.other_row_id, date(2026, 12, 30))):
+            row = db.session.get(PlanRow, row_id)
+            row.due_date, row.rag = due, "green"
+            db.session.add(_progress(row_id, datetime(2026, 12, 1, 10, tzinfo=UTC)))
+        db.session.commit()
+        rows = {c.key: c for c in run_checks(world.partnership_id, 2026, today=date(2027, 1, 10))}["rows_updated"]
+
+    assert dict(rows.figures)["Rows overdue at year end"] == "1"
+    assert [(g.args["row_id"], g.detail) for g in rows.gaps] == [
+        (world.other_row_id, "overdue at year end (due 30 December 2026)")
+    ]
+
+
+def test_a_year_still_running_is_judged_as_at_today(app, world):
+    """On 16 November 2026 (the suite's today) quarter 4 is still running: a row not updated in
+    it is stale as the plan pages say, "not updated since 1 October 2026"; a row completed
+    before the quarter needs no more updates; nothing is judged for days still to come."""
+    from datetime import UTC, datetime
+
+    from core.extensions import db
+    from plans.models import PlanRow
+
+    with app.app_context():
+        db.session.add(_progress(world.row_id, datetime(2026, 9, 30, 12, tzinfo=UTC)))  # the day before Q4
+        db.session.add(_progress(world.other_row_id, datetime(2026, 9, 1, tzinfo=UTC), rag="complete"))
+        db.session.get(PlanRow, world.other_row_id).rag = "complete"
+        db.session.commit()
+        rows = {c.key: c for c in run_checks(world.partnership_id, 2026)}["rows_updated"]
+
+    assert [(g.args["row_id"], g.detail) for g in rows.gaps] == [(world.row_id, "not updated since 1 October 2026")]
+    assert dict(rows.figures)["Rows not updated since 1 October 2026"] == "1"
+    assert dict(rows.figures)["Rows overdue on 16 November 2026"] == "0"

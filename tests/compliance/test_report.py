@@ -62,7 +62,7 @@ def test_report_pdf_names_each_gap_the_findings_and_the_sign_off(app, gappy_year
     for expected in (
         "Annual Prevent compliance report 2025",
         "1 January to 31 December 2025",
-        "Quarter 3 (1 July 2025 to 30 September 2025)",
+        "Quarter 3 (July to September 2025)",
         "Test Police",
         "84.0% (42 of 50)",
         f"Case {gappy_year.case_reference}: 12-month review due 10 September 2025",

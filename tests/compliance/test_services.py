@@ -11,7 +11,7 @@ from compliance.models import AssessmentStatus, Expectation, Finding
 from compliance.services import AssessmentLocked, ComplianceError
 from core.extensions import db
 from core.models import User
-from core.vocab import Role
+from core.vocab import Rag, Role
 from plans.models import PlanRow
 
 TODAY = date(2026, 2, 1)
@@ -147,7 +147,8 @@ def test_section_rag_from_ratings():
     def e(rating):
         return Expectation(rating=rating)
 
-    assert services.section_rag([e("fully"), e("fully")]) == ("green", "Green")
-    assert services.section_rag([e("fully"), e("partially")]) == ("amber", "Amber")
-    assert services.section_rag([e("fully"), e("not_met")]) == ("red", "Red")
-    assert services.section_rag([e("fully"), e(None)]) == ("grey", "Not rated")
+    assert services.section_rag([e("fully"), e("fully")]) is Rag.GREEN
+    assert services.section_rag([e("fully"), e("partially")]) is Rag.AMBER
+    assert services.section_rag([e("fully"), e("not_met")]) is Rag.RED
+    assert services.section_rag([e("fully"), e(None)]) is None
+    assert Rag.look_of(None).label == "Not rated"

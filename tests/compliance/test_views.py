@@ -216,3 +216,14 @@ def test_evidence_links_and_improvement_actions_through_the_pages(app, client, w
     page = client.get(f"/compliance/expectations/{expectation_id}").get_data(as_text=True)
     assert "Education Prevent Action Plan: row" in page
     assert f"/plans/{world.county_plan_id}/rows/" in page and "Minute every quarterly plan check" in page
+
+
+def test_the_assessment_shows_rag_through_the_one_tag(app, client, world, login_as):
+    """Sections not yet rated are grey "Not rated"; a check with no data is Amber, which is
+    GOV.UK orange as on every other page, not yellow."""
+    assessment_id, _ = _assessment(app, world)
+    login_as(Role.PREVENT_LEAD)
+    page = " ".join(client.get(f"/compliance/{assessment_id}").get_data(as_text=True).split())
+    assert '<strong class="govuk-tag govuk-tag--grey"> Not rated </strong>' in page
+    assert '<strong class="govuk-tag govuk-tag--orange"> No data </strong>' in page
+    assert "govuk-tag--yellow" not in page

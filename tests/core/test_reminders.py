@@ -125,7 +125,7 @@ def test_each_rule_reaches_the_right_people_once(app, world, smtp, due):
     ]
     plan_mail = next(m for m in spoc if m["Subject"].startswith("Update"))
     body = plan_mail.get_payload(decode=True).decode()
-    assert "Education Prevent Action Plan: 0 overdue, 1 not updated this quarter" in body
+    assert "Education Prevent Action Plan: 0 overdue, 1 not updated since 1 October 2026" in body
     assert f"https://prevent.example/plans/{world.plan_id}" in body
     assert "https://prevent.example/reminders" in body
 

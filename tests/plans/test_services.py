@@ -21,12 +21,6 @@ def plan(ctx):
     return services.create_plan(area_id=area.id, title="Education plan", period="2026-2027")
 
 
-def test_quarter_start():
-    assert services.quarter_start(date(2026, 11, 21)) == date(2026, 10, 1)
-    assert services.quarter_start(date(2026, 1, 1)) == date(2026, 1, 1)
-    assert services.quarter_start(date(2026, 6, 30)) == date(2026, 4, 1)
-
-
 def test_progress_is_history_not_an_overwritten_cell(plan):
     author = UserFactory()
     row = services.add_row(plan, values={"duty": "Train staff", "actions": ["Run WRAP", "  ", "Audit"]})
@@ -67,18 +61,6 @@ def make_row(plan, *, due=None, rag=None, updated=None, evidence=None):
     return row
 
 
-def test_overdue_and_stale_flags(plan):
-    this_quarter = datetime(2026, 10, 5, tzinfo=UTC)
-    last_quarter = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
-    assert services.is_overdue(make_row(plan, due=TODAY - timedelta(days=1), rag="green"), TODAY)
-    assert not services.is_overdue(make_row(plan, due=TODAY - timedelta(days=1), rag="complete"), TODAY)
-    assert not services.is_overdue(make_row(plan, due=TODAY, rag="green"), TODAY)
-    assert services.is_stale(make_row(plan, updated=last_quarter, rag="green"), TODAY)
-    assert services.is_stale(make_row(plan, updated=None, rag=None), TODAY)
-    assert not services.is_stale(make_row(plan, updated=this_quarter, rag="green"), TODAY)
-    assert not services.is_stale(make_row(plan, updated=None, rag="complete"), TODAY)
-
-
 def test_suggested_rag(plan):
     fresh = datetime(2026, 11, 1, tzinfo=UTC)
     overdue = make_row(plan, due=TODAY - timedelta(days=3), rag="green", updated=fresh)
@@ -106,7 +88,7 @@ def test_plan_view_groups_rows_and_shows_disagreement(plan):
     )
     services.add_row(plan, section_title="Referrals", values={"duty": "Refer"})
     services.add_row(plan, section_title="Training", values={"duty": "Audit training"})
-    sections = services.plan_view(plan, today=TODAY, since=services.quarter_start(TODAY))
+    sections = services.plan_view(plan, today=TODAY, since=date(2026, 10, 1))
     assert [s.section.title for s in sections] == ["Training", "Referrals"]
     assert [r.row.duty for r in sections[0].rows] == ["Train staff", "Audit training"]
     first = sections[0].rows[0]

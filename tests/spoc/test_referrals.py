@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.vocab import REFERRAL_CATEGORIES, Role
-from spoc import services
 from spoc.models import ReferralCount
 
 
@@ -14,16 +13,6 @@ def stored(app, area_id):
     with app.app_context():
         rows = db.session.scalars(select(ReferralCount).where(ReferralCount.area_id == area_id)).all()
         return {(r.quarter_start, r.dimension, r.category): r.count for r in rows}
-
-
-def test_quarters():
-    assert services.parse_quarter("2026-q4") == date(2026, 10, 1)
-    assert services.parse_quarter("2026-Q1") == date(2026, 1, 1)
-    assert services.parse_quarter("2026-q5") is None
-    assert services.parse_quarter("../etc") is None
-    assert services.quarter_slug(date(2026, 7, 1)) == "2026-q3"
-    assert services.quarter_name(date(2026, 7, 1)) == "July to September 2026"
-    assert services.recent_quarters(date(2026, 2, 10), 3) == [date(2026, 1, 1), date(2025, 10, 1), date(2025, 7, 1)]
 
 
 def test_spoc_records_referrals_for_their_area(app, client, world, login_as):

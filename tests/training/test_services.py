@@ -117,7 +117,7 @@ def test_only_attendees_evaluate_and_each_once(org):
     averages = sessions.session_averages(session.id)
     assert (averages.evaluations, averages.understanding_change, averages.confidence_change) == (1, 2.0, 4.0)
     (quarter,) = sessions.averages_by_quarter()
-    assert (quarter.label, quarter.evaluations) == ("Apr to Jun 2025", 1)
+    assert (quarter.label, quarter.evaluations) == ("April to June 2025", 1)
     assert db.session.scalar(select(func.count()).select_from(Evaluation)) == 1
 
 
