@@ -119,17 +119,17 @@ MUTANTS = [
     ),
     Mutant(
         "due-soon Amber window 45 days, not 30",
-        "plans/services.py",
+        "plans/rules.py",
         "DUE_SOON_DAYS = 30",
         "DUE_SOON_DAYS = 45",
-        ("tests/plans/test_services.py",),
+        ("tests/plans/test_services.py", "tests/plans/test_rules.py"),
     ),
     Mutant(
         "due-soon Amber window 29 days, not 30",
-        "plans/services.py",
+        "plans/rules.py",
         "DUE_SOON_DAYS = 30",
         "DUE_SOON_DAYS = 29",
-        ("tests/plans/test_services.py",),
+        ("tests/plans/test_services.py", "tests/plans/test_rules.py"),
     ),
     Mutant(
         "sign-in lockout after 6 failures, not 5",
