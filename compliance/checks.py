@@ -321,8 +321,59 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
         "",
     )
     as_of = year.as_of
-    after = rules.start_of(as_of + timedelta(days=1))  # the first instant after the day judged
     quarters = [q for q in year.quarters if q.start <= as_of]
+    rows = _row_history(partnership_id, year, quarters)
+    if not rows:
+        result.state = CheckState.NO_DATA
+        result.summary = "No data: no active SPOC plan has rows."
+        return result
+    at = "at year end" if as_of == year.end else f"on {_d(as_of)}"
+    stale_since = rules.stale_since(as_of)
+    stale_rows = stale_now = overdue_rows = considered = 0
+    for row_id, plan_id, title, reference, duty, due, created_at, first_at, overdue, *flags in rows:
+        missing = _quarters_missed(quarters, as_of, created_at, first_at, flags)
+        if missing is None:
+            continue  # the row did not exist yet in this year
+        considered += 1
+        problems = []
+        ended = [q for q in missing if q.end <= as_of]
+        if ended:
+            problems.append(f"no update in quarter {', '.join(str(q.number) for q in ended)}")
+        if missing and missing[-1].end > as_of:  # the quarter still running: stale as the pages say
+            problems.append(f"not updated since {_d(stale_since)}")
+        stale_rows += bool(missing)
+        stale_now += bool(missing) and missing[-1] == Quarter.from_date(as_of)
+        if overdue:
+            overdue_rows += 1
+            problems.append(f"overdue {at} (due {_d(due)})")
+        if problems:
+            name = f"{title}: {reference or 'row'} {_short(duty)}".strip()
+            link = {"plan_id": plan_id, "row_id": row_id}
+            result.records.append(Evidence(name, "; ".join(problems), True, "plans.show_row", link))
+    if not considered:
+        result.state = CheckState.NO_DATA
+        result.summary = f"No data: no SPOC plan row existed in {year.year}."
+        return result
+    result.figures = [
+        ("SPOC plan rows", str(considered)),
+        ("Rows missing a quarterly update", str(stale_rows)),
+        (f"Rows not updated since {_d(stale_since)}", str(stale_now)),
+        (f"Rows overdue {at}", str(overdue_rows)),
+    ]
+    result.state = CheckState.GAPS if (stale_rows or overdue_rows) else CheckState.MET
+    result.summary = (
+        f"{stale_rows} row(s) missed a quarterly update; {overdue_rows} row(s) overdue {at}."
+        if result.state is CheckState.GAPS
+        else f"Every row was updated each quarter and none was overdue {at}."
+    )
+    return result
+
+
+def _row_history(partnership_id: int, year: Year, quarters: list[Quarter]) -> list:
+    """One query: each active SPOC plan row with its first update, whether it was overdue on the
+    day judged, and per quarter whether it was complete at the start and how many updates it had."""
+    as_of = year.as_of
+    after = rules.start_of(as_of + timedelta(days=1))  # the first instant after the day judged
     plans = _spoc_plans(partnership_id).subquery()
     in_year = and_(
         ProgressUpdate.row_id == PlanRow.id,
@@ -347,14 +398,10 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
         )
         return or_(rules.complete(latest), and_(rules.complete(), ~any_update))
 
-    rows = db.session.execute(
+    columns = (PlanRow.id, PlanRow.plan_id, plans.c.title, PlanRow.reference, PlanRow.duty, PlanRow.due_date)
+    return db.session.execute(
         select(
-            PlanRow.id,
-            PlanRow.plan_id,
-            plans.c.title,
-            PlanRow.reference,
-            PlanRow.duty,
-            PlanRow.due_date,
+            *columns,
             PlanRow.created_at,
             first_update,
             func.coalesce(rules.overdue(as_of, is_complete=complete_before(after)), False),
@@ -363,70 +410,26 @@ def rows_updated(partnership_id: int, year: Year) -> CheckResult:
         )
         .join(plans, plans.c.id == PlanRow.plan_id)
         .outerjoin(ProgressUpdate, in_year)
-        .group_by(
-            PlanRow.id,
-            PlanRow.plan_id,
-            plans.c.title,
-            PlanRow.reference,
-            PlanRow.duty,
-            PlanRow.due_date,
-            PlanRow.created_at,
-        )
+        .group_by(*columns, PlanRow.created_at)
         .order_by(plans.c.title, PlanRow.position)
     ).all()
-    if not rows:
-        result.state = CheckState.NO_DATA
-        result.summary = "No data: no active SPOC plan has rows."
-        return result
-    at = "at year end" if as_of == year.end else f"on {_d(as_of)}"
-    stale_since = rules.stale_since(as_of)
-    stale_rows = stale_now = overdue_rows = considered = 0
-    for row_id, plan_id, title, reference, duty, due, created_at, first_at, overdue, *flags in rows:
-        complete_at_start, updates = flags[: len(quarters)], flags[len(quarters) :]
-        started = min(d for d in (created_at, first_at) if d is not None)
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=UTC)
-        # A quarter asks for an update once the row existed in it (up to the day judged).
-        required = [
-            i for i, q in enumerate(quarters) if started < rules.start_of(min(q.end, as_of) + timedelta(days=1))
-        ]
-        if not required:
-            continue  # the row did not exist yet in this year
-        considered += 1
-        missing = [quarters[i] for i in required if not updates[i] and not complete_at_start[i]]
-        name = f"{title}: {reference or 'row'} {_short(duty)}".strip()
-        problems = []
-        ended = [q for q in missing if q.end <= as_of]
-        if ended:
-            problems.append(f"no update in quarter {', '.join(str(q.number) for q in ended)}")
-        if missing and missing[-1].end > as_of:  # the quarter still running: stale as the pages say
-            problems.append(f"not updated since {_d(stale_since)}")
-        stale_rows += bool(missing)
-        stale_now += bool(missing) and missing[-1] == Quarter.from_date(as_of)
-        if overdue:
-            overdue_rows += 1
-            problems.append(f"overdue {at} (due {_d(due)})")
-        if problems:
-            result.records.append(
-                Evidence(name, "; ".join(problems), True, "plans.show_row", {"plan_id": plan_id, "row_id": row_id})
-            )
-    if not considered:
-        result.state = CheckState.NO_DATA
-        result.summary = f"No data: no SPOC plan row existed in {year.year}."
-        return result
-    result.figures = [
-        ("SPOC plan rows", str(considered)),
-        ("Rows missing a quarterly update", str(stale_rows)),
-        (f"Rows not updated since {_d(stale_since)}", str(stale_now)),
-        (f"Rows overdue {at}", str(overdue_rows)),
-    ]
-    result.state = CheckState.GAPS if (stale_rows or overdue_rows) else CheckState.MET
-    result.summary = (
-        f"{stale_rows} row(s) missed a quarterly update; {overdue_rows} row(s) overdue {at}."
-        if result.state is CheckState.GAPS
-        else f"Every row was updated each quarter and none was overdue {at}."
-    )
-    return result
+
+
+def _quarters_missed(
+    quarters: list[Quarter], as_of: date, created_at: datetime, first_at: datetime | None, flags: list
+) -> list[Quarter] | None:
+    """The quarters a row went without an update while not complete; None when the row did not
+    exist yet in any quarter judged. ``flags`` holds, per quarter, "complete at its start" and
+    then the quarter's update counts (as _row_history gives them)."""
+    complete_at_start, updates = flags[: len(quarters)], flags[len(quarters) :]
+    started = min(d for d in (created_at, first_at) if d is not None)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    # A quarter asks for an update once the row existed in it (up to the day judged).
+    required = [i for i, q in enumerate(quarters) if started < rules.start_of(min(q.end, as_of) + timedelta(days=1))]
+    if not required:
+        return None
+    return [quarters[i] for i in required if not updates[i] and not complete_at_start[i]]
 
 
 def _short(text: str, limit: int = 60) -> str:
