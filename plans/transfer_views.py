@@ -237,7 +237,6 @@ def confirm_import(token: str):
                 lead_key=choice["lead_key"],
                 filename=choice["filename"],
             )
-            db.session.commit()
             try:
                 storage.delete(choice["key"])
                 storage.delete(f"imports/{choice['id']}.json")

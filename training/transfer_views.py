@@ -145,7 +145,6 @@ def confirm_import(token: str):
             except imports.ImportProblems as refused:
                 problems = refused.problems
         if record is not None:
-            db.session.commit()
             try:
                 storage.delete(choice["key"])
                 storage.delete(f"imports/{choice['id']}.json")
