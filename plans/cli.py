@@ -7,8 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core.audit import acting_as
-from core.cli import fail, map_options
+from core.cli import command_transaction, fail, map_options
 from core.extensions import db
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError, read_table
@@ -98,7 +97,7 @@ def import_command(
     parsed = imports.parse(path.name, data, template=template, mapping=mapping)
     if parsed.problems:
         fail([_lower_first(p) for p in parsed.problems])
-    with acting_as(f"flask plans import {path.name}"):
+    with command_transaction(f"flask plans import {path.name}"):
         plan = imports.import_plan(
             parsed=parsed,
             area_id=area_id,
@@ -108,7 +107,6 @@ def import_command(
             lead_key=key,
             filename=path.name,
         )
-        db.session.commit()
     sections = sum(1 for s in parsed.sections if s.title)
     click.echo(f"Imported {parsed.row_count} rows in {sections} sections into plan #{plan.id}: {plan.title}")
     if parsed.ignored:

@@ -10,8 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core import clock
-from core.audit import acting_as
-from core.cli import fail, map_options
+from core.cli import command_transaction, fail, map_options
 from core.extensions import db
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError, read_table
@@ -88,12 +87,11 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
     if dry_run:
         click.echo(f"Checked {check.rows} rows of {path.name}: would add {check.summary()}. Nothing was saved.")
         return
-    with acting_as(f"flask training import {path.name}"):
+    with command_transaction(f"flask training import {path.name}"):
         try:
             record = imports.save_register(check, sha=sha)
         except imports.ImportProblems as refused:
             fail(refused.problems)
-        db.session.commit()
     click.echo(f"Imported {path.name} (import #{record.id}): {check.summary()}.")
     if earlier:
         click.echo(f"This file was imported before, on {earlier[0].created_at:%-d %B %Y}.")

@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden
 from core import accounts
 from core.audit import AuditEntry
 from core.auth import forbid_unless
+from core.cli import command_transaction
 from core.extensions import db
 from core.models import SecurityEvent, User
 from core.permissions import Permission, public, requires
@@ -153,3 +154,17 @@ def test_a_commit_that_fails_gives_the_error_page_with_its_headers(app, another_
     assert "Sorry, the service is unavailable" in response.get_data(as_text=True)
     assert response.headers["X-Frame-Options"] == "DENY"  # the security headers still added
     assert _count(app, User, User.full_name == "Twin") == 0
+
+
+def test_a_command_commits_once_at_its_end_and_nothing_when_it_fails(app, world):
+    with app.app_context():
+        with pytest.raises(RuntimeError), command_transaction("test command"):
+            _add_user()
+            raise RuntimeError("the command failed")
+        assert _count(app, User, User.email == NEW_EMAIL) == 0
+
+        with counting_commits(app) as commits, command_transaction("test command"):
+            _add_user()
+        assert commits == [1]
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity == "users").order_by(AuditEntry.id.desc()))
+        assert entry.actor_label == "test command"
