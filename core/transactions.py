@@ -4,7 +4,8 @@ becomes of the request.
 Views, services and helpers add and flush; none commits. When the response is ready, the
 request's transaction is committed if the response is a success (2xx or 3xx) and rolled back
 otherwise (4xx, 5xx, and every exception, which the error handlers turn into a 4xx or 5xx), so
-a failed request writes nothing at all.
+a failed request writes nothing at all. (A view that answers a service's refusal with its form
+rolls back what the call wrote before answering, so the commit that follows keeps none of it.)
 
 Some records must stand even when the request is refused or fails, because they say what
 happened rather than what was changed: a refused page, a form with a bad security token, a
