@@ -135,7 +135,6 @@ def create_member():
             left_on=form.left_on.data,
         )
         db.session.add(member)
-        db.session.commit()
         flash(f"{member.representative} added to the board.", "success")
         return redirect(url_for("board.list_members"))
     return render_template("board/member_form.html", form=form, member=None)
@@ -155,7 +154,6 @@ def edit_member(member_id: int):
         member.role = form.role.data
         member.joined_on = form.joined_on.data
         member.left_on = form.left_on.data
-        db.session.commit()
         flash("Board member saved.", "success")
         return redirect(url_for("board.list_members"))
     return render_template("board/member_form.html", form=form, member=member)
@@ -175,7 +173,6 @@ def record_review():
             board.record_membership_review(
                 partnership_id=partnership.id, reviewed_on=form.reviewed_on.data, outcome=form.outcome.data
             )
-            db.session.commit()
             flash("Membership review recorded. The next is due in 12 months.", "success")
             return redirect(url_for("board.list_members"))
     return render_template("board/review_form.html", form=form)
@@ -209,7 +206,6 @@ def schedule_meetings():
             problems = refused.problems
             form.first_on.errors.extend(problems)
         else:
-            db.session.commit()
             flash(
                 f"{len(meetings)} meeting{'s' if len(meetings) != 1 else ''} scheduled, each with the standing agenda.",
                 "success",
@@ -282,7 +278,6 @@ def edit_meeting(meeting_id: int):
                 db.session.rollback()
                 form.held_on.errors.extend(refused.problems)
             else:
-                db.session.commit()
                 flash("Meeting saved.", "success")
                 return redirect(url_for("board.show_meeting", meeting_id=meeting.id))
     return render_template("board/meeting_form.html", form=form, meeting=meeting)
@@ -298,7 +293,6 @@ def create_item(meeting_id: int):
     form = AgendaItemForm()
     if form.validate_on_submit():
         board.add_item(meeting, title=form.title.data, note=form.note.data or "")
-        db.session.commit()
         flash("Item added to the agenda.", "success")
         return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="agenda"))
     return render_template("board/item_form.html", form=form, meeting=meeting, item=None)
@@ -312,7 +306,6 @@ def edit_item(meeting_id: int, item_id: int):
     form = AgendaItemForm(obj=item)
     if form.validate_on_submit():
         board.update_item(item, title=form.title.data, note=form.note.data or "", minutes=form.minutes.data or "")
-        db.session.commit()
         flash("Agenda item saved.", "success")
         return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor=f"item-{item.id}"))
     return render_template("board/item_form.html", form=form, meeting=meeting, item=item)
@@ -325,7 +318,6 @@ def move_item(meeting_id: int, item_id: int):
     item = _item(meeting, item_id)
     if ConfirmForm().validate_on_submit():
         board.move_item(item, -1 if request.form.get("direction") == "up" else 1)
-        db.session.commit()
     return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="agenda"))
 
 
@@ -338,7 +330,6 @@ def remove_item(meeting_id: int, item_id: int):
     if form.validate_on_submit():
         title = item.title
         board.remove_item(item)
-        db.session.commit()
         flash(f"'{title}' removed from the agenda.", "success")
         return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="agenda"))
     return render_template("board/item_remove.html", form=form, meeting=meeting, item=item)
@@ -384,7 +375,6 @@ def attach_paper(meeting_id: int):
                     uploaded_by_id=current_user.id,
                 )
             )
-            db.session.commit()
             flash("Paper attached.", "success")
             return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="papers"))
     return render_template("board/paper_form.html", form=form, meeting=meeting)
@@ -432,7 +422,6 @@ def record_attendance(meeting_id: int):
             flash(problem, "error")
         return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="attendance"))
     board.set_attendance(meeting, records)
-    db.session.commit()
     flash("Attendance saved.", "success")
     return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="attendance"))
 
@@ -454,7 +443,6 @@ def create_action(meeting_id: int):
             due_on=form.due_on.data,
             agenda_item_id=item_id,
         )
-        db.session.commit()
         flash(f"Action A{action.number} recorded.", "success")
         return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="actions"))
     return render_template("board/action_form.html", form=form, meeting=meeting)
@@ -474,7 +462,6 @@ def update_action(action_id: int):
             board.update_action(
                 action, status=form.status.data, update=form.update.data or "", closed_on=form.closed_on.data
             )
-            db.session.commit()
             flash(f"Action A{action.number} saved.", "success")
             back = request.args.get("meeting", "")
             if back.isdigit():
@@ -494,7 +481,6 @@ def create_decision(meeting_id: int):
         if item_id is not None:
             _item(meeting, item_id)
         board.add_decision(meeting, text=form.text.data, agenda_item_id=item_id)
-        db.session.commit()
         flash("Decision recorded.", "success")
         return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="decisions"))
     return render_template("board/decision_form.html", form=form, meeting=meeting)
@@ -509,7 +495,6 @@ def check_plans(meeting_id: int):
     ids = [int(v) for v in request.form.getlist("plan_ids") if v.isdigit()]
     known = set(db.session.scalars(select(Plan.id).where(Plan.id.in_(ids))))
     board.set_plan_checks(meeting, sorted(known))
-    db.session.commit()
     flash(f"{len(known)} plan{'s' if len(known) != 1 else ''} marked as checked this quarter.", "success")
     return redirect(url_for("board.show_meeting", meeting_id=meeting.id, _anchor="plans"))
 

@@ -11,8 +11,7 @@ from channel_panel.meetings import agenda_pdf, build_agenda, next_meeting
 from channel_panel.models import PanelMeeting
 from channel_panel.retention import apply_retention, record_retention_run, retention_due
 from core import clock
-from core.audit import acting_as
-from core.cli import fail
+from core.cli import command_transaction, fail
 from core.extensions import db
 from core.pdf import PdfError
 
@@ -124,10 +123,9 @@ def retention_run(dry_run: bool, as_of: str) -> None:
                 f"retention date {item.due_on.isoformat()}: would delete {item.summary}"
             )
     else:
-        with acting_as(RETENTION_ACTOR):
+        with command_transaction(RETENTION_ACTOR):
             deleted = apply_retention(today=day, actor_label=RETENTION_ACTOR)
             record_retention_run(ran_on=day, deleted=len(deleted), kept_open=len(held), run_by=RETENTION_ACTOR)
-            db.session.commit()
         click.echo(f"Deleted the case material of {len(deleted)} case(s); their anonymised log entries stay.")
         for item in deleted:
             click.echo(f"  {item.reference}  retention date {item.due_on.isoformat()}: deleted {item.summary}")

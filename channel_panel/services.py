@@ -289,9 +289,10 @@ def save_personal_details(
 
 def open_personal_details(case: ChannelCase, *, user: User) -> CasePersonalDetails | None:
     """The case's personal details, with a security event saying who opened them (never what
-    they hold). The only way the pages reach them; the caller checks the policy and commits."""
+    they hold). The only way the pages reach them; the caller checks the policy. The event is
+    recorded whatever becomes of the request: the details were shown, or about to be."""
     # The event names the case by its record number: the security log is read outside the panel.
-    accounts.log_event("personal_details_opened", user=user, detail=f"Channel case #{case.id}")
+    accounts.log_event("personal_details_opened", user=user, detail=f"Channel case #{case.id}", survives_rollback=True)
     return case.personal
 
 

@@ -95,10 +95,9 @@ def _case_form(obj=None) -> CaseForm:
 
 
 def _saved(form, action) -> bool:
-    """Run a service call; on a rule's refusal roll back, show it on the form, return False."""
+    """Run a service call; on a rule's refusal roll back what it wrote, show it on the form, return False."""
     try:
         action()
-        db.session.commit()
     except CaseRuleError as error:
         db.session.rollback()
         apply_rule_error(form, error)
@@ -327,8 +326,8 @@ def close_case(case_id: int):
 def show_personal(case_id: int):
     case = _get_case(case_id)
     forbid_unless(can_see_channel_personal(current_user))
+    # The opening is recorded even if rendering fails: the event outlives the request's rollback.
     personal = services.open_personal_details(case, user=current_user)
-    db.session.commit()  # the opening is logged even if rendering fails
     return render_template(
         "channel_panel/personal.html",
         case=case,
@@ -343,7 +342,6 @@ def edit_personal(case_id: int):
     case = _get_case(case_id)
     forbid_unless(can_see_channel_personal(current_user))
     personal = services.open_personal_details(case, user=current_user)
-    db.session.commit()
     form = PersonalDetailsForm(obj=personal)
     if form.validate_on_submit() and _saved(
         form,
@@ -374,7 +372,6 @@ def edit_support_item(case_id: int, support_item_id: int | None = None):
             services.add_support_item(case, **values)
         else:
             services.update_support_item(item, **values)
-        db.session.commit()
         flash("Support plan saved.", "success")
         return redirect(url_for("channel_panel.show_case", case_id=case.id, _anchor="support-plan"))
     return render_template("channel_panel/support_form.html", form=form, case=case, item=item)
@@ -515,7 +512,6 @@ def confirm_case_logs(panel_meeting_id: int):
     forbid_unless(me is not None)
     try:
         meetings.confirm_case_logs(meeting, me, today=_today())
-        db.session.commit()
         flash("Thank you: your check of the case logs is recorded.", "success")
     except CaseRuleError as error:
         db.session.rollback()

@@ -88,7 +88,6 @@ def start_assessment():
         except ComplianceError as exc:
             form.year.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"The {assessment.year} self-assessment has been started.", "success")
             return redirect(url_for("compliance.show_assessment", assessment_id=assessment.id))
     rows = services.assessments(partnership.id)
@@ -134,7 +133,6 @@ def edit_expectation(expectation_id: int):
             services.rate_expectation(expectation, rating=form.rating.data, narrative=form.narrative.data)
         except AssessmentLocked as exc:
             return _refused(assessment, exc)
-        db.session.commit()
         flash(f"Expectation {expectation.code} saved.", "success")
         return redirect(url_for("compliance.show_assessment", assessment_id=assessment.id, _anchor=expectation.section))
     return render_template(
@@ -161,7 +159,6 @@ def add_evidence(expectation_id: int):
         except ComplianceError as exc:
             form.target_id.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Evidence link added.", "success")
             return redirect(url_for("compliance.edit_expectation", expectation_id=expectation.id))
     return render_template(
@@ -188,7 +185,6 @@ def remove_evidence(link_id: int):
         services.remove_evidence_link(link)
     except AssessmentLocked as exc:
         return _refused(expectation.assessment, exc)
-    db.session.commit()
     flash("Evidence link removed.", "success")
     return redirect(url_for("compliance.edit_expectation", expectation_id=expectation.id))
 
@@ -208,7 +204,6 @@ def add_action(expectation_id: int):
         except ComplianceError as exc:
             form.description.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"Improvement action added to {action.plan_row.plan.title}.", "success")
             return redirect(url_for("compliance.edit_expectation", expectation_id=expectation.id))
     return render_template(
@@ -255,7 +250,6 @@ def create_finding(assessment_id: int):
         except ComplianceError as exc:
             form.owner_id.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Finding recorded. Its owner can now respond.", "success")
             return redirect(url_for("compliance.show_assessment", assessment_id=assessment.id, _anchor="findings"))
     return render_template("compliance/finding_form.html", form=form, assessment=assessment)
@@ -285,7 +279,6 @@ def respond_finding(finding_id: int):
         except ComplianceError as exc:
             form.response.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Response saved.", "success")
             if has_permission(current_user, Permission.VIEW_COMPLIANCE):
                 return redirect(
@@ -309,7 +302,6 @@ def close_finding(finding_id: int):
         except ComplianceError as exc:
             form.evidence.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Finding closed.", "success")
             return redirect(
                 url_for("compliance.show_assessment", assessment_id=finding.assessment_id, _anchor="findings")
@@ -333,7 +325,6 @@ def sign_off(assessment_id: int):
         except ComplianceError as exc:
             form.statement.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"The {assessment.year} assessment is signed off and now read-only.", "success")
             return redirect(url_for("compliance.show_assessment", assessment_id=assessment.id))
     return render_template("compliance/sign_off.html", form=form, assessment=assessment)
@@ -350,7 +341,6 @@ def new_version(assessment_id: int):
         except ComplianceError as exc:
             form.reason.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"Version {new.version} of the {new.year} assessment is open.", "success")
             return redirect(url_for("compliance.show_assessment", assessment_id=new.id))
     return render_template("compliance/new_version.html", form=form, assessment=assessment)

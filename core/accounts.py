@@ -1,14 +1,16 @@
 """Account rules: sign-in with lockout, passwords, creating and deactivating users.
 
-Functions add and flush; the caller commits once.
+Functions add and flush; the request (or command) commits once, at its end.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from core import transactions
 from core.db import utcnow
 from core.extensions import db
 from core.models import SecurityEvent, User, UserRole
@@ -22,21 +24,34 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def log_event(kind: str, *, user: User | None = None, email: str = "", detail: str = "", path: str = "") -> None:
-    """Record a security event (sign-ins, refusals) in the current transaction."""
+def log_event(
+    kind: str,
+    *,
+    user: User | None = None,
+    email: str = "",
+    detail: str = "",
+    path: str = "",
+    survives_rollback: bool = False,
+) -> None:
+    """Record a security event in the current transaction; or, ``survives_rollback``, at the end
+    of the request whatever becomes of it (core.transactions.keep): for events that say what
+    happened, such as a refusal or a failed sign-in, which a failed request must not erase."""
     ip = (request.remote_addr or "") if has_request_context() else ""
     if has_request_context() and not path:
         path = request.path
-    db.session.add(
-        SecurityEvent(
-            kind=kind,
-            user_id=user.id if user is not None else None,
-            email=(email or (user.email if user is not None else ""))[:254],
-            ip=ip[:64],
-            path=path[:500],
-            detail=detail[:500],
-        )
-    )
+    values = {
+        "at": utcnow(),
+        "kind": kind,
+        "user_id": user.id if user is not None else None,
+        "email": (email or (user.email if user is not None else ""))[:254],
+        "ip": ip[:64],
+        "path": path[:500],
+        "detail": detail[:500],
+    }
+    if survives_rollback:
+        transactions.keep(insert(SecurityEvent).values(**values))
+    else:
+        db.session.add(SecurityEvent(**values))
     current_app.logger.info("security %s user=%s email=%s path=%s", kind, getattr(user, "id", None), email, path)
 
 
@@ -47,31 +62,36 @@ class LoginResult:
 
 
 def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes: int) -> LoginResult:
-    """Check credentials, counting failures and locking the account after too many."""
+    """Check credentials, counting failures and locking the account after too many.
+
+    A refused sign-in is recorded, and counted towards the lockout, even if the request then
+    fails: otherwise a request made to fail would be a free guess."""
     email = normalise_email(email)
     user = db.session.scalar(select(User).where(User.email == email))
     now = utcnow()
     if user is None:
         burn_verification_time()
-        log_event("login_unknown_email", email=email)
+        log_event("login_unknown_email", email=email, survives_rollback=True)
         return LoginResult(None, GENERIC_LOGIN_ERROR)
     if user.is_locked(now):
-        log_event("login_locked", user=user)
+        log_event("login_locked", user=user, survives_rollback=True)
         return LoginResult(None, locked_message(user))
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            log_event("account_locked", user=user, detail=f"after {max_failures} failed attempts")
+        failures = user.failed_logins + 1
+        if failures >= max_failures:
+            _count_failure(user, failures=0, lock_until=now + timedelta(minutes=lock_minutes))
+            log_event(
+                "account_locked", user=user, detail=f"after {max_failures} failed attempts", survives_rollback=True
+            )
             return LoginResult(None, locked_message(user))
-        log_event("login_failed", user=user)
+        _count_failure(user, failures=failures)
+        log_event("login_failed", user=user, survives_rollback=True)
         return LoginResult(None, GENERIC_LOGIN_ERROR)
     if not user.active:
-        log_event("login_inactive", user=user)
+        log_event("login_inactive", user=user, survives_rollback=True)
         return LoginResult(None, "This account has been deactivated. Contact your Prevent Lead")
     if user.access_expired():
-        log_event("login_expired", user=user)
+        log_event("login_expired", user=user, survives_rollback=True)
         return LoginResult(
             None, f"This account's access ended on {user.access_expires_on:%-d %B %Y}. Contact your Prevent Lead"
         )
@@ -80,6 +100,17 @@ def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes:
     user.last_login_at = now
     log_event("login_ok", user=user)
     return LoginResult(user)
+
+
+def _count_failure(user: User, *, failures: int, lock_until: datetime | None = None) -> None:
+    """Store the count of failed sign-ins (and the lock) whatever becomes of the request: a kept
+    UPDATE, not a change to ``user`` that a rollback would undo. ``user`` shows the new values."""
+    values: dict = {"failed_logins": failures}
+    if lock_until is not None:
+        values["locked_until"] = lock_until
+    transactions.keep(update(User).where(User.id == user.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(user, key, value)
 
 
 def locked_message(user: User) -> str:

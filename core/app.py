@@ -9,7 +9,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import config as config_module
-from core import auth, clock, errors, registry, security
+from core import auth, clock, errors, registry, security, transactions
 from core.extensions import csrf, db, login_manager, migrate
 from core.permissions import public
 from core.storage import init_storage
@@ -70,6 +70,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_asset_routes(app)
     errors.register(app)
     security.register(app)
+    transactions.register(app)  # registered last, so it runs first when a response is ready
     register_commands(app)
     logging.basicConfig(level=logging.INFO)
     for noisy in ("weasyprint", "weasyprint.progress", "fontTools"):

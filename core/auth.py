@@ -84,22 +84,19 @@ def guard_request():
         return None
     if not current_user.is_authenticated:
         if session.get("seen"):
-            accounts.log_event("session_expired", path=request.path)
-            db.session.commit()
+            accounts.log_event("session_expired", path=request.path, survives_rollback=True)
             session.clear()
             flash("Your session has expired. Sign in again to continue.", "info")
         return redirect(url_for("auth.login", next=_next_for(request)))
     if not current_user.is_active:
-        accounts.log_event("login_inactive", user=current_user, path=request.path)
-        db.session.commit()
+        accounts.log_event("login_inactive", user=current_user, path=request.path, survives_rollback=True)
         logout_user()
         session.clear()
         flash("Your account has been deactivated. Contact your Prevent Lead.", "info")
         return redirect(url_for("auth.login"))
     if current_user.access_expired():
         ended = current_user.access_expires_on
-        accounts.log_event("login_expired", user=current_user, path=request.path)
-        db.session.commit()
+        accounts.log_event("login_expired", user=current_user, path=request.path, survives_rollback=True)
         logout_user()
         session.clear()
         flash(f"Your access ended on {ended:%-d %B %Y}. Contact your Prevent Lead.", "info")
@@ -108,8 +105,7 @@ def guard_request():
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     seen = session.get("seen")
     if seen and now - datetime.fromtimestamp(seen, UTC) > idle:
-        accounts.log_event("session_expired", user=current_user, path=request.path)
-        db.session.commit()
+        accounts.log_event("session_expired", user=current_user, path=request.path, survives_rollback=True)
         logout_user()
         session.clear()
         flash("Your session has expired. Sign in again to continue.", "info")
@@ -120,8 +116,7 @@ def guard_request():
         return redirect(url_for("auth.change_password"))
     permission = getattr(view, "required_permission", None)
     if permission is None or not has_permission(current_user, permission):
-        accounts.log_event("forbidden", user=current_user, path=request.path)
-        db.session.commit()
+        accounts.log_event("forbidden", user=current_user, path=request.path, survives_rollback=True)
         abort(403)
     return None
 
@@ -143,7 +138,6 @@ def login():
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
         )
-        db.session.commit()
         if result.user is not None:
             session.clear()  # a fresh session at sign-in
             session["sid"] = secrets.token_urlsafe(18)
@@ -159,7 +153,6 @@ def login():
 @requires(Permission.SIGNED_IN)
 def logout():
     accounts.log_event("logout", user=current_user, detail=f"session {session.get('sid', '')}")
-    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -172,7 +165,6 @@ def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
         accounts.set_password(current_user, form.new_password.data, must_change=False)
-        db.session.commit()
         # The session id carries a tag of the hash: sign in again under the new one.
         login_user(current_user)
         flash("Your password has been changed.", "success")
@@ -181,8 +173,9 @@ def change_password():
 
 
 def forbid_unless(allowed: bool) -> None:
-    """Object-level check in a view: 403 (and a log entry) when the policy says no."""
+    """Object-level check in a view: 403 (and a log entry) when the policy says no.
+
+    The 403 rolls back whatever the request had written; the log entry is kept all the same."""
     if not allowed:
-        accounts.log_event("forbidden", user=current_user, path=request.path)
-        db.session.commit()
+        accounts.log_event("forbidden", user=current_user, path=request.path, survives_rollback=True)
         abort(403)

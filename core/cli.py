@@ -1,6 +1,9 @@
-"""Command-line jobs: `flask create-admin`, `flask demo-data`, `flask audit export`."""
+"""Command-line jobs: `flask create-admin`, `flask demo-data`, `flask audit export`; and what every
+command shares: one transaction committed at its end (``command_transaction``), ``fail``."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -23,6 +26,19 @@ def fail(problems: list[str]) -> None:
     for problem in problems:
         click.echo(f"Error: {problem}", err=True)
     sys.exit(1)
+
+
+@contextmanager
+def command_transaction(label: str) -> Iterator[None]:
+    """A command's writes: audited as made by ``label`` and committed once, when the block ends;
+    an error (or ``fail``) inside it leaves nothing written."""
+    with acting_as(label):
+        try:
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
 
 
 def register(app: Flask) -> None:
@@ -62,11 +78,10 @@ def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
         problems.append(f"password: {problem}")
     if problems:
         fail(problems)
-    with acting_as("flask create-admin"):
+    with command_transaction("flask create-admin"):
         accounts.create_user(
             email=email, full_name=full_name, password=password, roles=[Role.PREVENT_LEAD], must_change_password=False
         )
-        db.session.commit()
     click.echo(f"Created Prevent Lead {email}.")
 
 
@@ -95,9 +110,8 @@ def demo_data(if_empty: bool) -> None:
             _print_logins()
             return
         fail(["the database already holds data; demo data is only loaded into an empty database"])
-    with acting_as("flask demo-data"):
+    with command_transaction("flask demo-data"):
         load_demo()
-        db.session.commit()
     click.echo("Loaded the demo partnership.")
     _print_logins(DEMO_PASSWORD)
 

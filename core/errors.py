@@ -39,16 +39,14 @@ def register(app: Flask) -> None:
 
         from core import accounts
 
-        db.session.rollback()
-        try:
-            accounts.log_event(
-                "csrf_failed",
-                user=current_user if current_user.is_authenticated else None,
-                detail=str(error.description)[:200],
-            )
-            db.session.commit()
-        except Exception:  # logging must not turn a 400 into a 500
-            db.session.rollback()
+        # The 400 rolls the request back; the event is kept (core.transactions), and a failure to
+        # write it is logged, never turned into a 500.
+        accounts.log_event(
+            "csrf_failed",
+            user=current_user if current_user.is_authenticated else None,
+            detail=str(error.description)[:200],
+            survives_rollback=True,
+        )
         return _page(
             400,
             "The form could not be accepted because its security token was missing or out of date. "
@@ -61,8 +59,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(PdfError)
     def pdf_failed(error: PdfError):
-        # The renderer has logged the cause; the user gets a plain message and no file.
-        db.session.rollback()
+        # The renderer has logged the cause; the user gets a plain message and no file, and the
+        # 503 rolls back whatever the request had written (core.transactions).
         body = f"{error}. Nothing was saved. Try again in a few minutes; if it keeps failing, tell your administrator."
         title = "Sorry, the document could not be produced"
         return render_template("errors/error.html", status=503, title=title, body=body), 503

@@ -27,7 +27,8 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# A hash to verify against when the email is unknown, so both paths cost the same time.
+# A hash to verify against when the email is unknown, so both paths cost the same time. Kept
+# per process, one per hashing setting: it is a hash of a constant, not data.
 _DUMMY_HASHES: dict[bool, str] = {}
 
 

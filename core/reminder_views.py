@@ -29,7 +29,6 @@ def my_reminders():
     form.kinds.choices = choices((k.value, k.label) for k in optional)
     if form.validate_on_submit():
         reminders.set_preferences(current_user, enabled=set(form.kinds.data or []))
-        db.session.commit()
         flash("Your reminder settings are saved.", "success")
         return redirect(url_for("reminders.my_reminders"))
     if request.method == "GET":

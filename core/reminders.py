@@ -7,6 +7,12 @@ same day, or two cron hosts at once, cannot both send it. A failed delivery is r
 failed and claimed again by the next run; a delivery that crashed midway ("sending" for more
 than an hour) is too.
 
+So this is the one job that commits as it goes, where every request and every other command
+commits once at its end: each claim is committed before its email is sent, so that another
+run sees it and does not send the same email, and each result as soon as it is known, because
+a sent email cannot be rolled back and a crash later in the run must not forget it. Those
+commits are ``_checkpoint()``, and nothing else here commits.
+
 Statutory reminders (post-closure reviews, the board's yearly membership review, the panel's
 terms of reference review) cannot be switched off: the partnership must hold those reviews.
 The others can, per user and per kind.
@@ -128,6 +134,11 @@ class RunResult:
     already_done: int = 0
 
 
+def _checkpoint() -> None:
+    """Commit what the run has done so far (see the module docstring for why it cannot wait)."""
+    db.session.commit()
+
+
 def _claim(reminder: Reminder, *, status: DeliveryStatus) -> ReminderLog | None:
     """Take the reminder for this run: insert its log row, or take back a failed (or stuck)
     one. None when another run has it or it is done. Commits, so the claim is visible."""
@@ -144,7 +155,7 @@ def _claim(reminder: Reminder, *, status: DeliveryStatus) -> ReminderLog | None:
     )
     db.session.add(entry)
     try:
-        db.session.commit()
+        _checkpoint()
         return entry
     except IntegrityError:
         db.session.rollback()
@@ -164,14 +175,15 @@ def _claim(reminder: Reminder, *, status: DeliveryStatus) -> ReminderLog | None:
         .values(status=DeliveryStatus.SENDING.value, last_attempt_at=now, recipient=reminder.user.email)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
+    _checkpoint()
     if claimed != 1:
         return None
     return db.session.scalar(select(ReminderLog).where(ReminderLog.dedupe_key == reminder.dedupe_key))
 
 
 def send_due(today: date) -> RunResult:
-    """Send every due reminder not sent before; record each result. Commits as it goes.
+    """Send every due reminder not sent before; record each result. Commits as it goes
+    (``_checkpoint``).
 
     A reminder the recipient has switched off is logged as such and stays so, even if they
     switch the kind back on later: the next occurrence (a new due date or meeting) is sent."""
@@ -202,7 +214,7 @@ def send_due(today: date) -> RunResult:
         else:
             entry.status, entry.error, entry.sent_at = DeliveryStatus.SENT.value, "", utcnow()
             result.sent += 1
-        db.session.commit()
+        _checkpoint()
     return result
 
 

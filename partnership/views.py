@@ -53,7 +53,6 @@ def create_organisation():
                 kind=form.kind.data,
                 short_name=form.short_name.data or "",
             )
-            db.session.commit()
             flash(f"{organisation.name} added to the partnership.", "success")
             return redirect(url_for("partnership.list_organisations"))
     return render_template("partnership/organisation_form.html", form=form, organisation=None)
@@ -75,7 +74,6 @@ def edit_organisation(organisation_id: int):
                 short_name=form.short_name.data or "",
                 active=form.active.data,
             )
-            db.session.commit()
             flash("Organisation saved.", "success")
             return redirect(url_for("partnership.list_organisations"))
     return render_template("partnership/organisation_form.html", form=form, organisation=organisation)

@@ -106,7 +106,6 @@ def create_plan():
             principles=split_items(form.principles.data),
             lead_key=parse_lead_key(form.lead_key.data),
         )
-        db.session.commit()
         flash("Plan created. Add its rows, or import them from a spreadsheet.", "success")
         return redirect(url_for("plans.show_plan", plan_id=plan.id))
     return render_template("plans/plan_form.html", form=form, plan=None, templates=TEMPLATES)
@@ -170,7 +169,6 @@ def edit_plan(plan_id: int):
             lead_key=parse_lead_key(form.lead_key.data),
             columns=plan.columns,
         )
-        db.session.commit()
         flash("Plan details saved.", "success")
         return redirect(url_for("plans.show_plan", plan_id=plan.id))
     return render_template("plans/plan_form.html", form=form, plan=plan, templates=TEMPLATES)
@@ -203,7 +201,6 @@ def edit_columns(plan_id: int):
                 lead_key=plan.lead_key,
                 columns=chosen,
             )
-            db.session.commit()
             flash("Columns saved.", "success")
             return redirect(url_for("plans.show_plan", plan_id=plan.id))
     return render_template(
@@ -232,7 +229,6 @@ def create_row(plan_id: int):
     form, shown = _row_form(plan)
     if form.validate_on_submit():
         row = services.add_row(plan, section_title=form.section_title.data or "", values=form.values())
-        db.session.commit()
         flash("Row added. Record its first progress update when there is one.", "success")
         return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
     return render_template("plans/row_form.html", form=form, plan=plan, row=None, shown=shown, conflict=None)
@@ -285,8 +281,8 @@ def edit_row(plan_id: int, row_id: int):
                 section_title=form.section_title.data or "",
                 values=form.values(),
             )
-            db.session.commit()
         except (services.EditConflict, StaleDataError):
+            # Forget this edit and show the row as it now stands; the 409 writes nothing.
             db.session.rollback()
             conflict = db.session.get(PlanRow, row_id)
             form.version.data = str(conflict.version)
@@ -328,8 +324,8 @@ def record_progress(plan_id: int, row_id: int):
                 actor=current_user,
                 expected_version=_version(form.version.data),
             )
-            db.session.commit()
         except (services.EditConflict, StaleDataError):
+            # Forget this update and show the row as it now stands; the 409 writes nothing.
             db.session.rollback()
             conflict = db.session.get(PlanRow, row_id)
             form.version.data = str(conflict.version)
@@ -374,7 +370,6 @@ def upload_evidence(plan_id: int, row_id: int, document_id: int | None = None):
             services.add_evidence_file(
                 row, checked=checked, data=data, note=form.note.data or "", actor=current_user, replaces=replaces
             )
-            db.session.commit()
         except UploadRejected as rejected:
             db.session.rollback()
             form.file.errors.append(str(rejected))

@@ -92,7 +92,6 @@ def create_user():
             )
             set_user_areas(user, lead_ids=form.lead_area_ids.data, deputy_ids=form.deputy_area_ids.data)
             accounts.set_access_limits(user, expires_on=form.access_expires_on.data, audit_year=form.audit_year.data)
-            db.session.commit()
             flash(f"{user.full_name} can now sign in with the temporary password you set.", "success")
             return redirect(url_for("users.show_user", user_id=user.id))
     return render_template("users/form.html", form=form, user=None)
@@ -127,7 +126,6 @@ def edit_user(user_id: int):
             )
             set_user_areas(user, lead_ids=form.lead_area_ids.data, deputy_ids=form.deputy_area_ids.data)
             accounts.set_access_limits(user, expires_on=form.access_expires_on.data, audit_year=form.audit_year.data)
-            db.session.commit()
             flash("User details saved.", "success")
             return redirect(url_for("users.show_user", user_id=user.id))
     return render_template("users/form.html", form=form, user=user)
@@ -140,7 +138,6 @@ def set_password(user_id: int):
     form = SetPasswordForm(user=user)
     if form.validate_on_submit():
         accounts.set_password(user, form.password.data, must_change=True)
-        db.session.commit()
         flash(f"Temporary password set. {user.full_name} must choose a new one at sign-in.", "success")
         return redirect(url_for("users.show_user", user_id=user.id))
     return render_template("users/password.html", form=form, user=user)
@@ -160,7 +157,6 @@ def deactivate_user(user_id: int):
         problem = "You cannot deactivate the only active Prevent Lead"
     if problem is None and form.validate_on_submit():
         accounts.deactivate_user(user)
-        db.session.commit()
         flash(f"{user.full_name}'s account has been deactivated. Their records are kept.", "success")
         return redirect(url_for("users.show_user", user_id=user.id))
     return render_template("users/deactivate.html", form=form, user=user, problem=problem)
@@ -172,7 +168,6 @@ def reactivate_user(user_id: int):
     user = _get_user(user_id)
     if ConfirmForm().validate_on_submit() and not user.active:
         accounts.reactivate_user(user)
-        db.session.commit()
         flash(f"{user.full_name}'s account is active again.", "success")
     return redirect(url_for("users.show_user", user_id=user.id))
 
@@ -183,6 +178,5 @@ def unlock_user(user_id: int):
     user = _get_user(user_id)
     if ConfirmForm().validate_on_submit() and user.is_locked():
         accounts.unlock_user(user)
-        db.session.commit()
         flash(f"{user.full_name}'s account is unlocked.", "success")
     return redirect(url_for("users.show_user", user_id=user.id))

@@ -85,7 +85,6 @@ def record_referrals(area_id: int, quarter: str):
             form.sector__education.errors.extend(problems)
         else:
             services.save_referral_counts(area.id, chosen, counts)
-            db.session.commit()
             flash(f"Referral counts for {chosen.name} saved.", "success")
             return redirect(url_for("spoc.show_area", area_id=area.id))
     return render_template(
@@ -123,7 +122,6 @@ def create_area():
                 contact_email=form.contact_email.data or "",
                 contact_phone=form.contact_phone.data or "",
             )
-            db.session.commit()
             flash(f"{area.name} added. Assign its SPOCs from the Users page.", "success")
             return redirect(url_for("spoc.show_area", area_id=area.id))
     return render_template("spoc/area_form.html", form=form, area=None)
@@ -145,7 +143,6 @@ def edit_area(area_id: int):
                 contact_email=form.contact_email.data or "",
                 contact_phone=form.contact_phone.data or "",
             )
-            db.session.commit()
             flash("Business area saved.", "success")
             return redirect(url_for("spoc.show_area", area_id=area.id))
     return render_template("spoc/area_form.html", form=form, area=area)

@@ -91,6 +91,17 @@ def demo(app, _demo_snapshot):
 
 
 @pytest.fixture
+def another_app(app, database_url):
+    """A second app on the suite's database and upload folder, as a second app server would be
+    (a test may add routes to it before its first request)."""
+    other = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"])
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def ctx(app):
     """An app context for service-level tests (not for tests that use the client)."""
     with app.app_context():

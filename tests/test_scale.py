@@ -117,23 +117,3 @@ def test_a_board_pack_covers_its_own_partnership_only(app):
     assert any(title in text for title in own_plans)
     assert not [title for title in other_plans if title in text]
     assert not [name for name in other_orgs if name in text]
-
-
-def test_coverage_rollups_are_kept_until_a_record_changes(app, world):
-    from core.audit import acting_as
-    from training import coverage, services
-
-    today = clock.today()
-    with app.app_context():
-        first, trend = coverage.coverage_with_trend(as_of=today)
-        assert coverage.coverage_with_trend(as_of=today) == (first, trend)
-        assert coverage.coverage_with_trend(as_of=today)[0] is first  # kept, not recomputed
-
-        with acting_as("test"):
-            services.record_headcount(
-                organisation_id=world.organisation_id, as_of=today, relevant_headcount=40, source="HR"
-            )
-            db.session.commit()
-        changed, _ = coverage.coverage_with_trend(as_of=today)
-        assert changed is not first
-        assert changed.headcount == first.headcount + 40

@@ -19,16 +19,13 @@ The rules, pinned by tests/training/test_coverage.py:
   not hide a shortfall in another).
 """
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from time import monotonic
 
 from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from core.audit import AuditEntry
 from core.dates import Quarter
 from core.extensions import db
 from core.vocab import Rag
@@ -328,21 +325,6 @@ def coverage_summary(*, as_of: date) -> CoverageSummary:
     )
 
 
-#: Computed coverage pages kept per process: key -> (expires at, result). See coverage_with_trend.
-_ROLLUPS: "OrderedDict[tuple, tuple[float, tuple]]" = OrderedDict()
-ROLLUP_SECONDS = 300
-ROLLUP_ENTRIES = 16
-
-
-def _data_version() -> tuple:
-    """Changes whenever any audited record changes: the newest audit entry's id and time (two
-    index look-ups). Every change to training records, course rules and settings is audited,
-    bulk imports included, so an unchanged version means unchanged coverage."""
-    newest_id = select(func.max(AuditEntry.id)).scalar_subquery()
-    newest_at = select(func.max(AuditEntry.at)).scalar_subquery()
-    return tuple(db.session.execute(select(newest_id, newest_at)).one())
-
-
 def for_partnership(summary: CoverageSummary, partnership_id: int) -> CoverageSummary:
     """``summary`` narrowed to one partnership's organisations (a deployment may hold several),
     with the overall figures worked out again from those rows alone."""
@@ -372,21 +354,9 @@ def coverage_with_trend(*, as_of: date, quarters: int = TREND_QUARTERS) -> tuple
     """coverage_summary and coverage_trend for the coverage page, sharing their queries: one
     pass over the completions answers every date, ``as_of`` included.
 
-    The result is kept (per process, at most ROLLUP_SECONDS) until the audit trail shows a
-    change: at national size the pass over a million completions takes seconds, and the page
-    is read far more often than training records change."""
-    key = (str(db.engine.url), as_of, quarters, _data_version())
-    kept = _ROLLUPS.get(key)
-    if kept is not None and kept[0] > monotonic():
-        return kept[1]
-    result = _coverage_with_trend(as_of=as_of, quarters=quarters)
-    _ROLLUPS[key] = (monotonic() + ROLLUP_SECONDS, result)
-    while len(_ROLLUPS) > ROLLUP_ENTRIES:
-        _ROLLUPS.popitem(last=False)
-    return result
-
-
-def _coverage_with_trend(*, as_of: date, quarters: int) -> tuple[CoverageSummary, list["TrendPoint"]]:
+    Counted afresh on every call, never kept in the process: every app server shows the
+    coverage of what is committed. The counting is aggregates in SQL, a fixed number of
+    queries whatever the number of organisations, people or records."""
     settings = coverage_settings()
     points = trend_points(as_of, quarters)
     trained = trained_counts(points)

@@ -62,7 +62,6 @@ def _save_session(session: TrainingSession | None):
             db.session.rollback()
             getattr(form, problem.field or "capacity").errors.append(str(problem))
         else:
-            db.session.commit()
             flash("Session saved.", "success")
             return redirect(url_for("training.show_session", session_id=saved.id))
     return render_template("training/session_form.html", form=form, session=session)
@@ -106,7 +105,6 @@ def add_attendee(session_id: int):
             db.session.rollback()
             form.name.errors.append(str(problem))
         else:
-            db.session.commit()
             flash(f"{completion.person.name} added to the session.", "success")
             return redirect(url_for("training.show_session", session_id=session.id))
     return render_template("training/attendee_form.html", form=form, session=session)
@@ -132,7 +130,6 @@ def create_evaluation(session_id: int):
             db.session.rollback()
             form.person_id.errors.append(str(problem))
         else:
-            db.session.commit()
             flash("Evaluation saved.", "success")
             return redirect(url_for("training.show_session", session_id=session.id))
     return render_template("training/evaluation_form.html", form=form, session=session)

@@ -138,7 +138,6 @@ def create_headcount(organisation_id: int):
                 source=form.source.data,
                 team=form.team.data or "",
             )
-            db.session.commit()
             flash(f"Headcount for {organisation.name} saved.", "success")
             return redirect(url_for("training.show_organisation", organisation_id=organisation.id))
     return render_template("training/headcount_form.html", form=form, organisation=organisation, headcount=None)
@@ -164,7 +163,6 @@ def edit_headcount(headcount_id: int):
                 source=form.source.data,
                 team=form.team.data or "",
             )
-            db.session.commit()
             flash("Headcount saved.", "success")
             return redirect(url_for("training.show_organisation", organisation_id=headcount.organisation_id))
     return render_template(
@@ -180,7 +178,6 @@ def delete_headcount(headcount_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.delete_headcount(headcount)
-        db.session.commit()
         flash("Headcount deleted. The audit trail keeps a record of it.", "success")
         return redirect(url_for("training.show_organisation", organisation_id=organisation.id))
     return render_template(
@@ -258,7 +255,6 @@ def edit_person(person_id: int):
             db.session.rollback()
             getattr(form, problem.field or "staff_number").errors.append(str(problem))
         else:
-            db.session.commit()
             flash("Person saved.", "success")
             return redirect(url_for("training.show_person", person_id=person.id))
     return render_template("training/person_form.html", form=form, person=person)
@@ -345,7 +341,6 @@ def create_record():
             db.session.rollback()
             form.completed_on.errors.append(f"This person's {course.name} on this date is already recorded")
         else:
-            db.session.commit()
             flash(_recorded_message(completion), "success")
             return redirect(url_for("training.show_person", person_id=completion.person_id))
     return render_template("training/record_form.html", form=form, person=person)
@@ -369,7 +364,6 @@ def delete_record(completion_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.delete_completion(completion)
-        db.session.commit()
         flash("Training record deleted. The audit trail keeps a record of it.", "success")
         return redirect(url_for("training.show_person", person_id=person.id))
     return render_template(
@@ -424,7 +418,6 @@ def _save_course(course: Course | None):
                 message = f"{course.name} saved."
                 if changed:
                     message += f" The expiry dates of {changed} records were recalculated."
-            db.session.commit()
             flash(message, "success")
             return redirect(url_for("training.list_courses"))
     return render_template("training/course_form.html", form=form, course=course)
@@ -464,7 +457,6 @@ def _save_facilitator(facilitator: Facilitator | None):
                 accredited_on=form.accredited_on.data,
                 active=form.active.data if facilitator is not None else True,
             )
-            db.session.commit()
             flash(f"{saved.name} saved.", "success")
             return redirect(url_for("training.list_facilitators"))
     return render_template("training/facilitator_form.html", form=form, facilitator=facilitator)
@@ -494,7 +486,6 @@ def edit_settings():
         form.amber_band_points.data = str(partnership.training_amber_band_points)
     if form.validate_on_submit():
         services.update_settings(partnership, target_percent=form.target, amber_band_points=form.band)
-        db.session.commit()
         flash("Coverage target saved.", "success")
         return redirect(url_for("training.show_coverage"))
     return render_template("training/settings.html", form=form, partnership=partnership)

@@ -3,9 +3,7 @@ pages, with --map options in place of the mapping page and every problem printed
 
 from pathlib import Path
 
-from core.audit import acting_as
-from core.cli import fail
-from core.extensions import db
+from core.cli import command_transaction, fail
 from core.importing.checks import check, guess_mapping, save
 from core.importing.spec import ImportProblems, ImportSpec, Result
 from core.spreadsheets import SpreadsheetError, read_table
@@ -68,10 +66,9 @@ def check_file(spec: ImportSpec[Result], path: Path, data: bytes, mapping: dict[
 def save_file(spec: ImportSpec[Result], checked: Result, *, actor: str, **choices):
     """Save a checked file through the spec, as ``actor`` in the audit trail, and commit (the
     command's one commit). Exits, having saved nothing, if the save is refused."""
-    with acting_as(actor):
+    with command_transaction(actor):
         try:
             saved = save(spec, checked, **choices)
         except ImportProblems as refused:
             fail(refused.problems)
-        db.session.commit()
     return saved

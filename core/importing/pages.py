@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from wtforms import SelectField, SubmitField
 from wtforms.validators import ValidationError
 
+from core import transactions
 from core.extensions import db
 from core.forms import choices as select_options
 from core.importing import stash
@@ -164,12 +165,12 @@ def confirm(
         try:
             saved = save(spec, checked, **choices)
         except ImportProblems as refused:
+            db.session.rollback()  # the page answers 200 with the problems: nothing of the save may be kept
             problems = refused.problems
         else:
-            # The request's one commit, made before the upload is thrown away, so a failed commit
-            # leaves the file to try again.
-            db.session.commit()
-            stash.discard(upload)
+            # The upload is thrown away only once the records are committed (at the end of the
+            # request), so a failed commit leaves the file to try again.
+            transactions.after_commit(lambda: stash.discard(upload))
             message, location = done(checked, saved)
             flash(message, "success")
             return redirect(location)

@@ -91,8 +91,7 @@ def test_postgresql_stopped_mid_run_gives_503_and_recovers_without_restart(tmp_p
         def write_then_outage():
             db.session.add(Partnership(name="Written while the database died"))
             db.session.flush()  # the row is in an open transaction on the server
-            cluster.stop()
-            db.session.commit()  # the server is gone before the commit
+            cluster.stop()  # the server is gone before the request's commit, at its end
             return "committed"
 
         with app.app_context():

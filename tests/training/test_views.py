@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import SecurityEvent
 from core.vocab import Role
 from partnership.models import Organisation, Partnership
+from tests.conftest import sign_in
 from tests.training.conftest import count_statements
 from tests.training.factories import CompletionFactory, HeadcountFactory, PersonFactory
 from training.models import Completion, Course, Evaluation, Facilitator, Headcount, Person, TrainingSession
@@ -87,6 +88,33 @@ def test_the_coverage_page_runs_the_same_number_of_queries_at_two_data_sizes(app
     big = count_statements(app, client, "/training")
     assert big == small
     assert "Extra Council 11" in client.get("/training").get_data(as_text=True)
+
+
+def test_two_app_servers_show_the_same_coverage_the_moment_a_write_commits(app, another_app, world, training):
+    """Two app instances on one database, as two servers behind a load balancer: a headcount
+    saved through one shows at once on both, with nothing kept from the page read before it."""
+    servers = [app.test_client(), another_app.test_client()]
+    for client in servers:
+        assert sign_in(client, world.users[Role.TRAINING_COORDINATOR].email).status_code == 302
+        html = page(client, "/training")
+        assert "5 of 14 relevant staff trained" in html and "35.7%" in html  # 4 of 10, 1 of 4
+
+    # Fenland's headcount goes from 4 to 2, through the first server.
+    saved = servers[0].post(
+        f"/training/organisations/{training.fenland_id}/headcounts/new",
+        data={"relevant_headcount": "2", "source": "HR", **day_fields("as_of", TODAY)},
+    )
+    assert saved.status_code == 302
+
+    # Each read counts in SQL again, the first after the write as the next: none is answered
+    # from a server's memory.
+    reads = [count_statements(another_app, servers[1], "/training") for _ in range(2)]
+    assert reads[0] == reads[1]
+    for client in reversed(servers):
+        html = page(client, "/training")
+        assert "5 of 12 relevant staff trained" in html  # 4 of 10, 1 of 2
+        assert "41.6%" in html and "50.0%" in html  # 5/12 rounded down; Fenland 1 of 2
+        assert "35.7%" not in html
 
 
 def test_a_date_can_be_chosen_and_a_bad_one_is_refused_with_an_error(client, login_as, training):
