@@ -23,7 +23,7 @@ from core.storage import get_storage
 from core.vocab import Role
 from plans.models import EvidenceFile
 from plans.services import add_row, create_plan
-from tests.database_state import DemoSnapshot, empty_database
+from tests.database_state import Snapshot, build_or_restore, empty_database
 from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
 
 #: The suite's "today". Every process of a run (this one, the live server, gunicorn, CLI
@@ -72,22 +72,22 @@ def _clean_database(request):
 
 
 @pytest.fixture(scope="session")
-def _demo_snapshot(app, tmp_path_factory) -> DemoSnapshot:
-    return DemoSnapshot(app, tmp_path_factory.mktemp("demo-snapshot"))
+def _snapshots(app, tmp_path_factory) -> dict[str, Snapshot]:
+    folder = tmp_path_factory.mktemp("snapshots")
+    return {name: Snapshot(app, folder, name) for name in ("demo", "world")}
 
 
-@pytest.fixture
-def demo(app, _demo_snapshot):
-    """The demo partnership, in an otherwise empty database: built by the first test that asks,
-    copied then, and restored from the copy for every later one (the clean-up empties it after)."""
-    empty_database(app)
-    if _demo_snapshot.taken:
-        _demo_snapshot.restore()
-        return
+def _load_demo(app) -> None:
     with app.app_context():
         load_demo()
         db.session.commit()
-    _demo_snapshot.take()
+
+
+@pytest.fixture
+def demo(app, _snapshots):
+    """The demo partnership: built by the first test that asks, copied then, and restored from
+    the copy for every later one (the clean-up empties it after)."""
+    build_or_restore(app, _snapshots["demo"], _load_demo)
 
 
 @pytest.fixture
@@ -130,9 +130,14 @@ def create(app):
 
 
 @pytest.fixture
-def world(app):
+def world(app, _snapshots):
     """A small partnership: one organisation, two areas with a plan each, the county plan,
-    an evidence file, and a user for every role (the SPOC leads the first area)."""
+    an evidence file, and a user for every role (the SPOC leads the first area). Built once and
+    restored from a copy for each test (see tests/database_state.py)."""
+    return build_or_restore(app, _snapshots["world"], _build_world)
+
+
+def _build_world(app) -> SimpleNamespace:
     with app.app_context():
         partnership = PartnershipFactory(name="Test County Prevent Partnership")
         organisation = OrganisationFactory(partnership=partnership, name="Test County Council")
