@@ -58,7 +58,10 @@ def test_lead_schedules_builds_agenda_produces_pack_records_meeting_and_actions_
     page.get_by_label("Note on the agenda (optional)").fill("Presented by the Prevent Lead, 10 minutes")
     page.get_by_role("button", name="Save item").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Item added to the agenda")
-    page.get_by_role("button", name=re.compile("move Prevent peer review findings up")).click()
+    # The move is a form post and a redirect: read the rows only once the new page has loaded.
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("move Prevent peer review findings up")).click()
+    expect(page.locator("table").first.locator("tbody tr").first).to_be_visible()
     rows = page.locator("table").first.locator("tbody tr").all_inner_texts()
     position = {
         name: next(i for i, r in enumerate(rows) if name in r)
