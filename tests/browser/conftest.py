@@ -99,6 +99,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 def axe_violations(page: Page) -> list[dict]:
     """Run axe-core on the page as it stands; the violations found."""
+    # After a click that navigates, the new page may still be loading its stylesheet: axe on an
+    # unstyled page finds what no user sees (it did, under load). Scan once it has loaded.
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     # Details for violations only (resultTypes), which keeps the scan of a long page quick.
