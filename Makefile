@@ -1,7 +1,7 @@
 # Two commands for a bare Debian 12 with git, make, python3 and ca-certificates: `make run` and `make test`.
 # Each step leaves a stamp only when it finished, so a re-run after any failure picks up where it stopped.
-# Debian's own Python when there is one (the README's target, and built with optimisations that a
-# pyenv build may lack: the suite runs a third faster on it); any python3 otherwise.
+# Debian's own Python when there is one: the README's target, and built with optimisations a
+# pyenv build may lack (the suite ran about 10% faster on it here); any python3 otherwise.
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
