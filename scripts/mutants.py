@@ -141,8 +141,8 @@ MUTANTS = [
     Mutant(
         "sign-in lockout one failure after the limit",
         "core/accounts.py",
-        "if user.failed_logins >= max_failures:",
-        "if user.failed_logins > max_failures:",
+        "if failures >= max_failures:",
+        "if failures > max_failures:",
         ("tests/core/test_auth.py",),
     ),
 ]
