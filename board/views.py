@@ -1,7 +1,6 @@
 """Pages for the quarterly partnership board: members, meetings, agendas, minutes, actions, packs."""
 
 import io
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -36,22 +35,11 @@ from core.extensions import db
 from core.forms import ConfirmForm
 from core.pdf import PdfError
 from core.permissions import Permission, has_permission, requires
-from partnership.services import current_partnership, list_organisations
+from partnership.services import list_organisations, partnership_or_404
 from plans import rules
 from plans.models import Plan, PlanStatus
 
 bp = Blueprint("board", __name__, url_prefix="/board")
-
-
-def _today() -> date:
-    return clock.today()
-
-
-def _partnership():
-    partnership = current_partnership()
-    if partnership is None:
-        abort(404)
-    return partnership
 
 
 def _meeting(meeting_id: int) -> BoardMeeting:
@@ -71,8 +59,8 @@ def _item(meeting: BoardMeeting, item_id: int) -> AgendaItem:
 @bp.route("")
 @requires(Permission.VIEW_BOARD)
 def overview():
-    partnership = _partnership()
-    today = _today()
+    partnership = partnership_or_404()
+    today = clock.today()
     meetings = db.session.scalars(
         select(BoardMeeting).where(BoardMeeting.partnership_id == partnership.id).order_by(BoardMeeting.held_on)
     ).all()
@@ -96,8 +84,8 @@ def overview():
 @bp.route("/members")
 @requires(Permission.VIEW_BOARD)
 def list_members():
-    partnership = _partnership()
-    today = _today()
+    partnership = partnership_or_404()
+    today = clock.today()
     members = db.session.scalars(
         select(BoardMember)
         .where(BoardMember.partnership_id == partnership.id)
@@ -122,7 +110,7 @@ def _member_form(member: BoardMember | None = None) -> BoardMemberForm:
 @bp.route("/members/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_BOARD)
 def create_member():
-    partnership = _partnership()
+    partnership = partnership_or_404()
     form = _member_form()
     if form.validate_on_submit():
         member = BoardMember(
@@ -162,12 +150,12 @@ def edit_member(member_id: int):
 @bp.route("/members/review", methods=["GET", "POST"])
 @requires(Permission.MANAGE_BOARD)
 def record_review():
-    partnership = _partnership()
+    partnership = partnership_or_404()
     form = MembershipReviewForm()
     if request.method == "GET":
-        form.reviewed_on.data = _today()
+        form.reviewed_on.data = clock.today()
     if form.validate_on_submit():
-        if form.reviewed_on.data > _today():
+        if form.reviewed_on.data > clock.today():
             form.reviewed_on.errors.append("The date of the review must be today or in the past")
         else:
             board.record_membership_review(
@@ -184,7 +172,7 @@ def record_review():
 @bp.route("/meetings/schedule", methods=["GET", "POST"])
 @requires(Permission.MANAGE_BOARD)
 def schedule_meetings():
-    partnership = _partnership()
+    partnership = partnership_or_404()
     form = ScheduleForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -199,7 +187,7 @@ def schedule_meetings():
                 place=form.place.data or "",
                 link=form.link.data or "",
                 marking=form.marking.data,
-                today=_today(),
+                today=clock.today(),
             )
         except board.ScheduleProblems as refused:
             db.session.rollback()
@@ -218,7 +206,7 @@ def schedule_meetings():
 @requires(Permission.VIEW_BOARD)
 def show_meeting(meeting_id: int):
     meeting = _meeting(meeting_id)
-    today = _today()
+    today = clock.today()
     # The county plan (no area) and the plans of this partnership's areas: not every partnership's.
     plans = db.session.scalars(
         select(Plan)
@@ -260,7 +248,7 @@ def edit_meeting(meeting_id: int):
         form.starts_at.data = meeting.starts_at.strftime("%H:%M") if meeting.starts_at else ""
         form.ends_at.data = meeting.ends_at.strftime("%H:%M") if meeting.ends_at else ""
     if form.validate_on_submit():
-        if form.held_on.data != meeting.held_on and form.held_on.data < _today():
+        if form.held_on.data != meeting.held_on and form.held_on.data < clock.today():
             form.held_on.errors.append("A meeting cannot be moved to a date in the past")
         else:
             try:
@@ -456,7 +444,7 @@ def update_action(action_id: int):
         abort(404)
     form = ActionUpdateForm(obj=action)
     if form.validate_on_submit():
-        if form.closed_on.data and form.closed_on.data > _today():
+        if form.closed_on.data and form.closed_on.data > clock.today():
             form.closed_on.errors.append("The date closed must be today or in the past")
         else:
             board.update_action(
@@ -511,7 +499,7 @@ def _pdf_response(data: bytes, filename: str) -> Response:
 def meeting_pdf(meeting_id: int, part: str):
     meeting = _meeting(meeting_id)
     try:
-        data = pack.render(meeting, part=part, today=_today())
+        data = pack.render(meeting, part=part, today=clock.today())
     except PdfError:
         flash(f"The {part} could not be produced just now. Try again; if it keeps failing, tell your administrator.")
         return redirect(url_for("board.show_meeting", meeting_id=meeting.id))
@@ -532,7 +520,7 @@ def meeting_calendar(meeting_id: int):
 @bp.route("/meetings.ics")
 @requires(Permission.VIEW_BOARD)
 def schedule_calendar():
-    partnership = _partnership()
+    partnership = partnership_or_404()
     meetings = db.session.scalars(
         select(BoardMeeting)
         .where(BoardMeeting.partnership_id == partnership.id, BoardMeeting.status != MeetingStatus.CANCELLED.value)

@@ -7,8 +7,6 @@ the case logs. The board, the Prevent Lead and auditors (VIEW_CHANNEL_FIGURES) s
 page's counts, the figures and the anonymised log: never a name, never a case reference.
 """
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -64,10 +62,6 @@ bp.add_app_template_global(CaseStage, "ChannelCaseStage")
 bp.add_app_template_global(category_label, "channel_category_label")
 
 
-def _today() -> date:
-    return clock.today()
-
-
 def _get(model, object_id: int):
     obj = db.session.get(model, object_id)
     if obj is None:
@@ -111,7 +105,7 @@ def _saved(form, action) -> bool:
 @bp.route("")
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def home():
-    today = _today()
+    today = clock.today()
     panel_view = has_permission(current_user, Permission.VIEW_CHANNEL_CASES)
     upcoming = meetings.next_meeting(today)
     due = services.reviews_due(upcoming.held_on) if upcoming else []
@@ -131,7 +125,7 @@ def home():
 @bp.route("/figures")
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def show_figures():
-    today = _today()
+    today = clock.today()
     quarters = Quarter.from_date(today).back(5)
     raw = request.args.get("quarter", "")
     chosen, problem = quarters[0], None
@@ -181,7 +175,7 @@ def export_log():
     return Response(
         "".join(csv_lines(figures.LOG_HEADER, rows)),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=channel-anonymised-log-{_today():%Y-%m-%d}.csv"},
+        headers={"Content-Disposition": f"attachment; filename=channel-anonymised-log-{clock.today():%Y-%m-%d}.csv"},
     )
 
 
@@ -210,7 +204,7 @@ def create_case():
 
         def create():
             created["case"] = services.create_case(
-                details=form.details(), today=_today(), reference=form.reference.data or ""
+                details=form.details(), today=clock.today(), reference=form.reference.data or ""
             )
 
         try:
@@ -248,7 +242,7 @@ def show_case(case_id: int):
         can_manage=has_permission(current_user, Permission.MANAGE_CHANNEL),
         can_see_personal=can_see_channel_personal(current_user),
         stages=CaseStage,
-        today=_today(),
+        today=clock.today(),
     )
 
 
@@ -262,7 +256,7 @@ def edit_case(case_id: int):
         form.organisation_id.data = str(case.organisation_id or "")
         form.business_area_id.data = str(case.business_area_id or "")
     if form.validate_on_submit() and _saved(
-        form, lambda: services.update_case(case, details=form.details(), today=_today())
+        form, lambda: services.update_case(case, details=form.details(), today=clock.today())
     ):
         flash(f"Case {case.reference} saved.", "success")
         return redirect(url_for("channel_panel.show_case", case_id=case.id))
@@ -280,7 +274,7 @@ def change_stage(case_id: int):
             case,
             stage=form.stage.data,
             on=form.on.data,
-            today=_today(),
+            today=clock.today(),
             not_adopted_outcome=form.not_adopted_outcome.data or None,
         ),
     ):
@@ -296,9 +290,11 @@ def close_case(case_id: int):
     case = _get_case(case_id)
     form = CloseCaseForm()
     if request.method == "GET":
-        form.closed_on.data = _today()
+        form.closed_on.data = clock.today()
     if form.validate_on_submit():
-        problem = services.closure_problem(case, closed_on=form.closed_on.data, reason=form.reason.data, today=_today())
+        problem = services.closure_problem(
+            case, closed_on=form.closed_on.data, reason=form.reason.data, today=clock.today()
+        )
         if problem:
             apply_rule_error(form, problem)
         elif form.confirmed.data != "yes":
@@ -313,7 +309,7 @@ def close_case(case_id: int):
         elif _saved(
             form,
             lambda: services.close_case(
-                case, closed_on=form.closed_on.data, reason=form.reason.data, note=form.note.data, today=_today()
+                case, closed_on=form.closed_on.data, reason=form.reason.data, note=form.note.data, today=clock.today()
             ),
         ):
             flash(f"Case {case.reference} closed. Its 6- and 12-month reviews are scheduled.", "success")
@@ -351,7 +347,7 @@ def edit_personal(case_id: int):
             other_names=form.other_names.data,
             date_of_birth=form.date_of_birth.data,
             address=form.address.data,
-            today=_today(),
+            today=clock.today(),
         ),
     ):
         flash("Personal details saved.", "success")
@@ -390,7 +386,7 @@ def add_share(case_id: int):
             shared_with=form.shared_with.data,
             what=form.what.data,
             legal_basis=form.legal_basis.data,
-            today=_today(),
+            today=clock.today(),
         ),
     ):
         flash("Added to the information-sharing log.", "success")
@@ -405,7 +401,7 @@ def record_review(case_id: int, case_review_id: int):
     review = _child(PostClosureReview, case, case_review_id)
     form = ReviewForm(obj=review)
     if request.method == "GET" and review.held_on is None:
-        form.held_on.data = _today()
+        form.held_on.data = clock.today()
     if form.validate_on_submit() and _saved(
         form,
         lambda: services.record_review(
@@ -414,7 +410,7 @@ def record_review(case_id: int, case_review_id: int):
             outcome=form.outcome.data,
             note=form.note.data,
             early_reason=form.early_reason.data,
-            today=_today(),
+            today=clock.today(),
         ),
     ):
         flash(f"{review.kind_label.capitalize()} of {case.reference} recorded.", "success")
@@ -428,7 +424,7 @@ def record_review(case_id: int, case_review_id: int):
 @bp.route("/meetings")
 @requires(Permission.VIEW_CHANNEL_CASES)
 def list_meetings():
-    today = _today()
+    today = clock.today()
     query = select(PanelMeeting).order_by(PanelMeeting.held_on.desc())
     page = paginate(query, page=page_number(), per_page=current_app.config["PAGE_SIZE"])
     return render_template("channel_panel/meetings.html", page=page, today=today)
@@ -453,7 +449,7 @@ def create_meeting():
 @requires(Permission.VIEW_CHANNEL_CASES)
 def show_meeting(panel_meeting_id: int):
     meeting = _get(PanelMeeting, panel_meeting_id)
-    today = _today()
+    today = clock.today()
     me = meetings.member_for_user(current_user)
     attendance = meetings.attendance_by_member(meeting)
     return render_template(
@@ -496,7 +492,7 @@ def record_attendance(panel_meeting_id: int):
                 getattr(form, f"status_{member_id}").data = row.status or ""
                 getattr(form, f"checked_{member_id}").data = row.checked_case_logs
     if form.validate_on_submit() and _saved(
-        form, lambda: meetings.record_attendance(meeting, entries=form.entries(), today=_today())
+        form, lambda: meetings.record_attendance(meeting, entries=form.entries(), today=clock.today())
     ):
         flash("Attendance saved.", "success")
         return redirect(url_for("channel_panel.show_meeting", panel_meeting_id=meeting.id))
@@ -511,7 +507,7 @@ def confirm_case_logs(panel_meeting_id: int):
     me = meetings.member_for_user(current_user)
     forbid_unless(me is not None)
     try:
-        meetings.confirm_case_logs(meeting, me, today=_today())
+        meetings.confirm_case_logs(meeting, me, today=clock.today())
         flash("Thank you: your check of the case logs is recorded.", "success")
     except CaseRuleError as error:
         db.session.rollback()
@@ -537,7 +533,7 @@ def _panel_users() -> list[User]:
 @bp.route("/membership")
 @requires(Permission.VIEW_CHANNEL_CASES)
 def show_membership():
-    today = _today()
+    today = clock.today()
     panel = meetings.get_panel()
     everyone = meetings.members()
     return render_template(
@@ -568,7 +564,7 @@ def edit_member(panel_member_id: int | None = None):
 @bp.route("/membership/panel", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CHANNEL)
 def edit_panel():
-    today = _today()
+    today = clock.today()
     panel = meetings.get_panel()
     current = meetings.members(current_on=today)
     form = PanelForm(obj=panel, members=current)

@@ -1,8 +1,6 @@
 """Pages for annual compliance: the self-assessment, automatic checks, findings, sign-off,
 the annual report and the evidence bundle."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,20 +29,9 @@ from core.extensions import db
 from core.forms import SelectChoice
 from core.models import User
 from core.permissions import Permission, has_permission, requires
-from partnership.services import current_partnership
+from partnership.services import partnership_or_404
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance")
-
-
-def _today() -> date:
-    return clock.today()
-
-
-def _partnership():
-    partnership = current_partnership()
-    if partnership is None:
-        abort(404)
-    return partnership
 
 
 def _get(model, record_id: int):
@@ -69,29 +56,31 @@ def _refused(assessment: ComplianceAssessment, exc: Exception):
 @bp.route("")
 @requires(Permission.VIEW_COMPLIANCE)
 def index():
-    partnership = _partnership()
+    partnership = partnership_or_404()
     rows = [a for a in services.assessments(partnership.id) if services.year_visible(current_user, a.year)]
     form = StartAssessmentForm()
     if request.method == "GET":
-        form.year.data = _today().year - 1
-    return render_template("compliance/index.html", assessments=rows, form=form, last_year=_today().year - 1)
+        form.year.data = clock.today().year - 1
+    return render_template("compliance/index.html", assessments=rows, form=form, last_year=clock.today().year - 1)
 
 
 @bp.route("/start", methods=["POST"])
 @requires(Permission.MANAGE_COMPLIANCE)
 def start_assessment():
-    partnership = _partnership()
+    partnership = partnership_or_404()
     form = StartAssessmentForm()
     if form.validate_on_submit():
         try:
-            assessment = services.open_assessment(partnership_id=partnership.id, year=form.year.data, today=_today())
+            assessment = services.open_assessment(
+                partnership_id=partnership.id, year=form.year.data, today=clock.today()
+            )
         except ComplianceError as exc:
             form.year.errors.append(str(exc))
         else:
             flash(f"The {assessment.year} self-assessment has been started.", "success")
             return redirect(url_for("compliance.show_assessment", assessment_id=assessment.id))
     rows = services.assessments(partnership.id)
-    return render_template("compliance/index.html", assessments=rows, form=form, last_year=_today().year - 1), 400
+    return render_template("compliance/index.html", assessments=rows, form=form, last_year=clock.today().year - 1), 400
 
 
 @bp.route("/<int:assessment_id>")
@@ -296,7 +285,7 @@ def close_finding(finding_id: int):
     form = CloseFindingForm()
     if form.validate_on_submit():
         try:
-            services.close_finding(finding, evidence=form.evidence.data, closed_on=_today())
+            services.close_finding(finding, evidence=form.evidence.data, closed_on=clock.today())
         except AssessmentLocked as exc:
             return _refused(finding.assessment, exc)
         except ComplianceError as exc:
@@ -370,7 +359,7 @@ def download_report(assessment_id: int, fmt: str):
 def download_year_report(year: int):
     """The report for a year whether or not its self-assessment was started."""
     forbid_unless(services.year_visible(current_user, year))
-    partnership = _partnership()
+    partnership = partnership_or_404()
     return _send(report_pdf(partnership.id, year), "application/pdf", f"compliance-report-{year}.pdf")
 
 

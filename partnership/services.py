@@ -1,5 +1,6 @@
 """Partnership rules: the partnership and its member organisations."""
 
+from flask import abort
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -9,6 +10,14 @@ from partnership.models import Organisation, Partnership
 def current_partnership() -> Partnership | None:
     """This deployment's partnership (one county partnership per deployment today)."""
     return db.session.scalar(select(Partnership).order_by(Partnership.id).limit(1))
+
+
+def partnership_or_404() -> Partnership:
+    """The partnership the request serves; 404 when there is none yet."""
+    partnership = current_partnership()
+    if partnership is None:
+        abort(404)
+    return partnership
 
 
 def list_organisations(*, include_inactive: bool = True) -> list[Organisation]:

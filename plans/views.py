@@ -44,10 +44,6 @@ def _require_edit(plan: Plan) -> None:
     forbid_unless(can_edit_plan(current_user, plan.area_id))
 
 
-def _today() -> date:
-    return clock.today()
-
-
 @bp.route("")
 @requires(Permission.VIEW_PLANS)
 def overview():
@@ -61,7 +57,7 @@ def overview():
     page = paginate(
         services.plans_query(statuses=statuses), page=page_number(), per_page=current_app.config["PAGE_SIZE"]
     )
-    summaries = services.summarise(page.items, today=_today())
+    summaries = services.summarise(page.items, today=clock.today())
     totals = services.rag_totals_by_area(statuses=statuses)
     if totals:
         allow_inline_styles()
@@ -72,7 +68,7 @@ def overview():
         totals=totals,
         figure=rag_by_area_figure(totals) if totals else None,
         status=status,
-        stale_since=rules.stale_since(_today()),
+        stale_since=rules.stale_since(clock.today()),
         rags=[*Rag],
     )
 
@@ -115,7 +111,7 @@ def create_plan():
 @requires(Permission.VIEW_PLANS)
 def show_plan(plan_id: int):
     plan = _get_plan(plan_id)
-    today = _today()
+    today = clock.today()
     since = services.since_last_board(today)
     sections = services.plan_view(plan, today=today, since=since)
     only_changed = request.args.get("changed") == "1"
@@ -250,7 +246,7 @@ def show_row(plan_id: int, row_id: int):
         updates=updates,
         documents=services.evidence_documents(row.id, as_of=as_of),
         as_of=as_of,
-        since=services.since_last_board(_today()),
+        since=services.since_last_board(clock.today()),
         can_edit=can_edit_plan(current_user, plan.area_id),
         headings=dict(plan.columns),
         fields=FIELDS,

@@ -14,10 +14,6 @@ from training.access import can_see_people
 from training.forms import AsOfForm
 
 
-def today() -> date:
-    return clock.today()
-
-
 def get_or_404(model, object_id: int):
     found = db.session.get(model, object_id)
     if found is None:
@@ -46,7 +42,7 @@ def as_of_from_request() -> tuple[date, AsOfForm]:
     """The date to measure coverage on: an ISO date from a link, the page's day/month/year
     boxes, or today. A bad date leaves today's figures shown beside the error."""
     values = request.args.getlist("as_of")
-    current = today()
+    current = clock.today()
     if len(values) == 1:
         try:
             day = date.fromisoformat(values[0])

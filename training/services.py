@@ -48,10 +48,6 @@ class CoverageSettings:
         return max(0, self.target_percent - self.amber_band_points)
 
 
-def current_partnership() -> Partnership | None:
-    return db.session.scalar(select(Partnership).order_by(Partnership.id).limit(1))
-
-
 def coverage_settings() -> CoverageSettings:
     """The partnership's target and amber band (the defaults when there is no partnership yet)."""
     row = db.session.execute(

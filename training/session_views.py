@@ -3,6 +3,7 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from core import clock
 from core.extensions import db
 from core.pagination import page_number, paginate
 from core.permissions import Permission, requires
@@ -91,7 +92,7 @@ def add_attendee(session_id: int):
             team=form.team.data or "",
         )
         try:
-            completion, _ = sessions.add_attendee(session, details=details, today=pages.today())
+            completion, _ = sessions.add_attendee(session, details=details, today=clock.today())
         except errors.PersonConflict as conflict:
             db.session.rollback()
             fields = {"identifiers": ["email", "staff_number"], "organisation": ["organisation_id"]}

@@ -11,6 +11,7 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from markupsafe import Markup
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from core.importing import pages
 from core.importing.pages import MappingPage, UploadPage
@@ -68,7 +69,7 @@ def confirm_import(token: str):
     upload = pages.open_upload(token, kind=imports.KIND)
     course_id, organisation_id = upload.choices["course_id"], upload.choices["organisation_id"]
     spec = imports.register_spec(
-        today=training_pages.today(), default_course_id=course_id, default_organisation_id=organisation_id
+        today=clock.today(), default_course_id=course_id, default_organisation_id=organisation_id
     )
     sha = imports.sha256(upload.data)
     page = replace(

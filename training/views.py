@@ -7,12 +7,14 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from core import clock
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.pagination import page_number, paginate, paginate_list
 from core.permissions import Permission, requires
 from core.security import allow_inline_styles
 from partnership.models import Organisation
+from partnership.services import current_partnership
 from training import coverage, errors, pages, people, services, session_views, sessions, transfer_views
 from training.access import can_see_people
 from training.charts import trend_figure
@@ -72,7 +74,7 @@ def show_coverage():
         counting=[c for c in services.list_courses() if c.counts_for_coverage],
         due_within=coverage.DUE_WITHIN_DAYS,
         due_until=as_of + timedelta(days=coverage.DUE_WITHIN_DAYS),
-        today=pages.today(),
+        today=clock.today(),
     )
 
 
@@ -112,7 +114,7 @@ def show_organisation(organisation_id: int):
 @bp.route("/headcounts")
 @requires(Permission.VIEW_TRAINING)
 def list_headcounts():
-    today = pages.today()
+    today = clock.today()
     latest = coverage.latest_headcounts([today])
     organisations = pages.organisations()
     return render_template(
@@ -126,7 +128,7 @@ def list_headcounts():
 @requires(Permission.MANAGE_TRAINING)
 def create_headcount(organisation_id: int):
     organisation = pages.get_or_404(Organisation, organisation_id)
-    form = HeadcountForm(today=pages.today())
+    form = HeadcountForm(today=clock.today())
     if form.validate_on_submit():
         if services.headcount_taken(organisation.id, form.team.data or "", form.as_of.data):
             form.as_of.errors.append("A headcount for this date is already recorded; change that one instead")
@@ -147,7 +149,7 @@ def create_headcount(organisation_id: int):
 @requires(Permission.MANAGE_TRAINING)
 def edit_headcount(headcount_id: int):
     headcount = pages.get_or_404(Headcount, headcount_id)
-    form = HeadcountForm(obj=headcount, today=pages.today())
+    form = HeadcountForm(obj=headcount, today=clock.today())
     if request.method == "GET":
         form.relevant_headcount.data = str(headcount.relevant_headcount)
     if form.validate_on_submit():
@@ -204,7 +206,7 @@ def list_people():
     q = request.args.get("q", "")[:200]
     organisation_id = pages.int_arg("organisation")
     sort = request.args.get("sort", "name")
-    today = pages.today()
+    today = clock.today()
     page = paginate(
         people.people_query(q=q, organisation_id=organisation_id, sort=sort, as_of=today),
         page=page_number(),
@@ -228,7 +230,7 @@ def show_person(person_id: int):
     pages.require_people_access()
     person = pages.get_or_404(Person, person_id)
     return render_template(
-        "training/person.html", person=person, records=services.completions_of(person), today=pages.today()
+        "training/person.html", person=person, records=services.completions_of(person), today=clock.today()
     )
 
 
@@ -236,7 +238,7 @@ def show_person(person_id: int):
 @requires(Permission.MANAGE_TRAINING)
 def edit_person(person_id: int):
     person = pages.get_or_404(Person, person_id)
-    form = PersonForm(obj=person, organisations=pages.organisations(active_only=False), today=pages.today())
+    form = PersonForm(obj=person, organisations=pages.organisations(active_only=False), today=clock.today())
     if request.method == "GET":
         form.organisation_id.data = str(person.organisation_id)
     if form.validate_on_submit():
@@ -281,7 +283,7 @@ def list_records():
         sort=sort,
         courses=services.list_courses(),
         organisations=pages.organisations(active_only=False),
-        today=pages.today(),
+        today=clock.today(),
     )
 
 
@@ -300,7 +302,7 @@ def _attach_conflicts(form, conflicts: list[errors.Conflict]) -> None:
 @bp.route("/records/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_TRAINING)
 def create_record():
-    today = pages.today()
+    today = clock.today()
     courses = services.list_courses(active_only=True)
     form = CompletionForm(
         organisations=pages.organisations(),
@@ -348,7 +350,7 @@ def create_record():
 
 def _recorded_message(completion: Completion) -> str:
     organisation = completion.person.organisation
-    row = coverage.organisation_coverage(organisation, as_of=pages.today())
+    row = coverage.organisation_coverage(organisation, as_of=clock.today())
     if row.percent is None:
         figure = "has no headcount, so no coverage figure"
     else:
@@ -442,7 +444,7 @@ def list_facilitators():
 
 
 def _save_facilitator(facilitator: Facilitator | None):
-    form = FacilitatorForm(obj=facilitator, organisations=pages.organisations(active_only=False), today=pages.today())
+    form = FacilitatorForm(obj=facilitator, organisations=pages.organisations(active_only=False), today=clock.today())
     if request.method == "GET" and facilitator is not None:
         form.organisation_id.data = str(facilitator.organisation_id or "")
     if form.validate_on_submit():
@@ -477,7 +479,7 @@ def edit_facilitator(facilitator_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PARTNERSHIP)
 def edit_settings():
-    partnership = services.current_partnership()
+    partnership = current_partnership()
     if partnership is None:
         abort(404)
     form = SettingsForm()
