@@ -3,9 +3,9 @@ improvement action in the county plan and a finding the Prevent Lead has answere
 that year's board meetings are added (none in quarter 3) and a retention run, so the checks
 show both kept rules and gaps."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from board import services as board
 from board.models import AttendanceStatus, BoardAttendance, BoardMeeting, BoardMember, MeetingStatus
@@ -13,8 +13,9 @@ from channel_panel.retention import record_retention_run
 from compliance import services
 from core.extensions import db
 from core.models import User
-from partnership.models import Partnership
+from partnership.models import BusinessArea, Organisation, Partnership
 from plans.models import Plan, PlanRow, PlanStatus
+from spoc.models import SpocAssignment
 
 #: code -> (rating, narrative)
 RATINGS = {
@@ -60,8 +61,29 @@ def _year_meetings(partnership: Partnership, year: int) -> None:
         board.set_plan_checks(meeting, plan_ids)
 
 
+def _set_up_before(partnership: Partnership, year: int) -> None:
+    """The demo partnership's organisations, areas, SPOCs and plans were entered in the product
+    before the year assessed (its rows were imported this year): the year-end checks read the
+    partnership as it stood on 31 December, from these dates."""
+    set_up = datetime(year - 1, 4, 1, 9, 0, tzinfo=UTC)
+    areas = select(BusinessArea.id).where(BusinessArea.partnership_id == partnership.id)
+    db.session.execute(
+        update(Organisation).where(Organisation.partnership_id == partnership.id).values(created_at=set_up)
+    )
+    db.session.execute(
+        update(BusinessArea).where(BusinessArea.partnership_id == partnership.id).values(created_at=set_up)
+    )
+    db.session.execute(update(SpocAssignment).where(SpocAssignment.area_id.in_(areas)).values(created_at=set_up))
+    db.session.execute(
+        update(Plan)
+        .where(Plan.status == PlanStatus.ACTIVE.value, or_(Plan.area_id.in_(areas), Plan.area_id.is_(None)))
+        .values(created_at=set_up, status_since=set_up)
+    )
+
+
 def load_compliance(*, partnership: Partnership, users: dict[str, User], today: date) -> None:
     year = today.year - 1
+    _set_up_before(partnership, year)
     _year_meetings(partnership, year)
     record_retention_run(ran_on=date(year, 4, 1), deleted=0, kept_open=0, run_by="flask retention run")
     assessment = services.open_assessment(partnership_id=partnership.id, year=year, today=today)

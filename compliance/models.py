@@ -97,6 +97,10 @@ class ComplianceAssessment(Timestamped, Base):
     signed_off_at: Mapped[datetime | None]
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     sign_off_statement: Mapped[str] = mapped_column(Text, default="")
+    #: What the report showed when the year was signed off (checks, figures, records, findings),
+    #: as canonical JSON, and its SHA-256: a signed-off report is always printed from it.
+    report_snapshot: Mapped[str | None] = mapped_column(Text, info={"audit": False})
+    report_sha256: Mapped[str] = mapped_column(String(64), default="")
 
     signed_off_by: Mapped[User | None] = relationship()
     expectations: Mapped[list["Expectation"]] = relationship(

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
-from compliance import services
+from compliance import services, snapshot
 from compliance.checks import CheckResult, Year, run_checks
 from compliance.models import ComplianceAssessment, Rating
+from compliance.snapshot import FindingView
 from compliance.toolkit import SECTIONS, Section
 from core import clock
 from core.extensions import db
@@ -40,6 +41,8 @@ class ReportData:
     checks: list[CheckResult]
     findings: list
     produced_on: date
+    #: The SHA-256 of the stored data a signed-off report is printed from; "" when computed now.
+    sha256: str = ""
 
     @property
     def title(self) -> str:
@@ -52,9 +55,13 @@ def report_data(partnership_id: int, year: int, *, assessment: ComplianceAssessm
     partnership = db.session.get(Partnership, partnership_id)
     if assessment is None:
         assessment = services.latest_assessment(partnership_id, year)
-    checks = run_checks(partnership_id, year)
+    frozen = snapshot.stored(assessment)
+    if frozen is not None:  # signed off: printed from the data stored then
+        checks, findings = frozen
+    else:
+        checks = run_checks(partnership_id, year)
+        findings = [FindingView.of(f) for f in assessment.findings] if assessment else []
     expectations = assessment.expectations if assessment else []
-    findings = assessment.findings if assessment else []
     sections = []
     for section in SECTIONS:
         mine = [e for e in expectations if e.section == section.key]
@@ -75,6 +82,7 @@ def report_data(partnership_id: int, year: int, *, assessment: ComplianceAssessm
         checks=checks,
         findings=list(findings),
         produced_on=clock.today(),
+        sha256=assessment.report_sha256 if frozen is not None else "",
     )
 
 
@@ -104,6 +112,8 @@ def report_xlsx(partnership_id: int, year: int, *, assessment: ComplianceAssessm
                     a.sign_off_statement,
                 ]
             )
+        if data.sha256:
+            rows.append(["Report data", "", "SHA-256 of the data stored at sign-off", data.sha256, ""])
     for s in data.sections:
         rows.append(["Section", s.section.title, "Summary RAG", s.rag_label, ""])
         for e in s.expectations:
@@ -128,8 +138,8 @@ def report_xlsx(partnership_id: int, year: int, *, assessment: ComplianceAssessm
                 "Finding",
                 f.section,
                 f.title,
-                f"{f.severity_enum.label}, {f.status_enum.label}",
-                f"Recommendation: {f.recommendation} | Owner: {f.owner.full_name} | Due: {f.due_on:%Y-%m-%d} | "
+                f"{f.severity_label}, {f.status_label}",
+                f"Recommendation: {f.recommendation} | Owner: {f.owner_name} | Due: {f.due_on:%Y-%m-%d} | "
                 f"Response: {f.response or 'none yet'} | Closing evidence: {f.closing_evidence or '-'}",
             ]
         )

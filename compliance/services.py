@@ -297,7 +297,8 @@ def close_finding(finding: Finding, *, evidence: str, closed_on: date) -> None:
 
 
 def sign_off(assessment: ComplianceAssessment, *, auditor: User, statement: str) -> None:
-    """The auditor signs the year off; from then on this version is read-only."""
+    """The auditor signs the year off; from then on this version is read-only, and its report is
+    printed from the data stored now (compliance.snapshot), with the data's SHA-256."""
     _check_open(assessment)
     if Role.AUDITOR not in auditor.role_set:
         raise ComplianceError("Only an auditor signs off a year")
@@ -306,6 +307,9 @@ def sign_off(assessment: ComplianceAssessment, *, auditor: User, statement: str)
         raise ComplianceError(f"Rate every expectation before sign-off (not rated: {', '.join(unrated)})")
     if not statement.strip():
         raise ComplianceError("Enter the sign-off statement")
+    from compliance import snapshot
+
+    snapshot.take(assessment)  # the report is printed from this data from now on
     assessment.status = AssessmentStatus.SIGNED_OFF.value
     assessment.signed_off_at = utcnow()
     assessment.signed_off_by_id = auditor.id

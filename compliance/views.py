@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy import select
 
-from compliance import services
+from compliance import services, snapshot
 from compliance.bundle import build_bundle
 from compliance.checks import Year, run_checks
 from compliance.forms import (
@@ -87,7 +87,8 @@ def start_assessment():
 @requires(Permission.VIEW_COMPLIANCE)
 def show_assessment(assessment_id: int):
     assessment = _assessment(assessment_id)
-    checks = run_checks(assessment.partnership_id, assessment.year)
+    frozen = _stored(assessment)
+    checks = frozen[0] if frozen is not None else run_checks(assessment.partnership_id, assessment.year)
     sections = []
     for section in SECTIONS:
         mine = [e for e in assessment.expectations if e.section == section.key]
@@ -371,6 +372,23 @@ def download_bundle(assessment_id: int):
     return send_file(
         out, mimetype="application/zip", as_attachment=True, download_name=f"evidence-bundle-{assessment.year}.zip"
     )
+
+
+def _stored(assessment):
+    """The report data stored at sign-off, or None (compute it now)."""
+    return snapshot.stored(assessment)
+
+
+@bp.errorhandler(snapshot.SnapshotError)
+def _tampered(_error):
+    """A signed-off report whose stored data no longer matches its digest is never printed."""
+    body = (
+        "The report data stored when this year was signed off no longer matches its SHA-256 digest, so it "
+        "is not shown or printed. Tell your system administrator: the stored copy of the signed-off report "
+        "was changed after sign-off."
+    )
+    title = "The signed-off report failed its integrity check"
+    return render_template("errors/error.html", status=409, title=title, body=body), 409
 
 
 def _send(data: bytes, mimetype: str, name: str):

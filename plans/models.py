@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import Base, Timestamped, utcnow
 from core.models import User
@@ -40,6 +40,9 @@ class Plan(Timestamped, Base):
     #: As the plan names it, e.g. "2017-2018" or "2019-2021".
     period: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[str] = mapped_column(String(10), default=PlanStatus.ACTIVE.value)
+    #: When the status last changed (set on creation too): with created_at, the dated history
+    #: plans.rules.active_at reads to say which plans were active on a past day (a year end).
+    status_since: Mapped[datetime] = mapped_column(default=utcnow, info={"audit": False})
     #: Name of the template the plan was made from (spoc, county, kent, custom).
     template: Mapped[str] = mapped_column(String(20), default="spoc")
     #: The columns this plan shows, in order, with its own headings: [[field, heading], ...].
@@ -61,6 +64,12 @@ class Plan(Timestamped, Base):
     @property
     def is_county(self) -> bool:
         return self.area_id is None
+
+    @validates("status")
+    def _status_changed(self, _key: str, value: str) -> str:
+        if value != self.status:
+            self.status_since = utcnow()
+        return value
 
 
 class PlanSection(Timestamped, Base):

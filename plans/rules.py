@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 from core.dates import Quarter
 from core.vocab import Rag
 from partnership.models import BusinessArea
-from plans.models import Plan, PlanRow
+from plans.models import Plan, PlanRow, PlanStatus
 
 #: Days ahead of today within which a row is "due soon" (suggested Amber without evidence).
 DUE_SOON_DAYS = 30
@@ -93,6 +93,23 @@ def in_partnership(partnership_id: int | None) -> ColumnElement[bool]:
         return true()
     areas = select(BusinessArea.id).where(BusinessArea.partnership_id == partnership_id)
     return or_(Plan.area_id.is_(None), Plan.area_id.in_(areas))
+
+
+def active_at(instant: datetime) -> ColumnElement[bool]:
+    """The plan was active just before ``instant`` (e.g. the first instant after a year end):
+    made before it, and either active now since before it, or active until a status change
+    made after it (a plan archived in January was active on 31 December). A plan still a draft,
+    or made after ``instant``, was not. Read from created_at and status_since, so a closed
+    year's answer does not change when plans are added, archived or reactivated later."""
+    made = Plan.created_at < instant
+    active_now = Plan.status == PlanStatus.ACTIVE.value
+    return and_(
+        made,
+        or_(
+            and_(active_now, Plan.status_since < instant),
+            and_(~active_now, Plan.status != PlanStatus.DRAFT.value, Plan.status_since >= instant),
+        ),
+    )
 
 
 # --- on loaded rows ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ The rules, pinned by tests/training/test_coverage.py:
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
@@ -289,12 +289,16 @@ def _row(
     )
 
 
-def _organisations(organisation_id: int | None = None) -> list[tuple[int, str, str]]:
+def _organisations(
+    organisation_id: int | None = None, *, made_before: datetime | None = None
+) -> list[tuple[int, str, str]]:
     query = select(Organisation.id, Organisation.name, Organisation.short_name).order_by(Organisation.name)
     if organisation_id is None:
         query = query.where(Organisation.active.is_(True))
     else:
         query = query.where(Organisation.id == organisation_id)
+    if made_before is not None:
+        query = query.where(Organisation.created_at < made_before)
     return [tuple(r) for r in db.session.execute(query)]
 
 
@@ -305,14 +309,16 @@ def _overall(rows: list[CoverageRow], settings: CoverageSettings) -> tuple[int, 
     return headcount, trained, coverage_percent(trained, headcount), rag_for(trained, headcount, settings)
 
 
-def coverage_summary(*, as_of: date) -> CoverageSummary:
+def coverage_summary(*, as_of: date, made_before: datetime | None = None) -> CoverageSummary:
     """Coverage on ``as_of`` for every active organisation, and overall.
 
     Returns a CoverageSummary: ``rows`` (one CoverageRow per active organisation, by name, with
     headcount and its date and source, trained, percent, RAG, flags and refreshers due),
     and the overall ``headcount``, ``trained``, ``percent`` and ``rag``, with the partnership's
     ``settings`` (target and amber band). Five queries, whatever the number of organisations
-    or records. The board pack reads it as it stands.
+    or records. The board pack reads it as it stands. ``made_before`` leaves out organisations
+    added to the product from that instant (a closed year's compliance check reads the
+    organisations that existed at its end).
     """
     settings = coverage_settings()
     return _summary(
@@ -321,7 +327,7 @@ def coverage_summary(*, as_of: date) -> CoverageSummary:
         trained_counts([as_of]),
         latest_headcounts([as_of]),
         due_counts(as_of),
-        _organisations(),
+        _organisations(made_before=made_before),
     )
 
 

@@ -1,10 +1,10 @@
 """What every check returns, the year it is asked about, and small helpers they share."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case
+from sqlalchemy import ColumnElement, case
 
 from core.dates import Quarter
 from core.vocab import Rag
@@ -69,6 +69,16 @@ class Year:
     def as_of(self) -> date:
         """The day plan rows are judged as at: 31 December, or today while the year is running."""
         return min(self.end, self.today) if self.today else self.end
+
+    @property
+    def after(self) -> datetime:
+        """The first instant after the day judged: records made from then on did not exist yet,
+        so a closed year's checks read the same whenever they are run."""
+        return rules.start_of(self.as_of + timedelta(days=1))
+
+    def existed(self, created_at) -> ColumnElement[bool]:
+        """SQL: a record (by its created_at column) existed on the day judged."""
+        return created_at < self.after
 
     @property
     def quarters(self) -> list[Quarter]:

@@ -14,16 +14,17 @@ from core.dates import Quarter
 from core.extensions import db
 from partnership.models import BusinessArea
 from plans import rules
-from plans.models import Plan, PlanRow, PlanStatus, ProgressUpdate
+from plans.models import Plan, PlanRow, ProgressUpdate
 from spoc.models import SpocAssignment
 
 # --- 3. every SPOC area has an active plan, checked by the board each quarter ------------------
 
 
-def _spoc_plans(partnership_id: int):
-    """The partnership's active SPOC plans: its plans (plans.rules) that belong to an area."""
+def _spoc_plans(partnership_id: int, year: Year):
+    """The partnership's SPOC plans (plans.rules, with an area) that were active on the day
+    judged: a plan made or archived later does not change a closed year."""
     return select(Plan.id, Plan.title, Plan.area_id).where(
-        rules.in_partnership(partnership_id), Plan.area_id.is_not(None), Plan.status == PlanStatus.ACTIVE.value
+        rules.in_partnership(partnership_id), Plan.area_id.is_not(None), rules.active_at(year.after)
     )
 
 
@@ -35,11 +36,15 @@ def plans_checked(partnership_id: int, year: Year) -> CheckResult:
         CheckState.MET,
         "",
     )
-    has_spoc = exists().where(SpocAssignment.area_id == BusinessArea.id, SpocAssignment.capacity == "spoc")
-    has_plan = exists().where(Plan.area_id == BusinessArea.id, Plan.status == PlanStatus.ACTIVE.value)
+    has_spoc = exists().where(
+        SpocAssignment.area_id == BusinessArea.id,
+        SpocAssignment.capacity == "spoc",
+        year.existed(SpocAssignment.created_at),
+    )
+    has_plan = exists().where(Plan.area_id == BusinessArea.id, rules.active_at(year.after))
     areas = db.session.execute(
         select(BusinessArea.id, BusinessArea.name, has_plan)
-        .where(BusinessArea.partnership_id == partnership_id, has_spoc)
+        .where(BusinessArea.partnership_id == partnership_id, year.existed(BusinessArea.created_at), has_spoc)
         .order_by(BusinessArea.name)
     ).all()
     if not areas:
@@ -51,7 +56,7 @@ def plans_checked(partnership_id: int, year: Year) -> CheckResult:
             result.records.append(
                 Evidence(name, "Has a SPOC but no active plan", True, "spoc.show_area", {"area_id": area_id})
             )
-    plans = _spoc_plans(partnership_id).where(Plan.area_id.in_([a[0] for a in areas])).subquery()
+    plans = _spoc_plans(partnership_id, year).where(Plan.area_id.in_([a[0] for a in areas])).subquery()
     quarter = _quarter_of(PlanCheck.quarter_start, year)
     checks = db.session.execute(
         select(
@@ -171,8 +176,8 @@ def _row_history(partnership_id: int, year: Year, quarters: list[Quarter]) -> li
     """One query: each active SPOC plan row with its first update, whether it was overdue on the
     day judged, and per quarter whether it was complete at the start and how many updates it had."""
     as_of = year.as_of
-    after = rules.start_of(as_of + timedelta(days=1))  # the first instant after the day judged
-    plans = _spoc_plans(partnership_id).subquery()
+    after = year.after
+    plans = _spoc_plans(partnership_id, year).subquery()
     in_year = and_(
         ProgressUpdate.row_id == PlanRow.id,
         ProgressUpdate.at >= rules.start_of(year.start),

@@ -16,7 +16,7 @@ def training_coverage(partnership_id: int, year: Year) -> CheckResult:
         CheckState.MET,
         "",
     )
-    summary = for_partnership(coverage_summary(as_of=year.end), partnership_id)
+    summary = for_partnership(coverage_summary(as_of=year.end, made_before=year.after), partnership_id)
     target = summary.settings.target_percent
     if not any(r.has_headcount or r.trained for r in summary.rows):
         result.state = CheckState.NO_DATA

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import or_, select, update
 
 from board import services as board
 from board.models import BoardAttendance, BoardMeeting, BoardMember
@@ -21,8 +22,8 @@ from channel_panel import services as channel_services
 from channel_panel.meetings import get_panel
 from channel_panel.retention import record_retention_run
 from core.extensions import db
-from partnership.models import Organisation, Partnership
-from plans.models import PlanRow, ProgressUpdate
+from partnership.models import BusinessArea, Organisation, Partnership
+from plans.models import Plan, PlanRow, ProgressUpdate
 from spoc.models import SpocAssignment
 from tests.channel_panel.factories import closed_case
 from tests.factories import BusinessAreaFactory, OrganisationFactory
@@ -35,6 +36,29 @@ CHANNEL_NAME = "Quentin Farrowdale"
 
 def _at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
+
+
+#: The partnership's organisations, areas, SPOCs and plans were set up in the product then,
+#: before the year assessed (the checks read the year as it stood at its end).
+SET_UP = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
+
+
+def set_up_before_the_year(partnership_id: int) -> None:
+    """Date the partnership's structure to SET_UP, as if entered then (the rows keep their own
+    dates: the world's row has 2025 progress)."""
+    areas = select(BusinessArea.id).where(BusinessArea.partnership_id == partnership_id)
+    db.session.execute(
+        update(Organisation).where(Organisation.partnership_id == partnership_id).values(created_at=SET_UP)
+    )
+    db.session.execute(
+        update(BusinessArea).where(BusinessArea.partnership_id == partnership_id).values(created_at=SET_UP)
+    )
+    db.session.execute(update(SpocAssignment).where(SpocAssignment.area_id.in_(areas)).values(created_at=SET_UP))
+    db.session.execute(
+        update(Plan)
+        .where(or_(Plan.area_id.in_(areas), Plan.area_id.is_(None)))
+        .values(created_at=SET_UP, status_since=SET_UP)
+    )
 
 
 @pytest.fixture
@@ -107,6 +131,8 @@ def gappy_year(app, world):
         panel.terms_reviewed_on = date(2024, 11, 1)
         db.session.add(panel)
         record_retention_run(ran_on=date(2025, 2, 1), deleted=0, kept_open=0, run_by="flask retention run")
+        db.session.flush()
+        set_up_before_the_year(partnership.id)
         db.session.commit()
         return SimpleNamespace(
             world=world,
