@@ -342,14 +342,15 @@ def _begin_session(user: User) -> None:
 def _refuse(provider: Provider, kind: str, detail: str, *, email: str = "", status: int = 400):
     """A failed or refused sign-in: a security event and a page that says what to do."""
     accounts.log_event(kind, email=email, detail=f"via {provider.name}: {detail}", survives_rollback=True)
+    domains = " or ".join("@" + d for d in provider.domains)
     messages = {
         "sso_email_unverified": (
-            f"{provider.label.removeprefix('Sign in with ')} did not confirm that your email address is verified, "
+            "Your organisation's sign-in service did not confirm that your email address is verified, "
             "so you have not been signed in. Ask your organisation's IT service desk to check your account."
         ),
         "sso_wrong_domain": (
-            f"You signed in as {email}, but this sign-in service is set up only for addresses ending "
-            f"{' or '.join('@' + d for d in provider.domains)}. You have not been signed in. "
+            f"Your organisation's sign-in service gave your address as {email}, but here it is trusted only "
+            f"for addresses ending {domains}, so you have not been signed in. "
             "Start again and enter your own work email address."
         ),
     }

@@ -140,7 +140,7 @@ def test_address_at_a_domain_the_provider_does_not_serve_is_refused(app, sso_pag
         page, sso_server[1], "helen.marsh@cambridgeshire.example", login="daniel.okafor@peterborough.example"
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("You have not been signed in")
-    expect(page.get_by_text("only for addresses ending @cambridgeshire.example")).to_be_visible()
+    expect(page.get_by_text("trusted only for addresses ending @cambridgeshire.example")).to_be_visible()
     assert_no_axe_violations(page)
     assert [e.email for e in _events(app, "sso_wrong_domain")] == ["daniel.okafor@peterborough.example"]
     assert _events(app, "login_ok") == []

@@ -6,6 +6,7 @@ browser at the provider, so every code, token and signature here is the provider
 """
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,7 +18,7 @@ from core.models import SecurityEvent, User
 from core.sso import ProviderSettingsError, parse_providers
 from core.vocab import Role
 from tests.conftest import csrf_token, sign_in
-from tests.oidc import OidcProvider, free_port, providers_setting, sign_in_at_provider
+from tests.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider, free_port, providers_setting, sign_in_at_provider
 
 APP_URL = "http://tracker.test"
 
@@ -216,7 +217,10 @@ def test_provider_vouching_for_another_domain_is_refused(sso_app, sso_client, id
     page = response.get_data(as_text=True)
     assert response.status_code == 403
     assert "You have not been signed in" in page
-    assert "only for addresses ending @council.example" in page
+    assert (
+        "gave your address as spoc@health.example, but here it is trusted only for addresses ending @council.example"
+        in page
+    )
     [event] = events(sso_app, "sso_wrong_domain")
     assert (event.email, event.detail) == ("spoc@health.example", "via council: council serves council.example")
     assert sso_client.get("/").status_code == 302
@@ -393,3 +397,27 @@ def test_bad_settings_name_what_is_wrong(setting, message):
 def test_app_will_not_start_with_bad_settings(app):
     with pytest.raises(RuntimeError, match="OIDC_PROVIDERS entry 1 is missing client_id"):
         create_app("test", OIDC_PROVIDERS=providers_setting({**ENTRA, "client_id": ""}))
+
+
+def test_readme_entra_example_is_a_valid_setting():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("<!-- sign-in example: tests/core/test_sso.py parses this block -->", 1)[1]
+    block = block.split("```bash", 1)[1].split("```", 1)[0]
+    setting = re.search(r"OIDC_PROVIDERS='(.*?)'", block, re.DOTALL).group(1)
+    [provider] = parse_providers(setting)
+    assert provider.issuer == "https://login.microsoftonline.com/<tenant-id>/v2.0"
+    assert provider.domains == ("cambridgeshire.gov.uk",)
+    assert provider.verified_claim == "xms_edov"
+    assert "export APP_BASE_URL=https://tracker.example.gov.uk" in block
+    # The redirect URI the README tells Entra about is the one the app sends.
+    assert "https://tracker.example.gov.uk/sign-in/sso/cambs/callback" in readme
+
+
+def test_readme_local_provider_example_matches_the_test_provider():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("To try single sign-on on your own machine", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    setting = re.search(r"OIDC_PROVIDERS='(.*?)'", block, re.DOTALL).group(1)
+    [provider] = parse_providers(setting)
+    assert (provider.client_id, provider.client_secret) == (CLIENT_ID, CLIENT_SECRET)
+    assert provider.issuer == "http://127.0.0.1:4100"
+    assert "PORT=4100 APP_URL=http://127.0.0.1:5000 PROVIDER=cambs node tests/oidc/provider.js" in block
