@@ -421,3 +421,14 @@ def test_readme_local_provider_example_matches_the_test_provider():
     assert (provider.client_id, provider.client_secret) == (CLIENT_ID, CLIENT_SECRET)
     assert provider.issuer == "http://127.0.0.1:4100"
     assert "PORT=4100 APP_URL=http://127.0.0.1:5000 PROVIDER=cambs node tests/oidc/provider.js" in block
+
+
+def test_prevent_lead_finds_unknown_people_under_security_events(sso_app, sso_client, idps, world):
+    _sign_in_via(sso_client, idps, "new.starter@council.example")
+    lead = sso_app.test_client()
+    # The Prevent Lead signs in through the provider too.
+    _sign_in_via(lead, idps, "prevent_lead@council.example")
+    page = lead.get("/audit/security?kind=sso_unknown_email").get_data(as_text=True)
+    assert '<option value="sso_unknown_email" selected>Single sign-on: no account here</option>' in page
+    assert "new.starter@council.example" in page
+    assert "via council" in page
