@@ -112,7 +112,12 @@ def guard_request():
         return redirect(url_for("auth.login", next=_next_for(request)))
     session["seen"] = int(now.timestamp())
     set_request_actor(current_user.id, current_user.email)
-    if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
+    # Someone signed in by their organisation's provider has no use for this app's password.
+    if (
+        current_user.must_change_password
+        and endpoint not in _PASSWORD_CHANGE_ALLOWED
+        and not sso.signed_in_by_provider()
+    ):
         return redirect(url_for("auth.change_password"))
     permission = getattr(view, "required_permission", None)
     if permission is None or not has_permission(current_user, permission):

@@ -49,6 +49,10 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 #: Session keys: which provider signed this session in, and its ID token (the hint for sign-out).
 SESSION_PROVIDER = "sso_provider"
 SESSION_LOGOUT_HINT = "sso_id_token"
+#: The longest ID token kept for the sign-out hint. The session is a cookie (at most 4 KB in a
+#: browser); a longer token is dropped and sign-out names the client instead, which the
+#: standard allows (the provider may then ask the person to confirm).
+MAX_LOGOUT_HINT = 2500
 #: Where to go once signed in, kept while the person is away at their provider.
 SESSION_NEXT = "sso_next"
 
@@ -324,7 +328,9 @@ def finish_sign_in(provider: str):
     next_url = auth.safe_next(session.get(SESSION_NEXT))
     _begin_session(user)
     session[SESSION_PROVIDER] = chosen.name
-    session[SESSION_LOGOUT_HINT] = token.get("id_token", "")
+    id_token = token.get("id_token", "")
+    if len(id_token) <= MAX_LOGOUT_HINT:
+        session[SESSION_LOGOUT_HINT] = id_token
     user.last_login_at = utcnow()
     accounts.log_event("login_ok", user=user, detail=f"single sign-on via {chosen.name}")
     return redirect(next_url or url_for("main.home"))
@@ -369,6 +375,11 @@ def _unreachable(provider: Provider, exc: Exception):
 
 def _refused_page(provider: Provider, message: str, status: int):
     return render_template("auth/sso_failed.html", provider=provider, message=message), status
+
+
+def signed_in_by_provider() -> bool:
+    """Whether this session began at an organisation's provider (so this app's password is not used)."""
+    return session.get(SESSION_PROVIDER) in providers()
 
 
 # -- Signing out -----------------------------------------------------------------------------

@@ -432,3 +432,21 @@ def test_prevent_lead_finds_unknown_people_under_security_events(sso_app, sso_cl
     assert '<option value="sso_unknown_email" selected>Single sign-on: no account here</option>' in page
     assert "new.starter@council.example" in page
     assert "via council" in page
+
+
+def test_temporary_password_is_not_asked_for_after_single_sign_on(sso_app, sso_client, idps, world):
+    with sso_app.app_context():
+        db.session.get(User, world.users[Role.SPOC].id).must_change_password = True
+        db.session.commit()
+    _sign_in_via(sso_client, idps, "spoc@council.example")
+    home = sso_client.get("/")
+    assert home.status_code == 200
+    assert "Welcome, SPOC Person" in home.get_data(as_text=True)
+
+
+def test_session_cookie_stays_well_under_the_browsers_limit(sso_client, idps, world):
+    response = _sign_in_via(sso_client, idps, "prevent_lead@council.example")
+    [cookie] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("prevent_session=")]
+    # 4096 bytes is what browsers keep; the ID token for the sign-out hint is most of it.
+    assert len(cookie) < 3000, len(cookie)
+    assert sso_client.get("/").status_code == 200
