@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
@@ -292,8 +293,11 @@ def finish_sign_in(provider: str):
         return _refuse(chosen, "sso_failed", "state did not match this browser's sign-in")
     except OAuthError as exc:
         return _refuse(chosen, "sso_failed", f"provider answered {exc.error}")
-    except JoseError as exc:
-        return _refuse(chosen, "sso_failed", f"ID token refused: {exc.error}")
+    except (JoseError, AuthlibBaseError) as exc:
+        # A bad signature, audience, issuer, nonce or expiry: the ID token is not for this sign-in.
+        reason = getattr(exc, "error", type(exc).__name__)
+        claim = getattr(exc, "claim", "")
+        return _refuse(chosen, "sso_failed", f"ID token refused: {reason}{f' ({claim})' if claim else ''}")
     except (requests.RequestException, ValueError, KeyError, RuntimeError) as exc:
         return _unreachable(chosen, exc)
     claims = token.get("userinfo")

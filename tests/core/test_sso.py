@@ -450,3 +450,51 @@ def test_session_cookie_stays_well_under_the_browsers_limit(sso_client, idps, wo
     # 4096 bytes is what browsers keep; the ID token for the sign-out hint is most of it.
     assert len(cookie) < 3000, len(cookie)
     assert sso_client.get("/").status_code == 200
+
+
+def _state_of(authorize_url: str) -> str:
+    return parse_qs(urlsplit(authorize_url).query)["state"][0]
+
+
+def test_id_token_with_another_nonce_is_refused(sso_app, sso_client, idps, world):
+    start = _continue(sso_client, "prevent_lead@council.example")
+    state = _state_of(start.headers["Location"])
+    back = sign_in_at_provider(start.headers["Location"], "prevent_lead@council.example", app_url=APP_URL)
+    # The browser's record of this sign-in now expects another nonce than the provider's token has
+    # (a token replayed from another sign-in looks like this).
+    with sso_client.session_transaction() as session:
+        pending = session[f"_state_council_{state}"]
+        pending["data"]["nonce"] = "a-nonce-this-sign-in-never-sent"
+        session[f"_state_council_{state}"] = pending
+        session.modified = True
+    response = sso_client.get(back.removeprefix(APP_URL))
+    assert response.status_code == 400
+    assert "You have not been signed in" in response.get_data(as_text=True)
+    [event] = events(sso_app, "sso_failed")
+    assert event.detail == "via council: ID token refused: invalid_claim (nonce)"
+    assert sso_client.get("/").status_code == 302
+
+
+def test_code_the_provider_did_not_issue_is_refused(sso_app, sso_client, idps, world):
+    start = _continue(sso_client, "prevent_lead@council.example")
+    state = _state_of(start.headers["Location"])
+    response = sso_client.get(f"/sign-in/sso/council/callback?code=not-a-real-code&state={state}")
+    assert response.status_code == 400
+    assert [e.detail for e in events(sso_app, "sso_failed")] == ["via council: provider answered invalid_grant"]
+
+
+def test_callback_may_land_on_another_app_server(app, sso_app, sso_client, idps, world):
+    """Nothing of a sign-in in progress is kept in a process: a second server, which has not yet
+    read the provider's discovery document, finishes a sign-in the first one started."""
+    start = _continue(sso_client, "prevent_lead@council.example")
+    back = sign_in_at_provider(start.headers["Location"], "prevent_lead@council.example", app_url=APP_URL)
+    second = _sso_app(
+        app,
+        idps["council"].settings(label="Sign in with your Test County Council account", domains=["council.example"]),
+    )
+    other = second.test_client()
+    other.set_cookie("prevent_session", sso_client.get_cookie("prevent_session").value)
+    response = other.get(back.removeprefix(APP_URL))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "Welcome, Prevent Lead Person" in other.get("/").get_data(as_text=True)
