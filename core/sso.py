@@ -263,10 +263,34 @@ def _start(provider: Provider, *, login_hint: str = ""):
     if next_url:
         session[SESSION_NEXT] = next_url
     extra = {"login_hint": login_hint} if login_hint else {}
+    client = _client(provider)
+    problem = _check_metadata(provider, client)
+    if problem is not None:
+        return problem
     try:
-        return _client(provider).authorize_redirect(_redirect_uri(provider), **extra)
+        return client.authorize_redirect(_redirect_uri(provider), **extra)
     except (requests.RequestException, ValueError, KeyError, RuntimeError) as exc:
         return _unreachable(provider, exc)
+
+
+def _check_metadata(provider: Provider, client):
+    """The provider's discovery document, read (once per process) and checked; a page if it fails."""
+    try:
+        metadata = client.load_server_metadata()
+    except (requests.RequestException, ValueError) as exc:
+        return _unreachable(provider, exc)
+    # OpenID Connect Discovery: the document must name the issuer it was fetched for.
+    if str(metadata.get("issuer", "")).rstrip("/") != provider.issuer.rstrip("/"):
+        accounts.log_event(
+            "sso_failed",
+            detail=f"via {provider.name}: discovery names issuer {metadata.get('issuer')!r}",
+            survives_rollback=True,
+        )
+        message = (
+            "This sign-in service is not set up correctly, so you have not been signed in. Tell your Prevent Lead."
+        )
+        return _refused_page(provider, message, 502)
+    return None
 
 
 @bp.route("/sign-in/sso/<provider>/callback")
@@ -278,14 +302,11 @@ def finish_sign_in(provider: str):
         flash("That sign-in service is not set up here. Enter your email address to continue.", "info")
         return redirect(url_for("auth.login"))
     client = _client(chosen)
-    try:
-        metadata = client.load_server_metadata()
-    except (requests.RequestException, ValueError) as exc:
-        return _unreachable(chosen, exc)
-    if metadata.get("issuer") != chosen.issuer:
-        return _refuse(chosen, "sso_failed", f"discovery names issuer {metadata.get('issuer')!r}", status=502)
+    problem = _check_metadata(chosen, client)
+    if problem is not None:
+        return problem
     # RFC 9207: a response that names another issuer is a mix-up between providers.
-    if "iss" in request.args and request.args["iss"] != chosen.issuer:
+    if "iss" in request.args and request.args["iss"] != client.server_metadata["issuer"]:
         return _refuse(chosen, "sso_failed", "response from another issuer")
     try:
         token = client.authorize_access_token()
@@ -349,7 +370,7 @@ def _begin_session(user: User) -> None:
     session["seen"] = int(clock.now().timestamp())
 
 
-def _refuse(provider: Provider, kind: str, detail: str, *, email: str = "", status: int = 400):
+def _refuse(provider: Provider, kind: str, detail: str, *, email: str = ""):
     """A failed or refused sign-in: a security event and a page that says what to do."""
     accounts.log_event(kind, email=email, detail=f"via {provider.name}: {detail}", survives_rollback=True)
     domains = " or ".join("@" + d for d in provider.domains)
@@ -367,7 +388,7 @@ def _refuse(provider: Provider, kind: str, detail: str, *, email: str = "", stat
     message = messages.get(
         kind, "Signing in with your organisation's account did not finish, so you have not been signed in. Try again."
     )
-    return _refused_page(provider, message, 403 if kind != "sso_failed" else status)
+    return _refused_page(provider, message, 400 if kind == "sso_failed" else 403)
 
 
 def _unreachable(provider: Provider, exc: Exception):

@@ -498,3 +498,15 @@ def test_callback_may_land_on_another_app_server(app, sso_app, sso_client, idps,
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "Welcome, Prevent Lead Person" in other.get("/").get_data(as_text=True)
+
+
+def test_provider_whose_discovery_names_another_issuer_is_not_used(app, idps, world):
+    # Configured as "localhost", the provider's document says it is "127.0.0.1": not the same issuer.
+    entry = idps["council"].settings(label="Sign in with your Test County Council account", domains=["council.example"])
+    entry["issuer"] = entry["issuer"].replace("127.0.0.1", "localhost")
+    misconfigured = _sso_app(app, entry)
+    response = _continue(misconfigured.test_client(), "prevent_lead@council.example")
+    assert response.status_code == 502
+    assert "This sign-in service is not set up correctly" in response.get_data(as_text=True)
+    [event] = events(app, "sso_failed")
+    assert event.detail == f"via council: discovery names issuer '{idps['council'].issuer}'"
