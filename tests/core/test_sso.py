@@ -179,6 +179,8 @@ def test_known_person_is_signed_in_with_the_roles_held_here(sso_app, sso_client,
     assert sso_client.get("/users").status_code == 200  # the Prevent Lead's own pages
     [event] = events(sso_app, "login_ok")
     assert (event.user_id, event.detail) == (lead.id, "single sign-on via council")
+    with sso_app.app_context():
+        assert db.session.get(User, lead.id).last_login_at is not None
 
 
 def test_sign_in_returns_to_the_page_asked_for(sso_client, idps, world):
