@@ -6,6 +6,7 @@ browser at the provider, so every code, token and signature here is the provider
 """
 
 import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -512,3 +513,14 @@ def test_provider_whose_discovery_names_another_issuer_is_not_used(app, idps, wo
     assert "This sign-in service is not set up correctly" in response.get_data(as_text=True)
     [event] = events(app, "sso_failed")
     assert event.detail == f"via council: discovery names issuer '{idps['council'].issuer}'"
+
+
+def test_account_past_its_access_end_date_is_refused(sso_app, sso_client, idps, world):
+    with sso_app.app_context():
+        db.session.get(User, world.users[Role.AUDITOR].id).access_expires_on = date(2026, 11, 15)
+        db.session.commit()
+    response = _sign_in_via(sso_client, idps, "auditor@council.example")
+    assert response.status_code == 403
+    assert "Your access ended on 15 November 2026" in response.get_data(as_text=True)
+    assert [e.detail for e in events(sso_app, "login_expired")] == ["via council"]
+    assert sso_client.get("/").status_code == 302
