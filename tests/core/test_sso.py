@@ -524,3 +524,47 @@ def test_account_past_its_access_end_date_is_refused(sso_app, sso_client, idps, 
     assert "Your access ended on 15 November 2026" in response.get_data(as_text=True)
     assert [e.detail for e in events(sso_app, "login_expired")] == ["via council"]
     assert sso_client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "code=",
+        "state=",
+        "code=x&state=" + "s" * 5000,
+        "error=" + "e" * 5000 + "&error_description=%00%ff",
+        "error=access_denied",
+        "code=%00&state=%00",
+        "iss=&code=x&state=y",
+        "code=x&code=y&state=a&state=b",
+    ],
+)
+def test_hostile_callbacks_get_a_page_not_an_error(sso_client, idps, world, query):
+    response = sso_client.get(f"/sign-in/sso/council/callback?{query}")
+    assert response.status_code == 400
+    assert "You have not been signed in" in response.get_data(as_text=True)
+
+
+FORMAT = "Enter an email address in the correct format, like name@example.com"
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("@council.example", FORMAT),
+        ("a@", FORMAT),
+        ("a@b@council.example", FORMAT),
+        ("x" * 300 + "@council.example", "Email address must be 254 characters or fewer"),
+    ],
+)
+def test_hostile_email_step_gets_a_message(sso_client, world, email, message):
+    response = _continue(sso_client, email)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_nul_in_the_email_is_dropped_before_routing(sso_client, idps, world):
+    response = _continue(sso_client, "prevent_lead@council.example\u0000")
+    assert response.status_code == 302
+    assert "login_hint=prevent_lead%40council.example&" in response.headers["Location"] + "&"
