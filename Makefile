@@ -33,7 +33,7 @@ mutants: install-test
 
 install: system-runtime $(VENV)/.runtime node_modules/.installed static/css/app.css
 
-install-test: system-test install $(VENV)/.test
+install-test: system-test install $(VENV)/.test tests/oidc/node_modules/.installed
 
 # Debian packages first: python3-venv, Node.js and the PDF libraries are needed by every later step.
 # Checked against dpkg each time (quick); installs only what is missing.
@@ -63,6 +63,12 @@ node_modules/.installed: package.json package-lock.json | system-runtime
 	npm ci --no-audit --no-fund --omit=optional --loglevel=warn
 	touch $@
 
+# The OpenID provider the single sign-on tests start on loopback (oidc-provider 8.x runs on
+# Debian 12's Node.js 18). Tests only: `make run` never needs it.
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json | system-runtime
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=warn
+	touch $@
+
 assets: static/css/app.css
 static/css/app.css: assets/scss/app.scss node_modules/.installed
 	npm run --silent build:css
@@ -72,4 +78,4 @@ lint: install-test
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules static/css/app.css
+	rm -rf $(VENV) node_modules tests/oidc/node_modules static/css/app.css

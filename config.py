@@ -88,6 +88,10 @@ class Config:
     #: The address users reach the service on, for links in emails.
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
 
+    #: Single sign-on: a JSON list of OpenID Connect providers, each with name, label, issuer,
+    #: client_id, client_secret and the email domains it serves (README, Sign-in). Empty: passwords only.
+    OIDC_PROVIDERS = os.environ.get("OIDC_PROVIDERS", "")
+
     #: Send Strict-Transport-Security (only behind HTTPS).
     HSTS = _bool("HSTS", True)
     PAGE_SIZE = _int("PAGE_SIZE", 50)
@@ -123,6 +127,8 @@ class TestConfig(Config):
     MAIL_FROM = "reminders@prevent.example"
     # Forms are tested without tokens; tests/core/test_security.py turns CSRF back on.
     WTF_CSRF_ENABLED = False
+    # Passwords only, whatever the environment says; the single sign-on tests configure providers.
+    OIDC_PROVIDERS = ""
     # Fast hashing keeps the suite quick; production uses argon2's defaults.
     ARGON2_FAST = True
 

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 import config as config_module
-from core import auth, clock, errors, registry, security, transactions
+from core import auth, clock, errors, registry, security, sso, transactions
 from core.extensions import csrf, db, login_manager, migrate
 from core.permissions import public
 from core.storage import init_storage
@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
 
     parts = app.extensions.setdefault(registry.EXTENSION, registry.Parts())
     app.register_blueprint(auth.bp)
+    sso.register(app)
     main.register(app, parts)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(reminder_views.bp)

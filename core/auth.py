@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from core import accounts, clock
+from core import accounts, clock, sso
 from core.audit import set_request_actor
 from core.extensions import db, login_manager
 from core.forms import ChangePasswordForm, LoginForm
@@ -112,7 +112,12 @@ def guard_request():
         return redirect(url_for("auth.login", next=_next_for(request)))
     session["seen"] = int(now.timestamp())
     set_request_actor(current_user.id, current_user.email)
-    if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
+    # Someone signed in by their organisation's provider has no use for this app's password.
+    if (
+        current_user.must_change_password
+        and endpoint not in _PASSWORD_CHANGE_ALLOWED
+        and not sso.signed_in_by_provider()
+    ):
         return redirect(url_for("auth.change_password"))
     permission = getattr(view, "required_permission", None)
     if permission is None or not has_permission(current_user, permission):
@@ -130,6 +135,9 @@ def _next_for(req) -> str | None:
 def login():
     if current_user.is_authenticated and current_user.is_active:
         return redirect(url_for("main.home"))
+    sso_step = sso.intercept_login()  # the email step, when single sign-on is set up
+    if sso_step is not None:
+        return sso_step
     form = LoginForm()
     if form.validate_on_submit():
         result = accounts.attempt_login(
@@ -152,11 +160,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires(Permission.SIGNED_IN)
 def logout():
+    provider_sign_out = sso.end_session_url()  # read before the session is cleared
     accounts.log_event("logout", user=current_user, detail=f"session {session.get('sid', '')}")
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_sign_out or url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

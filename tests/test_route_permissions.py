@@ -33,6 +33,8 @@ EXPECTED = {
     "govuk_assets": PUBLIC,
     "vendor": PUBLIC,
     "auth.login": PUBLIC,
+    "sso.start_sign_in": PUBLIC,
+    "sso.finish_sign_in": PUBLIC,
     "main.health": PUBLIC,
     "auth.logout": ALL,
     "auth.change_password": ALL,
@@ -394,6 +396,7 @@ def _url_args(rule, world, extra: dict | None = None) -> dict:
         "file_id": world.evidence_id,
         "token": "not-a-real-token",
         "quarter": "2026-q3",
+        "provider": "council",
         **(extra or {}),
     }
     return {arg: values[arg] for arg in rule.arguments}

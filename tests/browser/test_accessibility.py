@@ -20,6 +20,9 @@ from tests.test_route_permissions import ALL, EXPECTED, PUBLIC
 
 #: Routes that are not pages: files, assets, the health check.
 NOT_PAGES = {"static", "govuk_assets", "vendor", "main.health"}
+#: Single sign-on's start and callback redirect to a provider (none is set up here); the pages
+#: they can show are scanned in test_sso_ui.py against a real provider.
+NOT_PAGES |= {"sso.start_sign_in", "sso.finish_sign_in"}
 #: URL argument -> SQL giving a real value from the demo data. Arguments that must belong together
 #: (a row of the plan, an item of the meeting, a review of the case) come from one query.
 RECORD_IDS = {
