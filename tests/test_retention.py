@@ -45,12 +45,16 @@ def _stash(upload_id: str, stored_on: str) -> None:
     storage.put(f"imports/{upload_id}.json", json.dumps({**described, "stored_on": stored_on}).encode())
 
 
+def _clear_stash() -> None:
+    for key in get_storage().keys("imports/"):  # the suite's upload folder outlives each test
+        get_storage().delete(key)
+
+
 @pytest.fixture
 def due(app, world):
     """One record due today and one due tomorrow under each schedule (see the module's docstring)."""
     with app.app_context():
-        for key in get_storage().keys("imports/"):  # the suite's upload folder outlives each test
-            get_storage().delete(key)
+        _clear_stash()
         _stash(GONE_UPLOAD, "2026-11-09")
         _stash(KEPT_UPLOAD, "2026-11-10")
 
@@ -120,7 +124,7 @@ def due(app, world):
             today=date(2026, 11, 16),
         )
         db.session.commit()
-        return SimpleNamespace(
+        ids = SimpleNamespace(
             gone_user=gone.id,
             kept_user=kept.id,
             leaver=leaver.id,
@@ -131,6 +135,9 @@ def due(app, world):
             case_gone=case_gone.reference,
             case_kept=case_kept.reference,
         )
+    yield ids
+    with app.app_context():
+        _clear_stash()
 
 
 def run(app, *args):
@@ -277,7 +284,9 @@ def test_a_redacted_account_keeps_its_id_and_role_in_the_trail_and_the_logs_lose
         ).one()
         assert area_entry.changes["contact_email"][1] == "[redacted]"
         own = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.entity == "users", AuditEntry.entity_id == due.gone_user)
+            select(AuditEntry)
+            .where(AuditEntry.entity == "users", AuditEntry.entity_id == due.gone_user)
+            .order_by(AuditEntry.id)
         ).all()
         assert own[0].action == "insert"
         assert own[0].changes["full_name"] == [None, "[redacted]"] and own[0].changes["email"] == [None, "[redacted]"]
@@ -308,7 +317,9 @@ def test_a_leavers_evaluation_stays_without_their_name_and_their_trail_is_redact
             == 0
         )
         entries = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.entity == "training_people", AuditEntry.entity_id == due.leaver)
+            select(AuditEntry)
+            .where(AuditEntry.entity == "training_people", AuditEntry.entity_id == due.leaver)
+            .order_by(AuditEntry.id)
         ).all()
         assert entries[0].action == "insert" and entries[0].label == "deleted under retention"
         assert entries[0].changes["name"] == [None, "[redacted]"]
@@ -363,6 +374,7 @@ def test_a_new_upload_records_the_day_it_was_stored(app, world):
         token = stash.put(kind="register", user=1, filename="r.csv", data=b"a,b\n", choices={})
         upload = stash.get(token, kind="register", user=1)
         described = json.loads(get_storage().get(upload.choices_key))
+        stash.discard(upload)
     assert described["stored_on"] == "2026-11-16"
 
 
@@ -377,8 +389,8 @@ def test_the_compliance_check_reports_each_schedule_and_what_was_held_past_its_p
         check = {c.key: c for c in run_checks(world.partnership_id, 2025)}["retention"]
     assert check.summary == "1 held past their period on 31 December 2025."
     leavers = check.records[2]
-    assert (leavers.label, leavers.gap) == ("Leavers' training records: 24 months after leaving", True)
-    assert leavers.detail == "last ran 1 February 2025; 1 run(s) in 2025; 1 held past their period on 31 December 2025."
+    assert (leavers.label, leavers.gap) == ("Leavers' training records (24 months after leaving)", True)
+    assert leavers.detail == "Last ran 1 February 2025; 1 run(s) in 2025; 1 held past their period on 31 December 2025."
     assert [r.gap for r in check.records] == [False, False, True, False]
 
     assert run(app).exit_code == 0  # today's run removes it, late
@@ -386,7 +398,7 @@ def test_the_compliance_check_reports_each_schedule_and_what_was_held_past_its_p
         check = {c.key: c for c in run_checks(world.partnership_id, 2025)}["retention"]
         this_year = {c.key: c for c in run_checks(world.partnership_id, 2026)}["retention"]
     assert check.records[2].detail == (
-        "last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025; "
+        "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025; "
         "material due by 31 December 2025 was removed only on 16 November 2026."
     )
     assert check.summary == "Removed late: Leavers' training records."
@@ -396,3 +408,46 @@ def test_the_compliance_check_reports_each_schedule_and_what_was_held_past_its_p
         "Retention runs in the year": "4",
         "Held past their period": "0",
     }
+
+
+def test_a_redacted_account_says_so_and_cannot_be_reactivated(app, client, login_as, due):
+    assert run(app, "--schedule", "deactivated_accounts").exit_code == 0
+    login_as(Role.PREVENT_LEAD)
+    html = client.get(f"/users/{due.gone_user}").get_data(as_text=True)
+    assert f"Former user #{due.gone_user}" in html and GONE_NAME not in html
+    assert "were removed under retention on 16 November 2026" in html
+    assert "Reactivate account" not in html
+    refused = client.post(f"/users/{due.gone_user}/reactivate", follow_redirects=True).get_data(as_text=True)
+    assert "This account&#39;s name and email were removed under retention: create a new account instead." in refused
+    with app.app_context():
+        assert db.session.get(User, due.gone_user).active is False
+    # The account not yet due can still be reactivated, and its deactivation date is cleared.
+    client.post(f"/users/{due.kept_user}/reactivate")
+    with app.app_context():
+        kept = db.session.get(User, due.kept_user)
+        assert (kept.active, kept.deactivated_on) == (True, None)
+
+
+def test_the_demo_has_something_due_under_each_schedule_but_the_import_stash(app, demo):
+    """The demo (today 16 November 2026): Derek Oldfield's account deactivated 26 months ago, a
+    leaver who left 775 days ago (2 October 2024) with one e-learning completion, and a Channel case
+    reported 74 months ago (16 September 2020)."""
+    with app.app_context():
+        _clear_stash()
+    result = run(app, "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "Abandoned import files (import_files, 7 days after upload): 0 would be removed" in lines
+    assert "Deactivated accounts (deactivated_accounts, 24 months after deactivation): 1 would be redacted" in lines
+    assert any(
+        line.endswith(
+            "due 2026-09-16: would be redacted: name, email and job title of a SPOC (single point of contact) "
+            "account deactivated on 2024-09-16"
+        )
+        for line in lines
+    )
+    assert any(
+        line.endswith("due 2026-10-02: would be removed: left 2024-10-02: the person, 1 completion(s)")
+        for line in lines
+    )
+    assert any(line.startswith("  CP-2020-001  due 2026-09-16: would be deleted") for line in lines)

@@ -35,7 +35,7 @@ def retention(partnership_id: int, year: Year) -> CheckResult:
         except Exception:  # a store that cannot be read must not hide the other schedules
             db.session.rollback()
             held = None
-        parts = [f"last ran {_d(last) if last else 'never'}", f"{count} run(s) in {year.year}"]
+        parts = [f"Last ran {_d(last) if last else 'never'}", f"{count} run(s) in {year.year}"]
         if held is None:
             parts.append("could not be checked (the store could not be read)")
         else:
@@ -47,7 +47,7 @@ def retention(partnership_id: int, year: Year) -> CheckResult:
         if not count:
             not_run.append(schedule.title)
         gap = not count or bool(held) or held is None or bool(late_on)
-        result.records.append(Evidence(f"{schedule.title}: {schedule.period()}", "; ".join(parts) + ".", gap))
+        result.records.append(Evidence(f"{schedule.title} ({schedule.period()})", "; ".join(parts) + ".", gap))
     result.figures = [
         ("Schedules", str(len(result.records))),
         ("Retention runs in the year", str(total_runs)),

@@ -59,20 +59,20 @@ def test_each_check_finds_exactly_the_known_gaps(app, gappy_year):
     assert retention.state is CheckState.MET
     assert [(r.label, r.detail) for r in retention.records] == [
         (
-            "Abandoned import files: 7 days after upload",
-            "last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+            "Abandoned import files (7 days after upload)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
         ),
         (
-            "Deactivated accounts: 24 months after deactivation",
-            "last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+            "Deactivated accounts (24 months after deactivation)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
         ),
         (
-            "Leavers' training records: 24 months after leaving",
-            "last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+            "Leavers' training records (24 months after leaving)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
         ),
         (
-            "Channel case material: 6 years after the concern was reported",
-            "last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+            "Channel case material (6 years after the concern was reported)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
         ),
     ]
     assert retention.summary == "Every schedule ran in 2025; nothing was held past its period on 31 December 2025."
@@ -116,7 +116,7 @@ def test_retention_run_command_is_recorded_for_the_check(app, world):
         ]
     check = _by_key(app, world.partnership_id, year=clock.today().year)["retention"]
     assert check.state is CheckState.MET
-    assert {r.detail.split(";")[0] for r in check.records} == {f"last ran {clock.today():%-d %B %Y}"}
+    assert {r.detail.split(";")[0] for r in check.records} == {f"Last ran {clock.today():%-d %B %Y}"}
 
 
 def test_coverage_check_reads_only_the_partnerships_own_organisations(app, gappy_year):

@@ -191,8 +191,12 @@ def test_the_import_stash_is_left_out_of_backups(app, world, tmp_path):
         upload = uuid.uuid4().hex
         get_storage().put(f"imports/{upload}.csv", b"Name,Email\nAnn Leaver,ann@example.org\n")
         get_storage().put(f"imports/{upload}.json", b"{}")
-        manifest = create_backup(tmp_path / "b.tar.gz")
-        kept = sorted(k for k in get_storage().keys() if not k.startswith("imports/"))  # noqa: SIM118
+        try:
+            manifest = create_backup(tmp_path / "b.tar.gz")
+            kept = sorted(k for k in get_storage().keys() if not k.startswith("imports/"))  # noqa: SIM118
+        finally:
+            get_storage().delete(f"imports/{upload}.csv")
+            get_storage().delete(f"imports/{upload}.json")
     assert [f["key"] for f in manifest["files"]] == kept and kept
     with tarfile.open(tmp_path / "b.tar.gz", "r:gz") as archive:
         names = archive.getnames()
