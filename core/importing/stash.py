@@ -15,6 +15,9 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from core import clock
+from core.audit import AuditEntry
+from core.extensions import db
+from core.retention import RetentionItem, RetentionSchedule
 from core.storage import StorageError, get_storage
 
 log = logging.getLogger(__name__)
@@ -22,7 +25,6 @@ log = logging.getLogger(__name__)
 #: An upload waits this long for its columns to be confirmed.
 TOKEN_MAX_AGE = 24 * 60 * 60
 FOLDER = "imports"
-_FOLDER = FOLDER
 #: An upload never imported (abandoned at the column step) is removed this many days after it
 #: was stored, by `flask retention run`: its token stopped working after 24 hours.
 RETENTION_DAYS = 7
@@ -41,11 +43,11 @@ class Upload:
 
     @property
     def key(self) -> str:
-        return f"{_FOLDER}/{self.id}.{self.filename.rsplit('.', 1)[-1].lower()}"
+        return f"{FOLDER}/{self.id}.{self.filename.rsplit('.', 1)[-1].lower()}"
 
     @property
     def choices_key(self) -> str:
-        return f"{_FOLDER}/{self.id}.json"
+        return f"{FOLDER}/{self.id}.json"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -80,7 +82,7 @@ def get(token: str, *, kind: str, user: int) -> Upload | None:
         return None
     storage = get_storage()
     try:
-        described = json.loads(storage.get(f"{_FOLDER}/{payload['id']}.json"))
+        described = json.loads(storage.get(f"{FOLDER}/{payload['id']}.json"))
         upload = Upload(
             described["id"], described["kind"], described["user"], described["filename"], described["choices"]
         )
@@ -107,26 +109,24 @@ def discard(upload: Upload) -> None:
 def _stored(storage) -> dict[str, tuple[list[str], date | None]]:
     """Each upload in the stash: its keys and the day it was stored (None when unknown)."""
     uploads: dict[str, tuple[list[str], date | None]] = {}
-    for key in storage.keys(f"{_FOLDER}/"):
-        upload_id = key.removeprefix(f"{_FOLDER}/").split(".", 1)[0]
+    for key in storage.keys(f"{FOLDER}/"):
+        upload_id = key.removeprefix(f"{FOLDER}/").split(".", 1)[0]
         uploads.setdefault(upload_id, ([], None))[0].append(key)
     for upload_id, (keys, _) in list(uploads.items()):
         stored_on = None
-        if f"{_FOLDER}/{upload_id}.json" in keys:
+        if f"{FOLDER}/{upload_id}.json" in keys:
             try:
-                stored_on = date.fromisoformat(json.loads(storage.get(f"{_FOLDER}/{upload_id}.json"))["stored_on"])
+                stored_on = date.fromisoformat(json.loads(storage.get(f"{FOLDER}/{upload_id}.json"))["stored_on"])
             except (KeyError, TypeError, ValueError, StorageError):
                 stored_on = None
         uploads[upload_id] = (keys, stored_on)
     return uploads
 
 
-def retention_find(day: date):
+def retention_find(day: date) -> list[RetentionItem]:
     """Uploads stored ``RETENTION_DAYS`` or more days before ``day`` (due on that day, not after).
     An upload whose date is unknown (stored before dates were recorded, or its description lost)
     is due at once: its token lasted 24 hours."""
-    from core.retention import RetentionItem
-
     items = []
     for upload_id, (keys, stored_on) in sorted(_stored(get_storage()).items()):
         due_on = stored_on + timedelta(days=RETENTION_DAYS) if stored_on else day
@@ -138,11 +138,8 @@ def retention_find(day: date):
     return sorted(items, key=lambda i: (i.due_on, i.key))
 
 
-def retention_remove(day: date, items) -> None:
+def retention_remove(day: date, items: list[RetentionItem]) -> None:
     """Delete each upload's files; one audit entry each (its id and date, not its name or content)."""
-    from core.audit import AuditEntry
-    from core.extensions import db
-
     storage = get_storage()
     uploads = _stored(storage)
     for item in items:
@@ -169,9 +166,7 @@ def retention_remove(day: date, items) -> None:
     db.session.flush()
 
 
-def retention_schedule():
-    from core.retention import RetentionSchedule
-
+def retention_schedule() -> RetentionSchedule:
     return RetentionSchedule(
         name="import_files",
         title="Abandoned import files",
