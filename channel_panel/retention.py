@@ -72,15 +72,25 @@ def retention_due(today: date) -> list[RetentionItem]:
         .where(ChannelCase.concern_reported_on <= date(today.year - 6, 12, 31))
         .order_by(ChannelCase.concern_reported_on, ChannelCase.reference)
     ).all()
-    items = []
+    due = []
     for case in cases:
         due_on = retention_date(case.concern_reported_on)
         if due_on > today:
             continue
-        material = {
-            label: db.session.scalar(select(func.count()).select_from(model).where(model.case_id == case.id))
-            for model, label in _MATERIAL
-        }
+        due.append((case, due_on))
+    # One grouped count per kind of material, not one per case.
+    ids = [case.id for case, _ in due]
+    counts = {
+        label: dict(
+            db.session.execute(
+                select(model.case_id, func.count()).where(model.case_id.in_(ids)).group_by(model.case_id)
+            ).all()
+        )
+        for model, label in (_MATERIAL if ids else [])
+    }
+    items = []
+    for case, due_on in due:
+        material = {label: counts[label].get(case.id, 0) for _, label in _MATERIAL}
         items.append(
             RetentionItem(
                 case_id=case.id,
