@@ -23,7 +23,7 @@ from core.extensions import db
 from core.importing import stash
 from core.models import SecurityEvent, User
 from core.reminder_models import ReminderLog
-from core.retention import RetentionRun, record_run
+from core.retention import RetentionRun, RetentionSchedule, record_run
 from core.storage import get_storage
 from core.vocab import Role
 from partnership.models import BusinessArea, Organisation, Partnership
@@ -451,3 +451,36 @@ def test_the_demo_has_something_due_under_each_schedule_but_the_import_stash(app
         for line in lines
     )
     assert any(line.startswith("  CP-2020-001  due 2026-09-16: would be deleted") for line in lines)
+
+
+def test_a_failing_schedule_does_not_stop_the_others_and_the_run_exits_non_zero(app, due):
+    """A schedule whose store cannot be read (here one that always fails): its transaction is rolled
+    back and reported; the other schedules still run and are recorded."""
+
+    def unreadable(day):
+        raise RuntimeError("the file store could not be reached")
+
+    broken = RetentionSchedule(
+        name="broken",
+        title="Broken schedule",
+        what="nothing",
+        period=lambda: "never",
+        default="",
+        reason="",
+        find=unreadable,
+        remove=lambda day, items: None,
+    )
+    schedules = app.extensions["domain_parts"].retention_schedules
+    schedules.insert(0, broken)
+    try:
+        result = run(app)
+    finally:
+        schedules.remove(broken)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: Broken schedule: nothing removed (the file store could not be reached)"
+    ]
+    assert "Channel case material (channel_cases, 6 years after the concern was reported): 1 deleted" in result.stdout
+    with app.app_context():
+        ran = list(db.session.scalars(select(RetentionRun.schedule).order_by(RetentionRun.id)))
+    assert ran == ["import_files", "deactivated_accounts", "training_leavers", "channel_cases"]
