@@ -4,7 +4,9 @@ Models opt in with ``__audited__ = True``. Columns marked ``info={"audit": False
 recorded (bookkeeping such as timestamps); ``info={"audit": "redact"}`` records that the
 value changed without recording it (password hashes, personal details). Entries are
 written in the same transaction as the change, so a change and its audit entry are
-committed or rolled back together, and entries are never updated or deleted.
+committed or rolled back together, and entries are never updated or deleted, with one
+exception: retention (core.retention) redacts the personal data that entries copied, once its
+period has passed, through ``redact_history`` and SQL statements, and audits that it did.
 """
 
 from collections.abc import Iterator
