@@ -231,10 +231,12 @@ def _echo_kept(items: list[RetentionItem]) -> None:
 @retention_cli.command("schedules")
 @with_appcontext
 def list_schedules() -> None:
-    """List each schedule, its period and when it last ran."""
+    """List each schedule: what goes, its period, its default and reason, and when it last ran."""
     last = last_runs(clock.today())
     for schedule in schedules():
         ran = last.get(schedule.name)
-        click.echo(
-            f"{schedule.name}: {schedule.title}; {schedule.period()}; last ran {ran.isoformat() if ran else 'never'}"
-        )
+        click.echo(f"{schedule.name}: {schedule.title}")
+        click.echo(f"  what:    {schedule.what}")
+        click.echo(f"  period:  {schedule.period()} (default {schedule.default})")
+        click.echo(f"  reason:  {schedule.reason}")
+        click.echo(f"  last ran {ran.isoformat() if ran else 'never'}")

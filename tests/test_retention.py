@@ -484,3 +484,23 @@ def test_a_failing_schedule_does_not_stop_the_others_and_the_run_exits_non_zero(
     with app.app_context():
         ran = list(db.session.scalars(select(RetentionRun.schedule).order_by(RetentionRun.id)))
     assert ran == ["import_files", "deactivated_accounts", "training_leavers", "channel_cases"]
+
+
+def test_schedules_lists_each_period_default_reason_and_last_run(app, world):
+    with app.app_context():
+        record_run(schedule="channel_cases", ran_on=date(2026, 11, 2), removed=0, kept=0, run_by="flask retention run")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["retention", "schedules"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if not line.startswith("  ")] == [
+        "import_files: Abandoned import files",
+        "deactivated_accounts: Deactivated accounts",
+        "training_leavers: Leavers' training records",
+        "channel_cases: Channel case material",
+    ]
+    assert "  period:  7 days after upload (default 7 days)" in lines
+    assert "  period:  24 months after deactivation (default 24 months)" in lines
+    assert "  period:  24 months after leaving (default 24 months, a partnership setting)" in lines
+    assert "  period:  6 years after the concern was reported (default 6 years)" in lines
+    assert lines.count("  last ran never") == 3 and "  last ran 2026-11-02" in lines

@@ -103,7 +103,7 @@ SCHEDULE = RetentionSchedule(
     what="A person who has left their organisation (name, email, staff number, role) and their completions; "
     "their evaluations stay without their name",
     period=lambda: f"{retention_months()} months after leaving",
-    default=f"{DEFAULT_MONTHS} months (partnership setting)",
+    default=f"{DEFAULT_MONTHS} months, a partnership setting",
     reason=REASON,
     find=find,
     remove=remove,
