@@ -197,7 +197,13 @@ def retention_run(dry_run: bool, as_of: str, only: str) -> None:
         click.echo(f"Dry run as of {day.isoformat()}: nothing removed or redacted.")
     for schedule in chosen:
         if dry_run:
-            items = schedule.find(day)
+            try:
+                items = schedule.find(day)
+            except Exception as exc:  # as for a real run: report it, go on with the others
+                db.session.rollback()
+                failed.append(schedule.title)
+                click.echo(f"Error: {schedule.title}: could not be listed ({exc})", err=True)
+                continue
             db.session.rollback()
             going = [i for i in items if not i.kept]
             click.echo(

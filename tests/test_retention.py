@@ -473,9 +473,17 @@ def test_a_failing_schedule_does_not_stop_the_others_and_the_run_exits_non_zero(
     schedules = app.extensions["domain_parts"].retention_schedules
     schedules.insert(0, broken)
     try:
+        dry = run(app, "--dry-run")
         result = run(app)
     finally:
         schedules.remove(broken)
+    assert dry.exit_code == 1
+    assert dry.stderr.splitlines() == [
+        "Error: Broken schedule: could not be listed (the file store could not be reached)"
+    ]
+    assert "Channel case material (channel_cases, 6 years after the concern was reported): 1 would be deleted" in (
+        dry.stdout
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "Error: Broken schedule: nothing removed (the file store could not be reached)"
