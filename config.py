@@ -73,6 +73,10 @@ class Config:
     S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
     S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
 
+    #: When set, `flask backup` encrypts the archive with it (AES-256-GCM) and `flask restore`
+    #: needs it: 32 random bytes in URL-safe base64 (see README, Backup and restore).
+    BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+
     #: Outgoing email for reminders. Without SMTP_HOST nothing is sent and each reminder is
     #: logged as failed ("email is not configured"), to be retried once it is.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")

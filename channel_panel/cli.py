@@ -1,4 +1,4 @@
-"""Command-line jobs for the Channel Panel: `flask channel agenda` and `flask retention run`."""
+"""Command-line jobs for the Channel Panel: `flask channel agenda` (retention runs through core.retention)."""
 
 from datetime import date
 from pathlib import Path
@@ -9,13 +9,10 @@ from sqlalchemy import select
 
 from channel_panel.meetings import agenda_pdf, build_agenda, next_meeting
 from channel_panel.models import PanelMeeting
-from channel_panel.retention import apply_retention, record_retention_run, retention_due
 from core import clock
-from core.cli import command_transaction, fail
+from core.cli import fail
 from core.extensions import db
 from core.pdf import PdfError
-
-RETENTION_ACTOR = "flask retention run"
 
 
 @click.group("channel")
@@ -83,55 +80,3 @@ def agenda_command(meeting: str, use_next: bool, output: Path) -> None:
         fail([f"-o: could not write {output}: {exc.strerror or exc}"])
     due = len(build_agenda(found).reviews_due)
     click.echo(f"Wrote {output}: the agenda for {found.held_on.isoformat()}, {due} post-closure review(s) due")
-
-
-@click.group("retention")
-def retention_cli() -> None:
-    """Deleting records past their retention date."""
-
-
-@retention_cli.command("run")
-@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
-@click.option("--as-of", default="", help="With --dry-run only: list what will be due on this date (YYYY-MM-DD).")
-@with_appcontext
-def retention_run(dry_run: bool, as_of: str) -> None:
-    """Delete Channel case material six years after the concern was reported.
-
-    Personal details, support plan, information-sharing log, reviews and the case record go;
-    the anonymised log entry stays. Each deletion is in the audit trail, without its content.
-    A case still open on its retention date is listed and kept.
-    """
-    problems = []
-    day = clock.today()
-    if as_of:
-        if not dry_run:
-            problems.append("--as-of is only for --dry-run: a real run always uses today's date")
-        try:
-            day = date.fromisoformat(as_of.strip())
-        except ValueError:
-            problems.append(f"--as-of: '{as_of}' is not a date; use YYYY-MM-DD, like 2027-03-31")
-    if problems:
-        fail(problems)
-    items = retention_due(day)
-    held = [i for i in items if i.still_open]
-    if dry_run:
-        going = [i for i in items if not i.still_open]
-        click.echo(f"Dry run: nothing deleted. {len(going)} case(s) past their retention date on {day.isoformat()}:")
-        for item in going:
-            click.echo(
-                f"  {item.reference}  concern reported {item.concern_reported_on.isoformat()}, "
-                f"retention date {item.due_on.isoformat()}: would delete {item.summary}"
-            )
-    else:
-        with command_transaction(RETENTION_ACTOR):
-            deleted = apply_retention(today=day, actor_label=RETENTION_ACTOR)
-            record_retention_run(ran_on=day, deleted=len(deleted), kept_open=len(held), run_by=RETENTION_ACTOR)
-        click.echo(f"Deleted the case material of {len(deleted)} case(s); their anonymised log entries stay.")
-        for item in deleted:
-            click.echo(f"  {item.reference}  retention date {item.due_on.isoformat()}: deleted {item.summary}")
-    for item in held:
-        click.echo(
-            f"Kept: {item.reference} is past its retention date ({item.due_on.isoformat()}) but still open; "
-            "close it, or record why it must be kept",
-            err=True,
-        )

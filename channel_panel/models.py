@@ -406,23 +406,3 @@ class AnonymisedLogEntry(Timestamped, Base):
         if self.stage == CaseStage.CLOSED.value and self.closure_reason:
             return f"Closed: {ClosureReason(self.closure_reason).label}"
         return f"Open ({CaseStage(self.stage).label.lower()})"
-
-
-class RetentionRun(Timestamped, Base):
-    """One run of the retention job (not a dry run): when, as of which day, and how much went.
-
-    Kept so an annual compliance check can show that retention ran in the year."""
-
-    __tablename__ = "channel_retention_runs"
-    __audited__ = True
-    __audit_label__ = "ran_on"
-
-    ran_on: Mapped[date] = mapped_column(index=True)
-    #: Cases whose material was deleted, and cases past their date but kept because still open.
-    deleted_count: Mapped[int] = mapped_column(default=0)
-    kept_open_count: Mapped[int] = mapped_column(default=0)
-    #: The command or user that ran it.
-    run_by: Mapped[str] = mapped_column(String(254), default="")
-
-    def __repr__(self) -> str:
-        return f"<RetentionRun {self.ran_on} deleted={self.deleted_count}>"

@@ -14,19 +14,20 @@ from datetime import date
 
 from sqlalchemy import delete, func, select
 
-from channel_panel.dates import retention_date
+from channel_panel.dates import RETENTION_YEARS, retention_date
 from channel_panel.models import (
     AnonymisedLogEntry,
     CasePersonalDetails,
     ChannelCase,
     InformationShare,
     PostClosureReview,
-    RetentionRun,
     SupportPlanItem,
 )
 from channel_panel.vocab import OPEN_STAGES
 from core.audit import AuditEntry
 from core.extensions import db
+from core.retention import RetentionItem as ScheduleItem
+from core.retention import RetentionSchedule
 
 _MATERIAL = [
     (CasePersonalDetails, "personal details"),
@@ -71,15 +72,25 @@ def retention_due(today: date) -> list[RetentionItem]:
         .where(ChannelCase.concern_reported_on <= date(today.year - 6, 12, 31))
         .order_by(ChannelCase.concern_reported_on, ChannelCase.reference)
     ).all()
-    items = []
+    due = []
     for case in cases:
         due_on = retention_date(case.concern_reported_on)
         if due_on > today:
             continue
-        material = {
-            label: db.session.scalar(select(func.count()).select_from(model).where(model.case_id == case.id))
-            for model, label in _MATERIAL
-        }
+        due.append((case, due_on))
+    # One grouped count per kind of material, not one per case.
+    ids = [case.id for case, _ in due]
+    counts = {
+        label: dict(
+            db.session.execute(
+                select(model.case_id, func.count()).where(model.case_id.in_(ids)).group_by(model.case_id)
+            ).all()
+        )
+        for model, label in (_MATERIAL if ids else [])
+    }
+    items = []
+    for case, due_on in due:
+        material = {label: counts[label].get(case.id, 0) for _, label in _MATERIAL}
         items.append(
             RetentionItem(
                 case_id=case.id,
@@ -134,9 +145,38 @@ def apply_retention(*, today: date, actor_label: str, actor_id: int | None = Non
     return deleted
 
 
-def record_retention_run(*, ran_on: date, deleted: int, kept_open: int, run_by: str) -> RetentionRun:
-    """Note that retention ran (a real run, not a dry run), for the annual compliance check."""
-    run = RetentionRun(ran_on=ran_on, deleted_count=deleted, kept_open_count=kept_open, run_by=run_by)
-    db.session.add(run)
-    db.session.flush()
-    return run
+# --- the schedule the kernel runs (core.retention) -------------------------------------------
+
+_KEEP_OPEN = "still open; close it, or record why it must be kept"
+
+
+def _find(day: date) -> list[ScheduleItem]:
+    return [
+        ScheduleItem(
+            key=item.reference,
+            due_on=item.due_on,
+            summary=f"concern reported {item.concern_reported_on.isoformat()}: {item.summary}",
+            kept=_KEEP_OPEN if item.still_open else "",
+        )
+        for item in retention_due(day)
+    ]
+
+
+def _remove(day: date, items: list[ScheduleItem]) -> None:
+    # apply_retention decides the cases again from the same rule, in the same transaction.
+    apply_retention(today=day, actor_label="flask retention run")
+
+
+SCHEDULE = RetentionSchedule(
+    name="channel_cases",
+    title="Channel case material",
+    what="A case's record, personal details, support plan, information-sharing log and reviews "
+    "(the anonymised log entry stays, for ever)",
+    period=lambda: f"{RETENTION_YEARS} years after the concern was reported",
+    default=f"{RETENTION_YEARS} years",
+    reason="the Cambridge supplement: material naming an individual is deleted six years after the date "
+    "the concern was reported; an anonymised log is kept in perpetuity",
+    find=_find,
+    remove=_remove,
+    verb="deleted",
+)

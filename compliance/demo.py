@@ -1,6 +1,6 @@
 """Demo compliance: the last complete year's self-assessment, rated, with evidence, an
 improvement action in the county plan and a finding the Prevent Lead has answered. Three of
-that year's board meetings are added (none in quarter 3) and a retention run, so the checks
+that year's board meetings are added (none in quarter 3) and a run of each retention schedule, so the checks
 show both kept rules and gaps."""
 
 from datetime import UTC, date, datetime
@@ -9,10 +9,10 @@ from sqlalchemy import or_, select, update
 
 from board import services as board
 from board.models import AttendanceStatus, BoardAttendance, BoardMeeting, BoardMember, MeetingStatus
-from channel_panel.retention import record_retention_run
 from compliance import services
 from core.extensions import db
 from core.models import User
+from core.retention import record_run, schedules
 from partnership.models import BusinessArea, Organisation, Partnership
 from plans.models import Plan, PlanRow, PlanStatus
 from spoc.models import SpocAssignment
@@ -85,7 +85,8 @@ def load_compliance(*, partnership: Partnership, users: dict[str, User], today: 
     year = today.year - 1
     _set_up_before(partnership, year)
     _year_meetings(partnership, year)
-    record_retention_run(ran_on=date(year, 4, 1), deleted=0, kept_open=0, run_by="flask retention run")
+    for schedule in schedules():
+        record_run(schedule=schedule.name, ran_on=date(year, 4, 1), removed=0, kept=0, run_by="flask retention run")
     assessment = services.open_assessment(partnership_id=partnership.id, year=year, today=today)
     by_code = {e.code: e for e in assessment.expectations}
     for code, (rating, narrative) in RATINGS.items():

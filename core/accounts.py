@@ -10,7 +10,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import transactions
+from core import clock, transactions
 from core.db import utcnow
 from core.extensions import db
 from core.models import SecurityEvent, User, UserRole
@@ -189,13 +189,17 @@ def update_user(
 
 
 def deactivate_user(user: User) -> None:
-    """Users are deactivated, never deleted: records and the audit trail name them."""
+    """Users are deactivated, never deleted: records and the audit trail name them (until the
+    account's personal fields are redacted under retention, core.account_retention)."""
+    if user.active or user.deactivated_on is None:
+        user.deactivated_on = clock.today()
     user.active = False
     db.session.flush()
 
 
 def reactivate_user(user: User) -> None:
     user.active = True
+    user.deactivated_on = None
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()

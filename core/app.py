@@ -131,6 +131,11 @@ def register_blueprints(app: Flask) -> None:
         registry.NavItem("Audit trail", "audit.list_entries", "view_audit", ("audit.",), order=80),
         registry.NavItem("Reminder log", "reminders.list_log", "view_reminder_log", ("reminders.list_log",), order=100),
     ]
+    # The kernel's own retention schedules first; each domain adds its own in its register().
+    from core import account_retention
+    from core.importing import stash
+
+    parts.retention_schedules += [stash.retention_schedule(), account_retention.SCHEDULE]
     registry.compose(app, app.config["PACKAGES"])
 
 

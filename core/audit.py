@@ -4,7 +4,9 @@ Models opt in with ``__audited__ = True``. Columns marked ``info={"audit": False
 recorded (bookkeeping such as timestamps); ``info={"audit": "redact"}`` records that the
 value changed without recording it (password hashes, personal details). Entries are
 written in the same transaction as the change, so a change and its audit entry are
-committed or rolled back together, and entries are never updated or deleted.
+committed or rolled back together, and entries are never updated or deleted, with one
+exception: retention (core.retention) redacts the personal data that entries copied, once its
+period has passed, through ``redact_history`` and SQL statements, and audits that it did.
 """
 
 from collections.abc import Iterator
@@ -248,6 +250,26 @@ def _after_update(mapper, connection, obj) -> None:
 @event.listens_for(Base, "after_delete", propagate=True)
 def _after_delete(mapper, connection, obj) -> None:
     _write_entry(connection, obj, "delete")
+
+
+def redact_history(entity: str, entity_id: int, fields: list[str], *, label: str) -> int:
+    """Rewrite the trail of one record so that it no longer holds ``fields``' values nor its old
+    label: the one exception to an append-only trail, for retention (core.retention), done with
+    SQL statements; the caller writes an entry saying so. Returns the entries rewritten."""
+    from sqlalchemy import select, update
+
+    from core.extensions import db
+
+    rows = db.session.execute(
+        select(AuditEntry.id, AuditEntry.changes).where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+    ).all()
+    for entry_id, changes in rows:
+        redacted = {
+            key: [REDACTED if v is not None else None for v in values] if key in fields else values
+            for key, values in (changes or {}).items()
+        }
+        db.session.execute(update(AuditEntry).where(AuditEntry.id == entry_id).values(label=label, changes=redacted))
+    return len(rows)
 
 
 def audit_query(

@@ -8,10 +8,13 @@ committed, so every file the snapshot refers to is already there when it is copi
 The archive (.tar.gz) holds manifest.json (format, migration revision, database kind, time,
 and the size and SHA-256 of every member), the database (database.sqlite3 or database.pgdump)
 and files/<storage key>. It is written to a temporary file beside the target and renamed, so a
-failed backup never leaves a half-written archive.
+failed backup never leaves a half-written archive. The archive is readable by its owner only
+(mode 0600, whatever the umask), and when BACKUP_KEY is set it is encrypted with AES-256-GCM
+(core.backup_crypto). Temporary import files (the import stash) are left out: they are useful
+for a day at most and hold names and staff numbers (see README, Retention).
 
-`flask restore FILE` checks every checksum before it writes anything, and restores only into an
-empty database and empty file store.
+`flask restore FILE` decrypts (refusing a wrong key or an altered archive) and checks every
+checksum before it writes anything, and restores only into an empty database and empty file store.
 """
 
 import hashlib
@@ -31,8 +34,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from core import clock
+from core import backup_crypto, clock
 from core.extensions import db
+from core.importing.stash import FOLDER as IMPORT_STASH
 from core.storage import StorageError, check_key, get_storage
 
 FORMAT = "prevent-backup/1"
@@ -130,11 +134,31 @@ def _snapshot_database(folder: Path) -> tuple[str, Path]:
     raise BackupError(f"backups of {kind} databases are not supported")
 
 
+def _backup_key() -> bytes | None:
+    """The key from BACKUP_KEY, or None when it is not set; raises BackupError if it is malformed."""
+    text = current_app.config.get("BACKUP_KEY") or ""
+    if not text.strip():
+        return None
+    try:
+        return backup_crypto.parse_key(text)
+    except backup_crypto.BadKey as exc:
+        raise BackupError(str(exc)) from exc
+
+
+def _private_file(folder: Path, name: str):
+    """A new file beside the target that only its owner can read or write (0600, whatever the umask)."""
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb"), Path(tmp_name)
+
+
 def create_backup(output: Path) -> dict:
-    """Write the archive to ``output``; returns the manifest."""
+    """Write the archive to ``output`` (mode 0600; encrypted when BACKUP_KEY is set); returns the
+    manifest, with "encrypted" added."""
     output = Path(output)
     if not output.parent.is_dir():
         raise BackupError(f"the folder {output.parent} does not exist")
+    key = _backup_key()
     storage = get_storage()
     with tempfile.TemporaryDirectory(prefix="prevent-backup-") as tmp:
         folder = Path(tmp)
@@ -142,41 +166,48 @@ def create_backup(output: Path) -> dict:
         kind, snapshot = _snapshot_database(folder)
         members = [{"name": snapshot.name, "size": snapshot.stat().st_size, "sha256": _file_sha256(snapshot)}]
         files = []
-        partial = output.with_name(f".{output.name}.part")
+        handle, partial = _private_file(output.parent, output.name)
         try:
-            with tarfile.open(partial, "w:gz") as archive:
-                archive.add(snapshot, arcname=snapshot.name)
-                try:
-                    keys = storage.keys()
-                    for key in keys:
-                        data = storage.get(key)
-                        info = tarfile.TarInfo(f"files/{key}")
-                        info.size = len(data)
-                        info.mtime = int(clock.now().timestamp())
-                        archive.addfile(info, io.BytesIO(data))
-                        files.append({"key": key, "size": len(data), "sha256": _sha256(data)})
-                except StorageError as exc:
-                    raise BackupError(f"the file store could not be read: {exc.message}") from exc
-                manifest = {
-                    "format": FORMAT,
-                    "created_at": clock.now().isoformat(timespec="seconds"),
-                    "database": kind,
-                    "revision": revision,
-                    "members": members,
-                    "files": files,
-                }
-                raw = json.dumps(manifest, indent=1).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size = len(raw)
-                info.mtime = int(clock.now().timestamp())
-                archive.addfile(info, io.BytesIO(raw))
-            with partial.open("rb") as handle:
+            with handle:
+                sink = backup_crypto.EncryptingWriter(handle, key) if key else handle
+                # Streamed ("w|gz"): the encrypting writer is written to in order, never sought.
+                with tarfile.open(fileobj=sink, mode="w|gz") as archive:
+                    archive.add(snapshot, arcname=snapshot.name)
+                    try:
+                        keys = [k for k in storage.keys() if not k.startswith(f"{IMPORT_STASH}/")]  # noqa: SIM118 - storage
+                        for stored in keys:
+                            data = storage.get(stored)
+                            info = tarfile.TarInfo(f"files/{stored}")
+                            info.size = len(data)
+                            info.mtime = int(clock.now().timestamp())
+                            info.mode = 0o600
+                            archive.addfile(info, io.BytesIO(data))
+                            files.append({"key": stored, "size": len(data), "sha256": _sha256(data)})
+                    except StorageError as exc:
+                        raise BackupError(f"the file store could not be read: {exc.message}") from exc
+                    manifest = {
+                        "format": FORMAT,
+                        "created_at": clock.now().isoformat(timespec="seconds"),
+                        "database": kind,
+                        "revision": revision,
+                        "members": members,
+                        "files": files,
+                    }
+                    raw = json.dumps(manifest, indent=1).encode()
+                    info = tarfile.TarInfo(MANIFEST)
+                    info.size = len(raw)
+                    info.mtime = int(clock.now().timestamp())
+                    info.mode = 0o600
+                    archive.addfile(info, io.BytesIO(raw))
+                if key:
+                    sink.close()
+                handle.flush()
                 os.fsync(handle.fileno())
             partial.replace(output)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-    return manifest
+    return {**manifest, "encrypted": bool(key)}
 
 
 # --- restore -------------------------------------------------------------------------------
@@ -239,6 +270,29 @@ def read_archive(path: Path, folder: Path) -> dict:
     return manifest
 
 
+def _decrypted(path: Path, folder: Path) -> Path:
+    """``path`` itself when it is a plain archive, else its decryption in ``folder`` (which
+    only the owner can read); raises BackupError for a wrong key or an altered archive."""
+    try:
+        encrypted = backup_crypto.is_encrypted(path)
+    except OSError as exc:
+        raise BackupError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+    if not encrypted:
+        return path
+    key = _backup_key()
+    if key is None:
+        raise BackupError("the archive is encrypted: set BACKUP_KEY to the key it was made with")
+    plain = folder / "archive.tar.gz"
+    try:
+        with path.open("rb") as source, plain.open("wb") as target:
+            backup_crypto.decrypt_file(source, target, key)
+    except backup_crypto.WrongKey as exc:
+        raise BackupError("BACKUP_KEY is not the key this archive was encrypted with; nothing was restored") from exc
+    except backup_crypto.Tampered as exc:
+        raise BackupError(f"{exc}; nothing was restored") from exc
+    return plain
+
+
 def _database_is_empty() -> bool:
     with db.engine.connect() as conn:
         return not inspect(conn).get_table_names()
@@ -253,8 +307,9 @@ def restore_backup(path: Path) -> dict:
     storage = get_storage()
     kind = db.engine.dialect.name
     with tempfile.TemporaryDirectory(prefix="prevent-restore-") as tmp:
-        folder = Path(tmp)
-        manifest = read_archive(path, folder)
+        folder = Path(tmp) / "archive"
+        folder.mkdir()
+        manifest = read_archive(_decrypted(path, Path(tmp)), folder)
         if manifest["database"] != kind:
             raise BackupError(
                 f"the backup is of a {manifest['database']} database and this instance uses {kind}; "
@@ -319,7 +374,11 @@ def backup_command(output: Path) -> None:
         manifest = create_backup(output)
     except BackupError as exc:
         fail([str(exc)])
-    click.echo(f"Wrote {output}: {manifest['database']} database, {len(manifest['files'])} file(s).")
+    sealed = "encrypted with BACKUP_KEY" if manifest["encrypted"] else "not encrypted (BACKUP_KEY is not set)"
+    click.echo(
+        f"Wrote {output}: {manifest['database']} database, {len(manifest['files'])} file(s); "
+        f"readable by its owner only, {sealed}."
+    )
 
 
 @click.command("restore")

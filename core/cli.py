@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
     """The kernel's commands; each domain package adds its own group in its register()."""
     from core.backup import backup_command, restore_command
     from core.reminder_cli import reminders_cli
+    from core.retention import retention_cli
 
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_data)
@@ -52,6 +53,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(retention_cli)
 
 
 @click.command("create-admin")

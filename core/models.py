@@ -25,6 +25,11 @@ class User(UserMixin, Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(String(255), info={"audit": "redact"})
     #: False once deactivated; users are never deleted because records name them.
     active: Mapped[bool] = mapped_column(default=True)
+    #: The day the account was last deactivated (None while active): its personal fields are
+    #: redacted a set period after it (core.account_retention).
+    deactivated_on: Mapped[date | None]
+    #: The day its name, email and job title were redacted under retention; None until then.
+    personal_data_removed_on: Mapped[date | None]
     #: Set when the Prevent Lead sets a temporary password; cleared when the user picks one.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     #: Consecutive failed sign-ins since the last success.

@@ -3,7 +3,7 @@
 The app factory imports the packages named in the PACKAGES setting (config.py), lowest layer
 first, and calls each one's ``register(app, parts)``. A package registers its blueprints and CLI
 groups on the app itself, and hands the kernel what the kernel runs without knowing the domain:
-navigation links, home-page panels, reminder rules and demo loaders. The kernel imports no
+navigation links, home-page panels, reminder rules, retention schedules and demo loaders. The kernel imports no
 domain package; it only runs what it was handed, in the order it was handed.
 """
 
@@ -70,6 +70,9 @@ class Parts:
     #: last meeting), or None: "what changed since" is measured from it. Handed down by the
     #: board, which sits above the plans.
     last_review_before: Callable[[date], date | None] | None = None
+    #: Retention schedules (core.retention.RetentionSchedule), run by `flask retention run` and
+    #: reported by the annual compliance check, in the order registered.
+    retention_schedules: list = field(default_factory=list)
 
 
 def compose(app: Flask, packages: Iterable[str]) -> Parts:

@@ -6,6 +6,7 @@ after (core.demo runs the loaders in the order of config.PACKAGES).
 """
 
 from core import accounts
+from core.dates import add_months
 from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from core.registry import DemoContext
@@ -194,3 +195,25 @@ def load_partnership(demo: DemoContext) -> None:
             roles=roles,
             must_change_password=False,
         )
+    _former_accounts(demo)
+
+
+def _former_accounts(demo: DemoContext) -> None:
+    """Two deactivated accounts: one deactivated 26 months ago, past the 24 months after which
+    `flask retention run` redacts its name and email; one deactivated last month."""
+    for name, email, months in (
+        ("Derek Oldfield", "derek.oldfield@peterborough.example", 26),
+        ("Sunita Leftrecently", "sunita.leftrecently@cambridgeshire.example", 1),
+    ):
+        user = accounts.create_user(
+            email=email,
+            full_name=name,
+            job_title="Former Education SPOC",
+            organisation_id=demo.organisations["PCC"].id,
+            password=DEMO_PASSWORD,
+            roles=[Role.SPOC],
+            must_change_password=False,
+        )
+        accounts.deactivate_user(user)
+        user.deactivated_on = add_months(demo.today, -months)
+    db.session.flush()

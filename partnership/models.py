@@ -53,12 +53,16 @@ KIND_VALUES = ", ".join(f"'{k.value}'" for k in OrganisationKind)
 class Partnership(Timestamped, Base):
     __tablename__ = "partnerships"
     __audited__ = True
+    __table_args__ = (CheckConstraint("leaver_retention_months BETWEEN 1 AND 240", name="leaver_retention_in_range"),)
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
     #: Target share of relevant staff WRAP-trained, in percent.
     training_target_percent: Mapped[int] = mapped_column(default=90)
     #: Coverage this many points or fewer below the target is Amber; further below is Red.
     training_amber_band_points: Mapped[int] = mapped_column(default=10, server_default="10")
+    #: A leaver's training records and person record are deleted this many months after the day
+    #: they left (training.retention; 24 by default: see LEAVER_RETENTION_REASON there).
+    leaver_retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="partnership", order_by="Organisation.name"

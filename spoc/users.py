@@ -166,7 +166,9 @@ def deactivate_user(user_id: int):
 @requires(Permission.MANAGE_USERS)
 def reactivate_user(user_id: int):
     user = _get_user(user_id)
-    if ConfirmForm().validate_on_submit() and not user.active:
+    if user.personal_data_removed_on is not None:
+        flash("This account's name and email were removed under retention: create a new account instead.", "error")
+    elif ConfirmForm().validate_on_submit() and not user.active:
         accounts.reactivate_user(user)
         flash(f"{user.full_name}'s account is active again.", "success")
     return redirect(url_for("users.show_user", user_id=user.id))

@@ -108,3 +108,44 @@ def test_connection_settings(fresh_app):
         else:
             assert db.engine.dialect.name == "postgresql"
             assert int(conn.execute(text("SHOW server_version_num")).scalar()) >= 150000
+
+
+def test_retention_migration_keeps_the_channel_runs_and_dates_deactivated_accounts(fresh_app):
+    """0012_retention: the Channel-only runs become runs of the channel_cases schedule, and an
+    account already deactivated gets its last change's day as its deactivation date."""
+    upgrade(revision="0009_security_event_lookup")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO channel_retention_runs (ran_on, deleted_count, kept_open_count, run_by, created_at, "
+                "updated_at) VALUES ('2025-04-01', 2, 1, 'flask retention run', '2025-04-01 06:00:00+00:00', "
+                "'2025-04-01 06:00:00+00:00')"
+            )
+        )
+        for email, active in (("gone@council.example", False), ("here@council.example", True)):
+            conn.execute(
+                text(
+                    "INSERT INTO users (email, full_name, job_title, password_hash, active, must_change_password, "
+                    "failed_logins, created_at, updated_at) VALUES (:email, 'A Person', '', 'x', :active, false, 0, "
+                    "'2024-03-01 10:00:00+00:00', '2024-09-30 23:30:00+00:00')"
+                ),
+                {"email": email, "active": active},
+            )
+    upgrade(revision="heads")
+    with db.engine.connect() as conn:
+        runs = conn.execute(
+            text("SELECT schedule, ran_on, removed_count, kept_count, oldest_due_on, run_by FROM retention_runs")
+        ).all()
+        users = conn.execute(text("SELECT email, deactivated_on FROM users ORDER BY email")).all()
+    assert [(r[0], str(r[1]), r[2], r[3], r[4], r[5]) for r in runs] == [
+        ("channel_cases", "2025-04-01", 2, 1, None, "flask retention run")
+    ]
+    assert [(u[0], u[1] and str(u[1])) for u in users] == [
+        ("gone@council.example", "2024-09-30"),
+        ("here@council.example", None),
+    ]
+    assert "channel_retention_runs" not in table_names()
+    downgrade(revision="0009_security_event_lookup")
+    with db.engine.connect() as conn:
+        back = conn.execute(text("SELECT ran_on, deleted_count, kept_open_count FROM channel_retention_runs")).all()
+    assert [(str(r[0]), r[1], r[2]) for r in back] == [("2025-04-01", 2, 1)]

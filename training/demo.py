@@ -1,6 +1,7 @@
 """Demo training records: courses, accredited facilitators, headcounts, a few hundred fictional
 staff with WRAP, refresher and e-learning completions over four years (so coverage runs from
-Red to Green and some training expires within 90 days), and two evaluated sessions.
+Red to Green and some training expires within 90 days), and two evaluated sessions; two leavers,
+one past the partnership's retention period.
 
 The completions are written as an attendance register and imported through the importer,
 so the demo also shows it at work. Everyone named is fictional.
@@ -17,7 +18,8 @@ from sqlalchemy import select
 from core.extensions import db
 from partnership.models import Organisation
 from training import imports, services, sessions
-from training.models import CourseKind, TrainingSession
+from training.models import CourseKind, Person, TrainingSession
+from training.people import PersonDetails
 
 #: organisation short name -> (relevant headcount or None, share currently WRAP-trained, email domain)
 #: One organisation has no headcount and one a headcount of zero, to show "no headcount".
@@ -228,3 +230,24 @@ def load_training(*, organisations: dict[str, Organisation], today: date) -> Non
                 confidence_after=rng.randint(3, 5),
                 comment=COMMENTS[index % len(COMMENTS)],
             )
+
+    _leavers(organisations, courses, today)
+
+
+def _leavers(organisations: dict[str, Organisation], courses: dict, today: date) -> None:
+    """Two leavers with only e-learning (which does not count towards coverage, so no figure
+    changes): one left 25 months ago, past the partnership's 24 months, so `flask retention run`
+    deletes them; one left three months ago and is kept."""
+    for name, email, left_days in (
+        ("Gareth Longgone", "gareth.longgone@peterborough.example", 25 * 31),
+        ("Rhian Recentleaver", "rhian.recentleaver@peterborough.example", 92),
+    ):
+        completion, _ = services.record_completion(
+            details=PersonDetails(name=name, organisation_id=organisations["PCC"].id, email=email, role="Youth worker"),
+            course=courses["Prevent e-learning"],
+            completed_on=_ago(today, left_days + 200),
+            delivery="elearning",
+            today=today,
+        )
+        db.session.get(Person, completion.person_id).left_on = _ago(today, left_days)
+    db.session.flush()

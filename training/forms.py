@@ -384,12 +384,20 @@ class SettingsForm(FlaskForm):
         widget=GovTextInput(),
         description="Coverage this far below the target, or nearer, is Amber; further below is Red.",
     )
+    leaver_retention_months = StringField(
+        "Keep a leaver's training records for (months after they leave)",
+        widget=GovTextInput(),
+        description="Then the person and their completions are deleted by the daily retention run. "
+        "24 months by default: a leaver stops counting the day they leave, and two years keeps last "
+        "year's figures as they were until the annual audit has checked them.",
+    )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.target: int | None = None
         self.band: int | None = None
+        self.leaver_months: int | None = None
 
     def validate_target_percent(self, field) -> None:
         self.target = whole_number(
@@ -407,6 +415,15 @@ class SettingsForm(FlaskForm):
             maximum=100,
             missing="Enter the amber band",
             wrong="Amber band must be a whole number from 0 to 100",
+        )
+
+    def validate_leaver_retention_months(self, field) -> None:
+        self.leaver_months = whole_number(
+            field,
+            minimum=1,
+            maximum=240,
+            missing="Enter how many months a leaver's training records are kept",
+            wrong="Months must be a whole number from 1 to 240",
         )
 
 

@@ -60,11 +60,21 @@ def coverage_settings() -> CoverageSettings:
     return CoverageSettings(target_percent=row[0], amber_band_points=row[1])
 
 
-def update_settings(partnership: Partnership, *, target_percent: int, amber_band_points: int) -> None:
+def update_settings(
+    partnership: Partnership,
+    *,
+    target_percent: int,
+    amber_band_points: int,
+    leaver_retention_months: int | None = None,
+) -> None:
     if not 1 <= target_percent <= 100 or not 0 <= amber_band_points <= 100:
         raise TrainingError("The target must be 1 to 100 and the band 0 to 100")
+    if leaver_retention_months is not None and not 1 <= leaver_retention_months <= 240:
+        raise TrainingError("Leavers' records must be kept 1 to 240 months")
     partnership.training_target_percent = target_percent
     partnership.training_amber_band_points = amber_band_points
+    if leaver_retention_months is not None:
+        partnership.leaver_retention_months = leaver_retention_months
     db.session.flush()
 
 

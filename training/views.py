@@ -486,8 +486,14 @@ def edit_settings():
     if request.method == "GET":
         form.target_percent.data = str(partnership.training_target_percent)
         form.amber_band_points.data = str(partnership.training_amber_band_points)
+        form.leaver_retention_months.data = str(partnership.leaver_retention_months)
     if form.validate_on_submit():
-        services.update_settings(partnership, target_percent=form.target, amber_band_points=form.band)
-        flash("Coverage target saved.", "success")
+        services.update_settings(
+            partnership,
+            target_percent=form.target,
+            amber_band_points=form.band,
+            leaver_retention_months=form.leaver_months,
+        )
+        flash("Training settings saved.", "success")
         return redirect(url_for("training.show_coverage"))
     return render_template("training/settings.html", form=form, partnership=partnership)

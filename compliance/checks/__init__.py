@@ -11,8 +11,9 @@ from datetime import date
 
 from compliance.checks.base import CheckResult, CheckState, Evidence, Year
 from compliance.checks.board import board_quarters, membership_review
-from compliance.checks.channel import channel_reviews, retention, terms_reviewed
+from compliance.checks.channel import channel_reviews, terms_reviewed
 from compliance.checks.plans import plans_checked, rows_updated
+from compliance.checks.retention import retention
 from compliance.checks.training import training_coverage
 from core import clock
 

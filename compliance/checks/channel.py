@@ -1,11 +1,12 @@
-"""The Channel Panel's checks: post-closure reviews held, retention run, terms of reference reviewed.
+"""The Channel Panel's checks: post-closure reviews held, terms of reference reviewed (retention is
+checked for every schedule in compliance.checks.retention).
 Case references and counts only."""
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from channel_panel.models import AnonymisedLogEntry, ChannelCase, Panel, PostClosureReview, RetentionRun
+from channel_panel.models import ChannelCase, Panel, PostClosureReview
 from compliance.checks.base import CheckResult, CheckState, Evidence, Year, _d
 from core.audit import AuditEntry
 from core.extensions import db
@@ -52,57 +53,6 @@ def channel_reviews(partnership_id: int, year: Year) -> CheckResult:
         if result.state is CheckState.GAPS
         else "Every review due was held on time."
     )
-    return result
-
-
-# --- 7. retention ------------------------------------------------------------------------------
-
-
-def retention(partnership_id: int, year: Year) -> CheckResult:
-    result = CheckResult(
-        "retention", "channel_panel", "Retention ran and nothing is held past six years", CheckState.MET, ""
-    )
-    runs = db.session.execute(
-        select(RetentionRun.ran_on, RetentionRun.deleted_count, RetentionRun.kept_open_count)
-        .where(RetentionRun.ran_on >= year.start, RetentionRun.ran_on <= year.end)
-        .order_by(RetentionRun.ran_on)
-    ).all()
-    # Retention date = six years after the concern was reported: due by 31 December of the year
-    # when the concern was reported on or before 31 December six years earlier.
-    cutoff = date(year.year - 6, 12, 31)
-    still_held = db.session.execute(
-        select(ChannelCase.reference, ChannelCase.concern_reported_on)
-        .where(ChannelCase.concern_reported_on <= cutoff)
-        .order_by(ChannelCase.concern_reported_on)
-    ).all()
-    deleted_after = db.session.scalar(
-        select(func.count(AnonymisedLogEntry.id)).where(
-            AnonymisedLogEntry.concern_reported_on <= cutoff, AnonymisedLogEntry.material_deleted_on > year.end
-        )
-    )
-    for ran_on, deleted, kept in runs:
-        result.records.append(Evidence(f"Retention run {_d(ran_on)}", f"{deleted} deleted, {kept} kept open"))
-    if not runs:
-        result.records.append(Evidence(f"No retention run in {year.year}", "flask retention run was not run", True))
-    for reference, reported in still_held:
-        result.records.append(
-            Evidence(f"Case {reference}", f"Concern reported {_d(reported)}: held past six years", True)
-        )
-    if deleted_after:
-        result.records.append(
-            Evidence(
-                f"{deleted_after} case(s) deleted only after the year end", "Held past six years at year end", True
-            )
-        )
-    held = len(still_held) + (deleted_after or 0)
-    result.figures = [("Retention runs in the year", str(len(runs))), ("Cases held past six years", str(held))]
-    result.state = CheckState.GAPS if (not runs or held) else CheckState.MET
-    parts = []
-    if not runs:
-        parts.append(f"retention did not run in {year.year}")
-    if held:
-        parts.append(f"{held} case(s) held past six years")
-    result.summary = ("; ".join(parts).capitalize() + ".") if parts else "Retention ran; nothing held past six years."
     return result
 
 

@@ -9,17 +9,25 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from core import clock
+from core.audit import AuditEntry
+from core.extensions import db
+from core.retention import RetentionItem, RetentionSchedule
 from core.storage import StorageError, get_storage
 
 log = logging.getLogger(__name__)
 
 #: An upload waits this long for its columns to be confirmed.
 TOKEN_MAX_AGE = 24 * 60 * 60
-_FOLDER = "imports"
+FOLDER = "imports"
+#: An upload never imported (abandoned at the column step) is removed this many days after it
+#: was stored, by `flask retention run`: its token stopped working after 24 hours.
+RETENTION_DAYS = 7
 
 
 @dataclass
@@ -35,11 +43,11 @@ class Upload:
 
     @property
     def key(self) -> str:
-        return f"{_FOLDER}/{self.id}.{self.filename.rsplit('.', 1)[-1].lower()}"
+        return f"{FOLDER}/{self.id}.{self.filename.rsplit('.', 1)[-1].lower()}"
 
     @property
     def choices_key(self) -> str:
-        return f"{_FOLDER}/{self.id}.json"
+        return f"{FOLDER}/{self.id}.json"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -51,7 +59,14 @@ def put(*, kind: str, user: int, filename: str, data: bytes, choices: dict) -> s
     upload = Upload(uuid.uuid4().hex, kind, user, filename, choices)
     storage = get_storage()
     storage.put(upload.key, data)
-    described = {"id": upload.id, "kind": kind, "user": user, "filename": filename, "choices": choices}
+    described = {
+        "id": upload.id,
+        "kind": kind,
+        "user": user,
+        "filename": filename,
+        "choices": choices,
+        "stored_on": clock.today().isoformat(),
+    }
     storage.put(upload.choices_key, json.dumps(described).encode())
     return _serializer().dumps({"id": upload.id, "kind": kind, "user": user})
 
@@ -67,7 +82,7 @@ def get(token: str, *, kind: str, user: int) -> Upload | None:
         return None
     storage = get_storage()
     try:
-        described = json.loads(storage.get(f"{_FOLDER}/{payload['id']}.json"))
+        described = json.loads(storage.get(f"{FOLDER}/{payload['id']}.json"))
         upload = Upload(
             described["id"], described["kind"], described["user"], described["filename"], described["choices"]
         )
@@ -86,3 +101,81 @@ def discard(upload: Upload) -> None:
         get_storage().delete(upload.choices_key)
     except StorageError as failure:
         log.warning("could not remove %s: %s", upload.key, failure)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def _stored(storage) -> dict[str, tuple[list[str], date | None]]:
+    """Each upload in the stash: its keys and the day it was stored (None when unknown)."""
+    uploads: dict[str, tuple[list[str], date | None]] = {}
+    for key in storage.keys(f"{FOLDER}/"):
+        upload_id = key.removeprefix(f"{FOLDER}/").split(".", 1)[0]
+        uploads.setdefault(upload_id, ([], None))[0].append(key)
+    for upload_id, (keys, _) in list(uploads.items()):
+        stored_on = None
+        if f"{FOLDER}/{upload_id}.json" in keys:
+            try:
+                stored_on = date.fromisoformat(json.loads(storage.get(f"{FOLDER}/{upload_id}.json"))["stored_on"])
+            except (KeyError, TypeError, ValueError, StorageError):
+                stored_on = None
+        uploads[upload_id] = (keys, stored_on)
+    return uploads
+
+
+def retention_find(day: date) -> list[RetentionItem]:
+    """Uploads stored ``RETENTION_DAYS`` or more days before ``day`` (due on that day, not after).
+    An upload whose date is unknown (stored before dates were recorded, or its description lost)
+    is due at once: its token lasted 24 hours."""
+    items = []
+    for upload_id, (keys, stored_on) in sorted(_stored(get_storage()).items()):
+        due_on = stored_on + timedelta(days=RETENTION_DAYS) if stored_on else day
+        if due_on <= day:
+            stored = f"stored on {stored_on.isoformat()}" if stored_on else "date stored unknown"
+            items.append(
+                RetentionItem(key=f"upload {upload_id}", due_on=due_on, summary=f"{len(keys)} file(s), {stored}")
+            )
+    return sorted(items, key=lambda i: (i.due_on, i.key))
+
+
+def retention_remove(day: date, items: list[RetentionItem]) -> None:
+    """Delete each upload's files; one audit entry each (its id and date, not its name or content)."""
+    storage = get_storage()
+    uploads = _stored(storage)
+    for item in items:
+        upload_id = item.key.removeprefix("upload ")
+        keys, _ = uploads.get(upload_id, ([], None))
+        for key in keys:
+            storage.delete(key)
+        db.session.add(
+            AuditEntry(
+                actor_label="flask retention run",
+                action="delete",
+                entity="import_files",
+                entity_id=None,
+                label=f"upload {upload_id}",
+                changes={
+                    "retention": [
+                        None,
+                        f"abandoned import removed {RETENTION_DAYS} days after upload (due {item.due_on.isoformat()}): "
+                        f"{item.summary}",
+                    ]
+                },
+            )
+        )
+    db.session.flush()
+
+
+def retention_schedule() -> RetentionSchedule:
+    return RetentionSchedule(
+        name="import_files",
+        title="Abandoned import files",
+        what="Uploaded plans, registers and e-learning exports never imported (left at the column step), "
+        "with the choices made for them",
+        period=lambda: f"{RETENTION_DAYS} days after upload",
+        default=f"{RETENTION_DAYS} days",
+        reason="an upload's link to its column step lasts 24 hours; a week allows for a weekend and a "
+        "question to the person who uploaded it, after which the file (names, staff numbers) serves no purpose",
+        find=retention_find,
+        remove=retention_remove,
+    )

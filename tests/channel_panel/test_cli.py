@@ -141,9 +141,13 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(app, retention_cases):
     before = row_counts(app)
     result = run(app, "retention", "run", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "Dry run: nothing deleted. 1 case(s) past their retention date" in result.output
+    assert f"Dry run as of {clock.today().isoformat()}: nothing removed or redacted." in result.output
+    assert "Channel case material (channel_cases, 6 years after the concern was reported): 1 would be deleted" in (
+        result.output
+    )
     assert gone in result.output and kept not in result.output
-    assert "would delete the case record, personal details, 2 post-closure reviews" in result.output
+    assert "would be deleted: concern reported" in result.output
+    assert "the case record, personal details, 2 post-closure reviews" in result.output
     assert SECRET_NAMES[0] not in result.output
     assert row_counts(app) == before
 
@@ -160,7 +164,8 @@ def test_run_deletes_the_material_keeps_the_log_and_audits_without_content(app, 
     gone, kept = retention_cases
     result = run(app, "retention", "run")
     assert result.exit_code == 0, result.output
-    assert "Deleted the case material of 1 case(s)" in result.output and gone in result.output
+    assert "Channel case material (channel_cases, 6 years after the concern was reported): 1 deleted" in result.output
+    assert gone in result.output
     with app.app_context():
         references = set(db.session.scalars(select(ChannelCase.reference)))
         assert references == {kept}
@@ -170,13 +175,17 @@ def test_run_deletes_the_material_keeps_the_log_and_audits_without_content(app, 
         trail = " ".join(f"{e.label} {e.changes}" for e in db.session.scalars(select(AuditEntry)))
         assert SECRET_NAMES[0] not in trail and SECRET_NAMES[1] not in trail and gone not in trail
     again = run(app, "retention", "run")
-    assert again.exit_code == 0 and "of 0 case(s)" in again.output
+    assert again.exit_code == 0 and "reported): 0 deleted" in again.output
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--as-of", "2030-01-01"], "Error: --as-of is only for --dry-run: a real run always uses today's date"),
+        (
+            ["--as-of", "2030-01-01"],
+            "Error: --as-of: a real run cannot be dated after today (2026-11-16); "
+            "use --dry-run to see what will be due then",
+        ),
         (
             ["--dry-run", "--as-of", "31/03/2027"],
             "Error: --as-of: '31/03/2027' is not a date; use YYYY-MM-DD, like 2027-03-31",

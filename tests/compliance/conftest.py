@@ -20,8 +20,8 @@ from board import services as board
 from board.models import BoardAttendance, BoardMeeting, BoardMember
 from channel_panel import services as channel_services
 from channel_panel.meetings import get_panel
-from channel_panel.retention import record_retention_run
 from core.extensions import db
+from core.retention import record_run
 from partnership.models import BusinessArea, Organisation, Partnership
 from plans.models import Plan, PlanRow, ProgressUpdate
 from spoc.models import SpocAssignment
@@ -130,7 +130,8 @@ def gappy_year(app, world):
         panel = get_panel()
         panel.terms_reviewed_on = date(2024, 11, 1)
         db.session.add(panel)
-        record_retention_run(ran_on=date(2025, 2, 1), deleted=0, kept_open=0, run_by="flask retention run")
+        for name in ("import_files", "deactivated_accounts", "training_leavers", "channel_cases"):
+            record_run(schedule=name, ran_on=date(2025, 2, 1), removed=0, kept=0, run_by="flask retention run")
         db.session.flush()
         set_up_before_the_year(partnership.id)
         db.session.commit()

@@ -55,8 +55,27 @@ def test_each_check_finds_exactly_the_known_gaps(app, gappy_year):
     assert reviews.gaps[0].detail == "Not held by year end (112 days overdue)"
     assert dict(reviews.figures)["Held on time"] == "1"
 
-    assert checks["retention"].state is CheckState.MET
-    assert checks["retention"].records[0].label == "Retention run 1 February 2025"
+    retention = checks["retention"]
+    assert retention.state is CheckState.MET
+    assert [(r.label, r.detail) for r in retention.records] == [
+        (
+            "Abandoned import files (7 days after upload)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+        ),
+        (
+            "Deactivated accounts (24 months after deactivation)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+        ),
+        (
+            "Leavers' training records (24 months after leaving)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+        ),
+        (
+            "Channel case material (6 years after the concern was reported)",
+            "Last ran 1 February 2025; 1 run(s) in 2025; 0 held past their period on 31 December 2025.",
+        ),
+    ]
+    assert retention.summary == "Every schedule ran in 2025; nothing was held past its period on 31 December 2025."
 
     terms = checks["terms_reviewed"]
     assert terms.state is CheckState.GAPS
@@ -78,15 +97,18 @@ def test_a_year_with_no_records_says_so_for_each_check(app, gappy_year):
     for key in no_data:
         assert checks[key].summary.startswith("No data")
     # The rest still report, from what does exist: no retention run in 2019, no terms review.
-    assert checks["retention"].summary == "Retention did not run in 2019."
+    assert checks["retention"].summary == (
+        "No run in 2019 of: Abandoned import files, Deactivated accounts, Leavers' training records, "
+        "Channel case material."
+    )
     assert checks["terms_reviewed"].state is CheckState.GAPS
 
 
 def test_retention_run_command_is_recorded_for_the_check(app, world):
     from sqlalchemy import select
 
-    from channel_panel.models import RetentionRun
     from core.extensions import db
+    from core.retention import RetentionRun
 
     result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -95,10 +117,14 @@ def test_retention_run_command_is_recorded_for_the_check(app, world):
     result = app.test_cli_runner().invoke(args=["retention", "run"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        (run,) = db.session.scalars(select(RetentionRun)).all()
-        assert (run.ran_on, run.deleted_count, run.run_by) == (clock.today(), 0, "flask retention run")
+        runs = db.session.scalars(select(RetentionRun).order_by(RetentionRun.id)).all()
+        assert [(r.schedule, r.ran_on, r.removed_count, r.run_by) for r in runs] == [
+            (name, clock.today(), 0, "flask retention run")
+            for name in ("import_files", "deactivated_accounts", "training_leavers", "channel_cases")
+        ]
     check = _by_key(app, world.partnership_id, year=clock.today().year)["retention"]
-    assert check.records[0].label == f"Retention run {clock.today():%-d %B %Y}"
+    assert check.state is CheckState.MET
+    assert {r.detail.split(";")[0] for r in check.records} == {f"Last ran {clock.today():%-d %B %Y}"}
 
 
 def test_coverage_check_reads_only_the_partnerships_own_organisations(app, gappy_year):

@@ -392,14 +392,22 @@ def test_only_the_prevent_lead_sets_the_target(app, client, login_as, training):
     login_as(Role.TRAINING_COORDINATOR)
     assert client.get("/training/settings").status_code == 403
     switch(client, login_as, Role.PREVENT_LEAD)
-    html = client.post("/training/settings", data={"target_percent": "150", "amber_band_points": ""}).get_data(
-        as_text=True
-    )
+    form = page(client, "/training/settings")
+    assert 'name="leaver_retention_months" type="text" value="24"' in form  # the default
+    html = client.post(
+        "/training/settings", data={"target_percent": "150", "amber_band_points": "", "leaver_retention_months": "0"}
+    ).get_data(as_text=True)
     assert "Target must be a whole number from 1 to 100" in html
     assert "Enter the amber band" in html
-    assert client.post("/training/settings", data={"target_percent": "40", "amber_band_points": "5"}).status_code == 302
+    assert "Months must be a whole number from 1 to 240" in html
+    saved = client.post(
+        "/training/settings", data={"target_percent": "40", "amber_band_points": "5", "leaver_retention_months": "36"}
+    )
+    assert saved.status_code == 302
     assert "Amber from 35%" in page(client, "/training")
     assert audit_actions(app, "partnerships")[-1][0] == "update"
+    with app.app_context():
+        assert db.session.scalar(select(Partnership.leaver_retention_months)) == 36
 
 
 # --- sessions and evaluations --------------------------------------------------------------
