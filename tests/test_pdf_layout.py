@@ -17,12 +17,15 @@ Before this test, the demo board pack failed it with:
 edge, coverage values on the 90% target line, the coverage table's "Coverage" heading).
 """
 
+import io
+
+import pdfplumber
 import pytest
 from weasyprint import HTML
 
 from core.pdf import PDF_VARIANT
 from tests.pdf_documents import DOCUMENTS
-from tests.pdf_layout import layout_faults
+from tests.pdf_layout import figure_box, figures, layout_faults
 
 
 @pytest.fixture
@@ -54,7 +57,16 @@ def test_a_clean_page_has_no_faults():
         '<rect x="60" y="5" width="100" height="18" fill="#1d70b8"/><text x="55" y="18" text-anchor="end">Area</text>'
         "</svg>"
     )
-    assert layout_faults(pdf_of(body)) == []
+    pdf = pdf_of(body)
+    assert layout_faults(pdf) == []
+    # The chart's box as the checks read it from the tagged PDF: 200 x 40 CSS px = 150 x 30 pt,
+    # below the paragraph, inside the page margin and the body's (16 mm + 8 px = 51.35 pt). Fails if
+    # WeasyPrint's /BBox changes.
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        (figure,) = figures(document.pages[0])
+        x0, top, x1, bottom = figure_box(figure)
+    assert (round(x0, 1), round(x1 - x0, 1), round(bottom - top, 1)) == (51.4, 150.0, 30.0)
+    assert 62 < top < 120  # under the 22 mm top margin (62.4 pt) and the paragraph and table
 
 
 def test_words_drawn_over_each_other_are_found():
