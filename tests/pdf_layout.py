@@ -128,9 +128,24 @@ def words_crossed_by_rules(page, words: list[Word]) -> list[str]:
     return faults
 
 
+#: Letters too narrow to have ink in both halves of their box.
+NARROW = set("fijlrtI1")
+
+
+def _no_ink(image, box: tuple[float, float, float, float]) -> bool:
+    """No mark in the box: the whole pixels covering it are all one shade (a thin "l" is less
+    than two pixels wide, hence floor and ceiling)."""
+    x0, top, x1, bottom = math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3])
+    if x0 < 0 or top < 0 or x1 > image.width or bottom > image.height:
+        return True  # off the page
+    low, high = image.crop((x0, top, x1, bottom)).getextrema()
+    return high - low < 40
+
+
 def clipped_characters(page, words: list[Word]) -> list[str]:
-    """Letters and digits whose box shows no ink when the page is drawn: they are in the file but
-    clipped away (a label outside its chart's drawing, text outside a page)."""
+    """Letters and digits that show no ink, or none in one half of their box, when the page is
+    drawn: they are in the file but clipped away, whole or in part (a label running past the
+    edge of its chart's drawing, text outside a page)."""
     image = page.to_image(resolution=INK_DPI).original.convert("L")
     scale = INK_DPI / 72
     faults = []
@@ -139,19 +154,16 @@ def clipped_characters(page, words: list[Word]) -> list[str]:
         for char in w.chars:
             if not char["text"].isalnum():
                 continue
-            # Whole pixels that cover the box (a thin "l" is less than two pixels wide).
-            box = (
-                math.floor(char["x0"] * scale),
-                math.floor(char["top"] * scale),
-                math.ceil(char["x1"] * scale),
-                math.ceil(char["bottom"] * scale),
-            )
-            inside_page = box[0] >= 0 and box[1] >= 0 and box[2] <= image.width and box[3] <= image.height
-            low, high = image.crop(box).getextrema() if inside_page else (0, 0)
-            if not inside_page or high - low < 40:
+            x0, x1 = char["x0"] * scale, char["x1"] * scale
+            top, bottom = char["top"] * scale, char["bottom"] * scale
+            middle = (x0 + x1) / 2
+            halves = char["text"] not in NARROW and x1 - x0 >= 4
+            if _no_ink(image, (x0, top, x1, bottom)) or (
+                halves and (_no_ink(image, (x0, top, middle, bottom)) or _no_ink(image, (middle, top, x1, bottom)))
+            ):
                 hidden.append(char["text"])
         if hidden:
-            faults.append(f"page {page.page_number}: '{w.text}' is cut off (not drawn: {''.join(hidden)})")
+            faults.append(f"page {page.page_number}: '{w.text}' is cut off (not drawn in full: {''.join(hidden)})")
     return faults
 
 

@@ -2,19 +2,22 @@
 top of each other, nothing outside the printable area, no text through a table cell's border or
 a chart's line, nothing clipped, and each chart's labels inside its drawing.
 
-Before this test, the demo board pack failed it with:
+Before the fixes that came with this test, the demo board pack (as the product made it then,
+untagged) failed it with:
     page 5: 'Complete' overlaps 'Overdue'
     page 5: 'Overdue' overlaps 'Stale'
     page 5: 'AmberGreen' is crossed by a rule at (337.0, 161.9)
     page 5: 'Complete' is crossed by a rule at (405.9, 161.9)
     page 5: 'Overdue' is crossed by a rule at (440.3, 161.9)
-    page 5: chart label 'Health' runs outside its chart (x 47.5-71.4 of 51.4-531.4)
+    page 5: 'Health' is cut off (not drawn in full: H)
     page 7: 'CoverageRAG' is crossed by a rule at (361.6, 408.7)
     page 7: '86.2%' is crossed by a rule at (458.6, 141.5)
     page 7: '84%' is crossed by a rule at (458.6, 141.5)
     page 8: 'CoverageRAG' is crossed by a rule at (361.6, 62.4)
 (the "Plans at a glance" headings, "Health and Clinical Commissioning Groups" cut at the chart's
-edge, coverage values on the 90% target line, the coverage table's "Coverage" heading).
+edge, coverage values on the 90% target line, the coverage table's "Coverage" heading). Tagged,
+the same pack also gave "page 5: chart label 'Health' runs outside its chart (x 47.5-71.4 of
+51.4-531.4)".
 """
 
 import io
@@ -109,3 +112,15 @@ def test_a_chart_label_cut_off_at_the_edge_of_its_drawing_is_found():
     faults = layout_faults(pdf_of(body))
     assert any(f.startswith("page 1: chart label 'Health' runs outside its chart") for f in faults), faults
     assert any(f.startswith("page 1: 'Health' is cut off") for f in faults), faults
+
+
+def test_a_letter_cut_in_half_at_the_edge_of_a_drawing_is_found_without_tags():
+    # "Health and Clinical" at 11 px is 91.7 px wide: ending at x = 87.2 it starts 4.5 px left of
+    # the drawing, so the "H" (7.9 px) loses its left half and its left stem. Untagged, only the
+    # ink tells.
+    body = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40" font-family="Liberation Sans" '
+        'font-size="11"><text x="87.2" y="20" text-anchor="end">Health and Clinical</text></svg>'
+    )
+    pdf = HTML(string=PAGE.format(body=body)).write_pdf()
+    assert layout_faults(pdf) == ["page 1: 'Health' is cut off (not drawn in full: H)"]
