@@ -7,7 +7,7 @@ from flask import current_app
 
 from board import services as board
 from board.models import AttendanceStatus, BoardMeeting, ItemKind, MeetingPaper
-from core.charts import bar_chart_svg
+from core.charts import bar_chart_svg, describe
 from core.dates import Quarter
 from core.pdf import PdfError, render_pdf
 from core.vocab import Rag
@@ -15,6 +15,8 @@ from plans import rules
 from plans import services as plan_services
 
 PARTS = {"pack": "Board pack", "agenda": "Agenda", "minutes": "Minutes"}
+#: Width in CSS pixels of a chart drawn with its data table beside it (templates/pdf/_chart.html).
+CHART_BESIDE_TABLE = 420
 
 
 def render(meeting: BoardMeeting, *, part: str, today: date) -> bytes:
@@ -103,13 +105,18 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
     return context
 
 
-def _rag_chart(totals: dict[str, dict[str, int]]):
-    bars = []
+def _rag_chart(totals: dict[str, dict[str, int]]) -> dict | None:
+    """Red and amber rows in each area's active plans: the chart, and its figures as a table."""
+    bars, rows = [], []
     for area, counts in totals.items():
-        red_amber = counts.get(Rag.RED.value, 0) + counts.get(Rag.AMBER.value, 0)
-        colour = Rag.RED.colour if counts.get(Rag.RED.value) else Rag.AMBER.colour
-        bars.append((area, red_amber, colour))
-    return bar_chart_svg(bars) if bars else None
+        red, amber = counts.get(Rag.RED.value, 0), counts.get(Rag.AMBER.value, 0)
+        colour = Rag.RED.colour if red else Rag.AMBER.colour
+        bars.append((area, red + amber, colour))
+        rows.append((area, red, amber))
+    if not bars:
+        return None
+    alt = describe(bars, heading="Bar chart of red and amber rows by area")
+    return {"svg": bar_chart_svg(bars, title=alt, width=CHART_BESIDE_TABLE), "rows": rows}
 
 
 def _training(today: date, partnership_id: int) -> dict | None:
@@ -129,7 +136,8 @@ def _training_chart(summary):
         bars.append((row.short_name or row.name, round(min(float(row.percent), 100.0), 1), Rag.look_of(row.rag).colour))
     if not bars:
         return None
-    return bar_chart_svg(bars, max_value=100, unit="%", target=target, target_label=f"Target {target}%")
+    alt = describe(bars, unit="%", target=target, heading="Bar chart of WRAP coverage by organisation")
+    return bar_chart_svg(bars, max_value=100, unit="%", target=target, target_label=f"Target {target}%", title=alt)
 
 
 def _channel(since: date, today: date) -> dict:
@@ -139,9 +147,12 @@ def _channel(since: date, today: date) -> dict:
 
     figures = board_figures(quarter_start=since, quarter_end=today)
     stages = [(CaseStage(code).label, count, "#1d70b8") for code, count in figures["by_stage"].items() if count]
+    # The alternative text leaves the counts to the data table after the chart.
+    alt = "Bar chart of cases by stage at the end of the period; the counts are in the table that follows."
     return {
         "figures": figures,
-        "chart": bar_chart_svg(stages) if stages else None,
+        "chart": bar_chart_svg(stages, title=alt, width=CHART_BESIDE_TABLE) if stages else None,
+        "stages": [(label, count) for label, count, _ in stages],
         "labels": {
             "by_sector": REFERRAL_CATEGORIES["sector"],
             "by_concern": REFERRAL_CATEGORIES["concern"],

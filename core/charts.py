@@ -1,6 +1,62 @@
-"""Static SVG charts for PDFs (no JavaScript in a PDF): simple labelled horizontal bars."""
+"""Static SVG charts for PDFs (no JavaScript in a PDF): simple labelled horizontal bars.
+
+Every label is measured (Liberation Sans, the PDFs' font, metric-compatible with Arial), so the
+drawing is laid out to hold it: the label column is as wide as the longest label, a label too
+long for 40% of the chart wraps onto a second line, and a value that would sit on the target
+line is moved past it. The chart's ``<title>`` is its alternative text in a tagged PDF.
+"""
 
 from markupsafe import Markup, escape
+
+#: Advance widths of Liberation Sans for the printable ASCII characters " " to "~", in
+#: thousandths of the font size (read from the font's hmtx table); others count as an "M".
+_WIDTHS = (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+)  # fmt: skip
+FONT_SIZE = 11
+ELLIPSIS = "\u2026"
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """The width of ``text`` set in Liberation Sans at ``size`` (in the same unit as size)."""
+    return sum(_WIDTHS[ord(c) - 32] if 32 <= ord(c) < 127 else 833 for c in text) * size / 1000
+
+
+def _shorten(text: str, limit: float) -> str:
+    """``text`` cut at a word (or letter) with an ellipsis so that it fits in ``limit``."""
+    if text_width(text) <= limit:
+        return text
+    while text and text_width(text + ELLIPSIS) > limit:
+        text = text[:-1]
+    return text.rstrip() + ELLIPSIS
+
+
+def wrap_label(label: str, limit: float, *, lines: int = 2) -> list[str]:
+    """The label in at most ``lines`` lines, each no wider than ``limit``; what still does not
+    fit ends in an ellipsis (the chart's data table gives it in full)."""
+    out: list[str] = []
+    for word in label.split():
+        if out and text_width(f"{out[-1]} {word}") <= limit:
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = out[: lines - 1] + [" ".join(out[lines - 1 :])]
+    return [_shorten(line, limit) for line in out] or [""]
+
+
+def describe(
+    bars: list[tuple[str, float, str]], *, unit: str = "", target: float | None = None, heading: str = "Bar chart"
+) -> str:
+    """The chart in words, for its alternative text: each bar's label and value, and the target."""
+    values = "; ".join(f"{label} {value:g}{unit}" for label, value, _ in bars)
+    aim = f" Target {target:g}{unit}." if target is not None else ""
+    return f"{heading}: {values}.{aim}"
 
 
 def bar_chart_svg(
@@ -10,32 +66,51 @@ def bar_chart_svg(
     unit: str = "",
     target: float | None = None,
     target_label: str = "",
-    label_width: int = 210,
     width: int = 640,
+    title: str = "",
 ) -> Markup:
-    """One bar per (label, value, colour), largest scale max_value, optional target line."""
+    """One bar per (label, value, colour), largest scale max_value, optional target line.
+
+    ``title`` is the chart's alternative text (a description of the bars when not given)."""
     bar_height, gap, top = 18, 8, 8
-    plot_width = width - label_width - 60
+    labels = [wrap_label(label, width * 0.4) for label, _, _ in bars]
+    label_width = max([40.0, *(text_width(line) + 10 for lines in labels for line in lines)])
+    row = bar_height + (12 if any(len(lines) > 1 for lines in labels) else gap)
+    values = [f"{value:g}{unit}" for _, value, _ in bars]
+    value_room = max([0.0, *(text_width(v) for v in values)]) + 8
+    plot_width = width - label_width - value_room
     highest = max([max_value or 0, target or 0, *(v for _, v, _ in bars)]) or 1
-    height = top + len(bars) * (bar_height + gap) + 24
+    bottom = top + len(bars) * row
+    height = bottom + (24 if target is not None else 6)
+    target_x = label_width + target / highest * plot_width if target is not None else None
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="Liberation Sans, Arial, sans-serif" font-size="11">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
+        f'viewBox="0 0 {width} {height:.0f}" font-family="Liberation Sans, Arial, sans-serif" '
+        f'font-size="{FONT_SIZE}" role="img">'
+        f"<title>{escape(title or describe(bars, unit=unit, target=target))}</title>"
     ]
-    for index, (label, value, colour) in enumerate(bars):
-        y = top + index * (bar_height + gap)
+    for index, ((_, value, colour), lines, text) in enumerate(zip(bars, labels, values, strict=True)):
+        y = top + index * row
         length = max(0.0, value) / highest * plot_width
+        first = y + 13 if len(lines) == 1 else y + 7
+        for number, line in enumerate(lines):
+            parts.append(
+                f'<text x="{label_width - 6:.1f}" y="{first + 12 * number}" text-anchor="end">{escape(line)}</text>'
+            )
+        start = label_width + length + 4
+        if target_x is not None and start - 3 <= target_x <= start + text_width(text) + 3:
+            start = target_x + 4  # past the target line, never on it
         parts.append(
-            f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(label[:40])}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{escape(colour)}"/>'
-            f'<text x="{label_width + length + 4:.1f}" y="{y + 13}">{value:g}{escape(unit)}</text>'
+            f'<rect x="{label_width:.1f}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{escape(colour)}"/>'
+            f'<text x="{start:.1f}" y="{y + 13}">{escape(text)}</text>'
         )
-    if target is not None:
-        x = label_width + target / highest * plot_width
-        bottom = top + len(bars) * (bar_height + gap)
+    if target_x is not None:
+        half = text_width(target_label) / 2
+        centre = min(max(target_x, half + 1), width - half - 1)
         parts.append(
-            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{bottom}" stroke="#0b0c0c" stroke-dasharray="4 3"/>'
-            f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle">{escape(target_label)}</text>'
+            f'<line x1="{target_x:.1f}" y1="{top - 4}" x2="{target_x:.1f}" y2="{bottom}" '
+            'stroke="#0b0c0c" stroke-dasharray="4 3"/>'
+            f'<text x="{centre:.1f}" y="{bottom + 14}" text-anchor="middle">{escape(target_label)}</text>'
         )
     parts.append("</svg>")
     # Every label was escaped above; the rest is markup we wrote.

@@ -374,11 +374,13 @@ class ExceptionRow:
     overdue: bool
     stale: bool
     changed: bool
+    #: For a Red or Amber row, the reason given when it last moved to that status ("" if none was).
+    reason: str = ""
 
 
 def exception_rows(*, today: date, since: date, partnership_id: int | None = None) -> list[ExceptionRow]:
     """Rows of active plans that are Red or Amber, overdue, stale, or changed since ``since``:
-    what the board looks at. Three queries, whatever the number of plans."""
+    what the board looks at. Four queries, whatever the number of plans."""
     since_at = rules.start_of(since)
     rows = list(
         db.session.scalars(
@@ -404,6 +406,24 @@ def exception_rows(*, today: date, since: date, partnership_id: int | None = Non
         .group_by(ProgressUpdate.row_id)
     )
     latest = {u.row_id: u for u in db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))}
+    # The reason a Red or Amber row's status was given: its newest update that set the status
+    # it has now with a reason (later updates that keep the status need not repeat it).
+    reason_ids = (
+        select(func.max(ProgressUpdate.id))
+        .join(PlanRow, PlanRow.id == ProgressUpdate.row_id)
+        .where(
+            ProgressUpdate.row_id.in_([r.id for r in rows if r.rag in (Rag.RED.value, Rag.AMBER.value)]),
+            ProgressUpdate.rag == PlanRow.rag,
+            ProgressUpdate.reason != "",
+        )
+        .group_by(ProgressUpdate.row_id)
+    )
+    reasons = {
+        row_id: reason
+        for row_id, reason in db.session.execute(
+            select(ProgressUpdate.row_id, ProgressUpdate.reason).where(ProgressUpdate.id.in_(reason_ids))
+        )
+    }
     return [
         ExceptionRow(
             plan=row.plan,
@@ -412,6 +432,7 @@ def exception_rows(*, today: date, since: date, partnership_id: int | None = Non
             overdue=rules.is_overdue(row, today),
             stale=rules.is_stale(row, today),
             changed=row.last_progress_at is not None and row.last_progress_at >= since_at,
+            reason=reasons.get(row.id, ""),
         )
         for row in rows
     ]

@@ -71,8 +71,15 @@ def trend_figure(points: list[TrendPoint], *, target: int, amber_from: int) -> s
     return json.dumps({"data": [bars], "layout": layout})
 
 
+def trend_description(points: list[TrendPoint], *, target: int) -> str:
+    """The trend in words: each quarter end's coverage, and the target."""
+    values = "; ".join(f"{p.label} {p.percent}%" if p.percent is not None else f"{p.label} none" for p in points)
+    return f"Bar chart of WRAP coverage at each quarter end: {values}. Target {target}%."
+
+
 def trend_svg(points: list[TrendPoint], *, target: int, width: int = 640, height: int = 220) -> Markup:
-    """The trend as vertical bars with the target line, as an SVG element for a PDF."""
+    """The trend as vertical bars with the target line, as an SVG element for a PDF. Its
+    ``<title>`` (the tagged PDF's alternative text) gives each quarter's figure."""
     left, right, top, bottom = 40, 10, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     highest = max([100.0, *(v for v in map(_percent, points) if v is not None)])
@@ -85,6 +92,7 @@ def trend_svg(points: list[TrendPoint], *, target: int, width: int = 640, height
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'font-family="Liberation Sans, Arial, sans-serif" font-size="10" role="img">'
+        f"<title>{escape(trend_description(points, target=target))}</title>"
     ]
     for tick in (0, 25, 50, 75, 100):
         parts.append(
