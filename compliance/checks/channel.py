@@ -1,5 +1,8 @@
 """The Channel Panel's checks: post-closure reviews held, retention run, terms of reference reviewed.
-Case references and counts only."""
+
+The report is read by the Prevent Lead, the board and auditors, none of whom may see a case
+reference: a case is named by a label that holds only in this output ("review 2 of 5"), and no
+date that could be matched to a row of the anonymised log stands beside it (days late instead)."""
 
 from datetime import date
 
@@ -18,7 +21,7 @@ def channel_reviews(partnership_id: int, year: Year) -> CheckResult:
         "channel_reviews", "channel_panel", "Closed Channel cases had their 6- and 12-month reviews", CheckState.MET, ""
     )
     rows = db.session.execute(
-        select(ChannelCase.reference, PostClosureReview.months, PostClosureReview.due_on, PostClosureReview.held_on)
+        select(PostClosureReview.months, PostClosureReview.due_on, PostClosureReview.held_on)
         .join(ChannelCase, ChannelCase.id == PostClosureReview.case_id)
         .where(PostClosureReview.due_on >= year.start, PostClosureReview.due_on <= year.end)
         .order_by(PostClosureReview.due_on, ChannelCase.reference, PostClosureReview.months)
@@ -28,18 +31,18 @@ def channel_reviews(partnership_id: int, year: Year) -> CheckResult:
         result.summary = f"No data: no post-closure review fell due in {year.year}."
         return result
     on_time = late = not_held = 0
-    for reference, months, due, held in rows:
+    for number, (months, due, held) in enumerate(rows, start=1):
         if held is None or held > year.end:
             not_held += 1
             days = (year.end - due).days
             detail, gap = f"Not held by year end ({days} days overdue)", True
         elif held > due:
             late += 1
-            detail, gap = f"Held {_d(held)}, {(held - due).days} days late", True
+            detail, gap = f"Held {(held - due).days} days late", True
         else:
             on_time += 1
-            detail, gap = f"Held {_d(held)}, on time", False
-        result.records.append(Evidence(f"Case {reference}: {months}-month review due {_d(due)}", detail, gap))
+            detail, gap = "Held on time", False
+        result.records.append(Evidence(f"Review {number} of {len(rows)}: a {months}-month review", detail, gap))
     result.figures = [
         ("Reviews due in the year", str(len(rows))),
         ("Held on time", str(on_time)),
@@ -71,9 +74,9 @@ def retention(partnership_id: int, year: Year) -> CheckResult:
     # when the concern was reported on or before 31 December six years earlier.
     cutoff = date(year.year - 6, 12, 31)
     still_held = db.session.execute(
-        select(ChannelCase.reference, ChannelCase.concern_reported_on)
+        select(ChannelCase.concern_reported_on)
         .where(ChannelCase.concern_reported_on <= cutoff)
-        .order_by(ChannelCase.concern_reported_on)
+        .order_by(ChannelCase.concern_reported_on, ChannelCase.id)
     ).all()
     deleted_after = db.session.scalar(
         select(func.count(AnonymisedLogEntry.id)).where(
@@ -84,9 +87,13 @@ def retention(partnership_id: int, year: Year) -> CheckResult:
         result.records.append(Evidence(f"Retention run {_d(ran_on)}", f"{deleted} deleted, {kept} kept open"))
     if not runs:
         result.records.append(Evidence(f"No retention run in {year.year}", "flask retention run was not run", True))
-    for reference, reported in still_held:
+    for number, (reported,) in enumerate(still_held, start=1):
         result.records.append(
-            Evidence(f"Case {reference}", f"Concern reported {_d(reported)}: held past six years", True)
+            Evidence(
+                f"Case {number} of {len(still_held)}",
+                f"Concern reported in {reported.year}: held past six years",
+                True,
+            )
         )
     if deleted_after:
         result.records.append(
