@@ -140,7 +140,12 @@ def test_bundle_holds_the_report_year_end_evidence_and_the_change_log(app, gappy
         _evidence(world.row_id, first.id, 2, datetime(2026, 1, 10, tzinfo=UTC), b"%PDF-1.4 revision two")
         db.session.commit()
         assessment = db.session.get(services.ComplianceAssessment, assessment_id)
-        out = build_bundle(world.partnership_id, YEAR, assessment=assessment)
+        out = build_bundle(
+            world.partnership_id,
+            YEAR,
+            reader=db.session.get(User, world.users[Role.PREVENT_LEAD].id),
+            assessment=assessment,
+        )
         bundle = zipfile.ZipFile(out)
         names = bundle.namelist()
     assert "compliance-report-2025.pdf" in names
