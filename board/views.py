@@ -4,7 +4,7 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from board import pack
@@ -34,7 +34,7 @@ from core import clock
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.pdf import PdfError
-from core.permissions import Permission, has_permission, requires
+from core.permissions import Permission, has_permission, requires, year_limit
 from partnership.services import list_organisations, partnership_or_404
 from plans import rules
 from plans.models import Plan, PlanStatus
@@ -86,11 +86,16 @@ def overview():
 def list_members():
     partnership = partnership_or_404()
     today = clock.today()
+    query = select(BoardMember).where(BoardMember.partnership_id == partnership.id)
+    limit = year_limit(current_user)
+    if limit is not None:  # an auditor limited to one year: the members who served in it
+        query = query.where(
+            BoardMember.joined_on <= limit[1], or_(BoardMember.left_on.is_(None), BoardMember.left_on >= limit[0])
+        )
     members = db.session.scalars(
-        select(BoardMember)
-        .where(BoardMember.partnership_id == partnership.id)
-        .options(joinedload(BoardMember.organisation))
-        .order_by(BoardMember.left_on.is_not(None), BoardMember.representative)
+        query.options(joinedload(BoardMember.organisation)).order_by(
+            BoardMember.left_on.is_not(None), BoardMember.representative
+        )
     ).all()
     return render_template(
         "board/members.html",

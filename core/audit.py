@@ -343,10 +343,12 @@ def readable_entries(entries, withheld: frozenset[str]) -> Iterator[ShownEntry]:
 
 def reader_date_range(reader, date_from: date | None, date_to: date | None) -> tuple[date | None, date | None]:
     """The dates asked for, narrowed to the reader's audit year when they are limited to one."""
-    year = getattr(reader, "audit_year", None)
-    if not year:
+    from core.permissions import year_limit
+
+    limit = year_limit(reader)
+    if limit is None:
         return date_from, date_to
-    start, end = date(year, 1, 1), date(year, 12, 31)
+    start, end = limit
     return max(date_from or start, start), min(date_to or end, end)
 
 

@@ -6,6 +6,7 @@ so they can be tested without a request.
 """
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
@@ -165,6 +166,15 @@ def can_see_case_references(user: Actor | None) -> bool:
 def can_see_channel_personal(user: Actor | None) -> bool:
     """Names and personal details of Channel cases: the panel's own roles only."""
     return has_permission(user, Permission.VIEW_CHANNEL_PERSONAL)
+
+
+def year_limit(user) -> tuple[date, date] | None:
+    """The first and last day of the one year an auditor is limited to, or None when the account
+    has no such limit. It bounds the assessment, report and bundle they read, the audit trail and
+    security events, and every list of people they reach (people trained in that year, board
+    members serving in it)."""
+    year = getattr(user, "audit_year", None) if user is not None else None
+    return (date(year, 1, 1), date(year, 12, 31)) if year else None
 
 
 F = TypeVar("F", bound=Callable)
