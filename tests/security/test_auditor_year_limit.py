@@ -73,6 +73,7 @@ def test_a_year_limited_auditor_sees_only_that_years_people(app, world, people):
     client = _auditor(app, world, 2025)
     listed = _text(client, "/training/people")
     assert "Bo Inyear" in listed and "Ada Earlier" not in listed
+    assert "Your access is limited to 2025: you see people trained in it." in listed
     assert "Ada Earlier" not in _text(client, "/training/people?q=ada")
     assert client.get(f"/training/people/{people['ada']}").status_code == 403
     bo = _text(client, f"/training/people/{people['bo']}")
