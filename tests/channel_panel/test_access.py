@@ -15,7 +15,13 @@ BOARD = "margaret.hughes@peterborough.example"
 AUDITOR = "owen.pritchard@audit.example"
 LEAD = "helen.marsh@cambridgeshire.example"
 CHAIR = "joanna.price@peterborough.example"
-LOG_EXTENT = "(kept since 2020): 12 entries, 0 of them for cases whose material has been deleted"
+LOG_EXTENT = (
+    '<dt class="govuk-summary-list__key">Entries</dt><dd class="govuk-summary-list__value">12</dd></div> '
+    '<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Kept since</dt>'
+    '<dd class="govuk-summary-list__value">2020</dd></div> <div class="govuk-summary-list__row">'
+    '<dt class="govuk-summary-list__key">Entries whose case material has been deleted</dt>'
+    '<dd class="govuk-summary-list__value">0</dd>'
+)
 
 
 def _client(app, email):
