@@ -31,6 +31,7 @@ from board.models import (
     MeetingStatus,
 )
 from core import clock
+from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.pdf import PdfError
@@ -46,6 +47,15 @@ def _meeting(meeting_id: int) -> BoardMeeting:
     meeting = db.session.get(BoardMeeting, meeting_id)
     if meeting is None:
         abort(404)
+    return meeting
+
+
+def _readable_meeting(meeting_id: int) -> BoardMeeting:
+    """A meeting to read: its attendance names people, so an auditor limited to one year reads
+    that year's meetings only (403 for the others)."""
+    meeting = _meeting(meeting_id)
+    limit = year_limit(current_user)
+    forbid_unless(limit is None or limit[0] <= meeting.held_on <= limit[1])
     return meeting
 
 
@@ -210,7 +220,7 @@ def schedule_meetings():
 @bp.route("/meetings/<int:meeting_id>")
 @requires(Permission.VIEW_BOARD)
 def show_meeting(meeting_id: int):
-    meeting = _meeting(meeting_id)
+    meeting = _readable_meeting(meeting_id)
     today = clock.today()
     # The county plan (no area) and the plans of this partnership's areas: not every partnership's.
     plans = db.session.scalars(
@@ -381,6 +391,7 @@ def download_paper(paper_id: int):
     paper = db.session.get(MeetingPaper, paper_id)
     if paper is None:
         abort(404)
+    _readable_meeting(paper.meeting_id)
     try:
         data = get_storage().get(paper.storage_key)
     except StorageError:
@@ -502,7 +513,7 @@ def _pdf_response(data: bytes, filename: str) -> Response:
 @bp.route("/meetings/<int:meeting_id>/<any(pack, agenda, minutes):part>.pdf")
 @requires(Permission.VIEW_BOARD)
 def meeting_pdf(meeting_id: int, part: str):
-    meeting = _meeting(meeting_id)
+    meeting = _readable_meeting(meeting_id)
     try:
         data = pack.render(meeting, part=part, today=clock.today())
     except PdfError:
@@ -514,7 +525,7 @@ def meeting_pdf(meeting_id: int, part: str):
 @bp.route("/meetings/<int:meeting_id>.ics")
 @requires(Permission.VIEW_BOARD)
 def meeting_calendar(meeting_id: int):
-    meeting = _meeting(meeting_id)
+    meeting = _readable_meeting(meeting_id)
     return Response(
         meeting_ics(meeting, host=request.host),
         mimetype="text/calendar",

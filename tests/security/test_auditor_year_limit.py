@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from board.models import BoardMember
+from board.models import BoardMeeting, BoardMember
 from core.extensions import db
 from core.models import User
 from core.vocab import Role
@@ -50,8 +50,20 @@ def people(app, world):
                 ]
             ]
         )  # fmt: skip
+        meetings = [
+            BoardMeeting(partnership_id=world.partnership_id, title=f"Board {year}", held_on=date(year, 3, 10))
+            for year in (2024, 2025)
+        ]
+        db.session.add_all(meetings)
         db.session.commit()
-        return {"ada": ada.id, "bo": bo.id, "old_session": old_session.id, "new_session": new_session.id}
+        return {
+            "ada": ada.id,
+            "bo": bo.id,
+            "old_session": old_session.id,
+            "new_session": new_session.id,
+            "old_meeting": meetings[0].id,
+            "new_meeting": meetings[1].id,
+        }
 
 
 def _auditor(app, world, year):
@@ -87,6 +99,11 @@ def test_a_year_limited_auditor_sees_only_that_years_people(app, world, people):
     members = _text(client, "/board/members")
     assert "Served Throughout" in members and "Left Midyear" in members
     assert "Left Before" not in members and "Joined After" not in members
+    # A meeting's attendance names people: the 2024 meeting, its papers and calendar entry are refused.
+    assert client.get(f"/board/meetings/{people['old_meeting']}").status_code == 403
+    assert client.get(f"/board/meetings/{people['old_meeting']}/agenda.pdf").status_code == 403
+    assert client.get(f"/board/meetings/{people['old_meeting']}.ics").status_code == 403
+    assert client.get(f"/board/meetings/{people['new_meeting']}").status_code == 200
 
 
 def test_without_a_limit_the_auditor_sees_everyone(app, world, people):
@@ -98,3 +115,4 @@ def test_without_a_limit_the_auditor_sees_everyone(app, world, people):
     assert "register-2024.csv" in _text(client, "/training/imports")
     members = _text(client, "/board/members")
     assert all(name in members for name in ("Left Before", "Joined After", "Served Throughout", "Left Midyear"))
+    assert client.get(f"/board/meetings/{people['old_meeting']}").status_code == 200
