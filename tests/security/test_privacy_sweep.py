@@ -1,5 +1,5 @@
-"""The privacy sweep: a board member and an auditor open everything they can reach in the demo
-partnership (every GET route in ``app.url_map`` with real ids, every file it answers with, every
+"""The privacy sweep: a board member and an auditor (and the Prevent Lead, who is not on the
+panel either) open everything they can reach in the demo partnership (every GET route in ``app.url_map`` with real ids, every file it answers with, every
 member of every ZIP) and must find none of the Channel individuals' names, dates of birth,
 addresses or case references; the board member none of the trained staff's names, emails or staff
 numbers either.
@@ -248,6 +248,15 @@ def test_nothing_names_a_channel_individual(app, demo, role):
     start_this_years_assessment(app)
     findings, opened = sweep(app, role, forbidden)
     # Each reader opens dozens of pages and files (not a sweep that found nothing to read).
+    assert opened > 40
+    assert not findings, _report(findings)
+
+
+def test_the_prevent_lead_sees_no_channel_individual_or_case_reference(app, demo):
+    """The Prevent Lead keeps the anonymised log and reads the reminder log and the audit trail,
+    but is not on the panel: no name, date of birth, address or case reference either."""
+    start_this_years_assessment(app)
+    findings, opened = sweep(app, Role.PREVENT_LEAD, forbidden_channel(app))
     assert opened > 40
     assert not findings, _report(findings)
 
