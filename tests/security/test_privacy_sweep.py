@@ -1,8 +1,8 @@
 """The privacy sweep: a board member and an auditor (and the Prevent Lead, who is not on the
-panel either) open everything they can reach in the demo partnership (every GET route in ``app.url_map`` with real ids, every file it answers with, every
-member of every ZIP) and must find none of the Channel individuals' names, dates of birth,
-addresses or case references; the board member none of the trained staff's names, emails or staff
-numbers either.
+panel either) open everything they can reach in the demo partnership (every GET route in
+``app.url_map`` with real ids, every file it answers with, every member of every ZIP) and must
+find none of the Channel individuals' names, dates of birth, addresses or case references; the
+board member none of the trained staff's names, emails or staff numbers either.
 
 The forbidden strings are read from the demo data itself (the names in channel_panel/demo.py, the
 rows its loaders wrote), by plain SQL, never through the code under test. Each date of birth is
