@@ -4,7 +4,7 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from board import pack
@@ -31,10 +31,11 @@ from board.models import (
     MeetingStatus,
 )
 from core import clock
+from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.pdf import PdfError
-from core.permissions import Permission, has_permission, requires
+from core.permissions import Permission, has_permission, requires, year_limit
 from partnership.services import list_organisations, partnership_or_404
 from plans import rules
 from plans.models import Plan, PlanStatus
@@ -46,6 +47,15 @@ def _meeting(meeting_id: int) -> BoardMeeting:
     meeting = db.session.get(BoardMeeting, meeting_id)
     if meeting is None:
         abort(404)
+    return meeting
+
+
+def _readable_meeting(meeting_id: int) -> BoardMeeting:
+    """A meeting to read: its attendance names people, so an auditor limited to one year reads
+    that year's meetings only (403 for the others)."""
+    meeting = _meeting(meeting_id)
+    limit = year_limit(current_user)
+    forbid_unless(limit is None or limit[0] <= meeting.held_on <= limit[1])
     return meeting
 
 
@@ -86,11 +96,16 @@ def overview():
 def list_members():
     partnership = partnership_or_404()
     today = clock.today()
+    query = select(BoardMember).where(BoardMember.partnership_id == partnership.id)
+    limit = year_limit(current_user)
+    if limit is not None:  # an auditor limited to one year: the members who served in it
+        query = query.where(
+            BoardMember.joined_on <= limit[1], or_(BoardMember.left_on.is_(None), BoardMember.left_on >= limit[0])
+        )
     members = db.session.scalars(
-        select(BoardMember)
-        .where(BoardMember.partnership_id == partnership.id)
-        .options(joinedload(BoardMember.organisation))
-        .order_by(BoardMember.left_on.is_not(None), BoardMember.representative)
+        query.options(joinedload(BoardMember.organisation)).order_by(
+            BoardMember.left_on.is_not(None), BoardMember.representative
+        )
     ).all()
     return render_template(
         "board/members.html",
@@ -205,7 +220,7 @@ def schedule_meetings():
 @bp.route("/meetings/<int:meeting_id>")
 @requires(Permission.VIEW_BOARD)
 def show_meeting(meeting_id: int):
-    meeting = _meeting(meeting_id)
+    meeting = _readable_meeting(meeting_id)
     today = clock.today()
     # The county plan (no area) and the plans of this partnership's areas: not every partnership's.
     plans = db.session.scalars(
@@ -376,6 +391,7 @@ def download_paper(paper_id: int):
     paper = db.session.get(MeetingPaper, paper_id)
     if paper is None:
         abort(404)
+    _readable_meeting(paper.meeting_id)
     try:
         data = get_storage().get(paper.storage_key)
     except StorageError:
@@ -497,7 +513,7 @@ def _pdf_response(data: bytes, filename: str) -> Response:
 @bp.route("/meetings/<int:meeting_id>/<any(pack, agenda, minutes):part>.pdf")
 @requires(Permission.VIEW_BOARD)
 def meeting_pdf(meeting_id: int, part: str):
-    meeting = _meeting(meeting_id)
+    meeting = _readable_meeting(meeting_id)
     try:
         data = pack.render(meeting, part=part, today=clock.today())
     except PdfError:
@@ -509,7 +525,7 @@ def meeting_pdf(meeting_id: int, part: str):
 @bp.route("/meetings/<int:meeting_id>.ics")
 @requires(Permission.VIEW_BOARD)
 def meeting_calendar(meeting_id: int):
-    meeting = _meeting(meeting_id)
+    meeting = _readable_meeting(meeting_id)
     return Response(
         meeting_ics(meeting, host=request.host),
         mimetype="text/calendar",

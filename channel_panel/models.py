@@ -33,6 +33,10 @@ from partnership.models import BusinessArea, Organisation
 
 #: Never recorded in the audit trail, only that it changed.
 REDACT = {"audit": "redact"}
+#: Case material and the anonymised log: in the audit trail, the values and labels of these
+#: records are for those who may read the anonymised log (the Prevent Lead and the panel); other
+#: readers of the trail (auditors) see that a record changed, when, by whom and which fields.
+CASE_MATERIAL_READERS = "view_channel_log"
 
 
 class PanelMember(Timestamped, Base):
@@ -149,6 +153,7 @@ class ChannelCase(Timestamped, Base):
 
     __tablename__ = "channel_cases"
     __audited__ = True
+    __audit_readers__ = CASE_MATERIAL_READERS
     __audit_label__ = "stage"
     __table_args__ = (
         CheckConstraint(f"stage IN ({CaseStage.sql_values()})", name="known_stage"),
@@ -258,6 +263,7 @@ class CasePersonalDetails(Timestamped, Base):
 
     __tablename__ = "channel_case_personal_details"
     __audited__ = True
+    __audit_readers__ = CASE_MATERIAL_READERS
     __audit_label__ = "case_id"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("channel_cases.id", ondelete="CASCADE"), unique=True)
@@ -275,6 +281,7 @@ class CasePersonalDetails(Timestamped, Base):
 class SupportPlanItem(Timestamped, Base):
     __tablename__ = "channel_support_items"
     __audited__ = True
+    __audit_readers__ = CASE_MATERIAL_READERS
     __audit_label__ = "status"
     __table_args__ = (CheckConstraint(f"status IN ({SupportStatus.sql_values()})", name="known_status"),)
 
@@ -294,6 +301,7 @@ class InformationShare(Timestamped, Base):
 
     __tablename__ = "channel_information_shares"
     __audited__ = True
+    __audit_readers__ = CASE_MATERIAL_READERS
     __audit_label__ = "legal_basis"
     __table_args__ = (CheckConstraint(f"legal_basis IN ({LegalBasis.sql_values()})", name="known_legal_basis"),)
 
@@ -314,6 +322,7 @@ class PostClosureReview(Timestamped, Base):
 
     __tablename__ = "channel_post_closure_reviews"
     __audited__ = True
+    __audit_readers__ = CASE_MATERIAL_READERS
     __audit_label__ = "due_on"
     __table_args__ = (
         UniqueConstraint("case_id", "months"),
@@ -352,6 +361,7 @@ class AnonymisedLogEntry(Timestamped, Base):
 
     __tablename__ = "channel_anonymised_log"
     __audited__ = True
+    __audit_readers__ = CASE_MATERIAL_READERS
     __audit_label__ = "concern_reported_on"
     __table_args__ = (
         CheckConstraint(f"stage IN ({CaseStage.sql_values()})", name="known_stage"),

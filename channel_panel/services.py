@@ -447,6 +447,31 @@ def open_case_counts() -> dict[str, int]:
     return {stage: int(rows.get(stage, 0)) for stage in OPEN_STAGES}
 
 
+@dataclass(frozen=True)
+class LogExtent:
+    """What an auditor sees of the anonymised log: that it exists and is kept, counted."""
+
+    entries: int
+    #: Entries whose case material has been deleted (six years on) while the entry is kept.
+    material_deleted: int
+    #: The year of the earliest concern in the log, or None when the log is empty.
+    first_year: int | None
+
+
+def log_extent() -> LogExtent:
+    """The anonymised log counted, in one query: its size, how many entries outlived their case
+    material, and since when it has been kept (a year, never a date)."""
+    entries, deleted, first = db.session.execute(
+        select(
+            func.count(AnonymisedLogEntry.id),
+            func.count(AnonymisedLogEntry.material_deleted_on),
+            func.min(AnonymisedLogEntry.concern_reported_on),
+        )
+    ).one()
+    first = date.fromisoformat(str(first)[:10]) if first is not None else None
+    return LogExtent(entries=int(entries), material_deleted=int(deleted), first_year=first.year if first else None)
+
+
 def load_case(case_id: int) -> ChannelCase | None:
     return db.session.scalar(
         select(ChannelCase)

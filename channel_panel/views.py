@@ -3,8 +3,10 @@
 Who sees what: case pages need VIEW_CHANNEL_CASES (the panel chair and members); personal
 details need VIEW_CHANNEL_PERSONAL and are opened only through the logging service; every
 write needs MANAGE_CHANNEL (the chair), except a member's own confirmation that they checked
-the case logs. The board, the Prevent Lead and auditors (VIEW_CHANNEL_FIGURES) see the home
-page's counts, the figures and the anonymised log: never a name, never a case reference.
+the case logs. Outside the panel nobody sees a name or a case reference: the Prevent Lead reads
+the anonymised log (VIEW_CHANNEL_LOG, its keeper with the panel) and the home page's counts;
+auditors the counts and the log's size and upkeep (VIEW_CHANNEL_COUNTS), not its rows; the board
+the quarter's figures only, small counts suppressed (VIEW_CHANNEL_FIGURES).
 """
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -105,13 +107,18 @@ def _saved(form, action) -> bool:
 @bp.route("")
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def home():
+    """The panel's front page. Readers of the figures alone (the board) are pointed to them; the
+    counts of open cases and reviews are for those who may see counts unsuppressed."""
     today = clock.today()
     panel_view = has_permission(current_user, Permission.VIEW_CHANNEL_CASES)
+    if not has_permission(current_user, Permission.VIEW_CHANNEL_COUNTS):
+        return render_template("channel_panel/home.html", counts_view=False, panel_view=False)
     upcoming = meetings.next_meeting(today)
     due = services.reviews_due(upcoming.held_on) if upcoming else []
     panel = meetings.get_panel() if panel_view else None
     return render_template(
         "channel_panel/home.html",
+        counts_view=True,
         panel_view=panel_view,
         panel=panel,
         terms_flag=meetings.terms_review_flag(panel, today) if panel else None,
@@ -119,6 +126,7 @@ def home():
         due=due,
         overdue=services.overdue_review_count(today),
         open_counts=services.open_case_counts(),
+        log=services.log_extent(),
     )
 
 
@@ -161,14 +169,14 @@ def show_figures():
 
 
 @bp.route("/log")
-@requires(Permission.VIEW_CHANNEL_FIGURES)
+@requires(Permission.VIEW_CHANNEL_LOG)
 def list_log():
     page = paginate(figures.log_query(), page=page_number(), per_page=current_app.config["PAGE_SIZE"])
     return render_template("channel_panel/log.html", page=page, rows=[figures.log_summary(e) for e in page.items])
 
 
 @bp.route("/log.csv")
-@requires(Permission.VIEW_CHANNEL_FIGURES)
+@requires(Permission.VIEW_CHANNEL_LOG)
 def export_log():
     entries = db.session.scalars(figures.log_query())
     rows = [figures.log_row(e) for e in entries]

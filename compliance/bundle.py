@@ -1,17 +1,23 @@
 """The evidence bundle: a year's report, the evidence files that stood at year end, and the
-change log for the year, in one ZIP built in a temporary file."""
+change log for the year, in one ZIP built in a temporary file.
+
+It follows the same rules as the pages: the evidence files and the change log go only to readers
+of the audit trail (the Prevent Lead and auditors), with what the reader may not see withheld and
+an auditor limited to one year reading that year only; anyone else (a board member) gets the
+report alone."""
 
 import re
 import tempfile
 import zipfile
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from compliance.models import ComplianceAssessment
 from compliance.report import report_pdf
-from core.audit import audit_query, audit_rows
+from core.audit import audit_query, audit_rows, readable_entries, reader_date_range, withheld_tables
 from core.extensions import db
+from core.permissions import Permission, has_permission
 from core.spreadsheets import csv_lines
 from core.storage import get_storage
 from plans.models import EvidenceFile
@@ -43,29 +49,36 @@ def evidence_at_year_end(year: int) -> list[EvidenceFile]:
     )
 
 
-def build_bundle(partnership_id: int, year: int, *, assessment: ComplianceAssessment | None = None):
-    """A temporary file holding the ZIP (the caller sends and closes it)."""
+def build_bundle(partnership_id: int, year: int, *, reader, assessment: ComplianceAssessment | None = None):
+    """A temporary file holding the ZIP as ``reader`` may have it (the caller sends and closes it)."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to send_file, which closes it
-    storage = get_storage()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(f"compliance-report-{year}.pdf", report_pdf(partnership_id, year, assessment=assessment))
-        index = ["Evidence file,Plan row,Document,Revision,Uploaded (UTC)"]
-        for evidence in evidence_at_year_end(year):
-            doc = f"doc-{evidence.document_id}-r{evidence.revision}-{_safe(evidence.filename)}"
-            name = f"evidence/row-{evidence.row_id}/{doc}"
-            with bundle.open(name, "w") as target:
-                target.write(storage.get(evidence.storage_key))
-            uploaded = f"{evidence.uploaded_at:%Y-%m-%d %H:%M}"
-            index.append(f"{name},{evidence.row_id},{evidence.document_id},{evidence.revision},{uploaded}")
-        bundle.writestr("evidence/index.csv", "\n".join(index) + "\n")
-        with bundle.open(f"change-log-{year}.csv", "w") as target:
-            result = db.session.execute(
-                audit_query(
-                    date_from=datetime(year, 1, 1).date(), date_to=datetime(year, 12, 31).date()
-                ).execution_options(yield_per=500)
-            )
-            header, rows = audit_rows(row[0] for row in result)
-            for line in csv_lines(header, rows):
-                target.write(line.encode("utf-8"))
+        if has_permission(reader, Permission.VIEW_AUDIT):
+            _add_evidence(bundle, year)
+            _add_change_log(bundle, year, reader)
     out.seek(0)
     return out
+
+
+def _add_evidence(bundle: zipfile.ZipFile, year: int) -> None:
+    storage = get_storage()
+    index = ["Evidence file,Plan row,Document,Revision,Uploaded (UTC)"]
+    for evidence in evidence_at_year_end(year):
+        doc = f"doc-{evidence.document_id}-r{evidence.revision}-{_safe(evidence.filename)}"
+        name = f"evidence/row-{evidence.row_id}/{doc}"
+        with bundle.open(name, "w") as target:
+            target.write(storage.get(evidence.storage_key))
+        uploaded = f"{evidence.uploaded_at:%Y-%m-%d %H:%M}"
+        index.append(f"{name},{evidence.row_id},{evidence.document_id},{evidence.revision},{uploaded}")
+    bundle.writestr("evidence/index.csv", "\n".join(index) + "\n")
+
+
+def _add_change_log(bundle: zipfile.ZipFile, year: int, reader) -> None:
+    """The year's audit trail as the reader sees it on the audit trail page."""
+    date_from, date_to = reader_date_range(reader, date(year, 1, 1), date(year, 12, 31))
+    with bundle.open(f"change-log-{year}.csv", "w") as target:
+        result = db.session.execute(audit_query(date_from=date_from, date_to=date_to).execution_options(yield_per=500))
+        header, rows = audit_rows(readable_entries((row[0] for row in result), withheld_tables(reader)))
+        for line in csv_lines(header, rows):
+            target.write(line.encode("utf-8"))

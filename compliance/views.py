@@ -368,7 +368,7 @@ def download_year_report(year: int):
 @requires(Permission.VIEW_COMPLIANCE)
 def download_bundle(assessment_id: int):
     assessment = _assessment(assessment_id)
-    out = build_bundle(assessment.partnership_id, assessment.year, assessment=assessment)
+    out = build_bundle(assessment.partnership_id, assessment.year, reader=current_user, assessment=assessment)
     return send_file(
         out, mimetype="application/zip", as_attachment=True, download_name=f"evidence-bundle-{assessment.year}.zip"
     )

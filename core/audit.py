@@ -7,11 +7,17 @@ written in the same transaction as the change, so a change and its audit entry a
 committed or rolled back together, and entries are never updated or deleted, with one
 exception: retention (core.retention) redacts the personal data that entries copied, once its
 period has passed, through ``redact_history`` and SQL statements, and audits that it did.
+
+Reading is limited too: a model may name, in ``__audit_readers__``, the permission needed to
+see the values and labels of its entries (``readable_entries``); other readers of the trail see
+that the record changed, when, by whom and which fields, with the values withheld. An auditor
+limited to one year reads that year's entries only (``reader_date_range``).
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -25,6 +31,8 @@ from core.bulk import bulk_insert
 from core.db import Base, utcnow
 
 REDACTED = "[redacted]"
+#: In place of a value or label the reader of the trail may not see (it is recorded).
+WITHHELD = "[withheld]"
 
 
 class AuditEntry(Base):
@@ -309,8 +317,80 @@ def audited_tables() -> list[str]:
     )
 
 
+def withheld_tables(reader) -> frozenset[str]:
+    """The audited tables whose entries' values and labels ``reader`` may not see: those whose
+    model names in ``__audit_readers__`` a permission the reader lacks. None (a command run by the
+    operator on the server) sees everything."""
+    from core.permissions import Permission, has_permission
+
+    if reader is None:
+        return frozenset()
+    return frozenset(
+        mapper.class_.__tablename__
+        for mapper in Base.registry.mappers
+        if getattr(mapper.class_, "__audited__", False)
+        and getattr(mapper.class_, "__audit_readers__", None)
+        and not has_permission(reader, Permission(mapper.class_.__audit_readers__))
+    )
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    """An audit entry as one reader may see it (the template and the exports read these)."""
+
+    id: int
+    at: datetime
+    actor_label: str
+    action: str
+    entity: str
+    entity_id: int | None
+    label: str
+    changes: dict
+
+
+def readable_entries(entries, withheld: frozenset[str]) -> Iterator[ShownEntry]:
+    """Each entry with the values and label withheld where its table is in ``withheld``
+    (lazily, so a long export streams)."""
+    for e in entries:
+        if e.entity in withheld:
+            label = WITHHELD if e.label else ""
+            changes = {
+                f: [None if before is None else WITHHELD, None if after is None else WITHHELD]
+                for f, (before, after) in (e.changes or {}).items()
+            }
+        else:
+            label, changes = e.label, e.changes or {}
+        yield ShownEntry(e.id, e.at, e.actor_label, e.action, e.entity, e.entity_id, label, changes)
+
+
+def reader_date_range(reader, date_from: date | None, date_to: date | None) -> tuple[date | None, date | None]:
+    """The dates asked for, narrowed to the reader's audit year when they are limited to one."""
+    from core.permissions import year_limit
+
+    limit = year_limit(reader)
+    if limit is None:
+        return date_from, date_to
+    start, end = limit
+    return max(date_from or start, start), min(date_to or end, end)
+
+
+def limit_to_reader_year(query, column, reader):
+    """``query`` narrowed to rows whose timestamp ``column`` falls in the reader's audit year
+    (unchanged for a reader with no such limit)."""
+    from datetime import UTC, time, timedelta
+
+    start, end = reader_date_range(reader, None, None)
+    if start is None:
+        return query
+    return query.where(
+        column >= datetime.combine(start, time.min, UTC),
+        column < datetime.combine(end + timedelta(days=1), time.min, UTC),
+    )
+
+
 def audit_rows(entries) -> tuple[list[str], Iterator[list]]:
-    """Header and rows for a CSV or XLSX export: one row per changed field (lazily)."""
+    """Header and rows for a CSV or XLSX export: one row per changed field (lazily). Pass
+    ``readable_entries(...)`` for a reader whose view is limited."""
     header = [
         "Entry",
         "When (UTC)",

@@ -4,7 +4,7 @@ from flask import Blueprint, Flask, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from core.audit import AuditEntry
+from core.audit import AuditEntry, limit_to_reader_year, readable_entries, withheld_tables
 from core.db import utcnow
 from core.extensions import db
 from core.models import SecurityEvent, User
@@ -36,8 +36,10 @@ def _users_panel(user) -> dict | None:
 def _recent_changes_panel(user) -> dict | None:
     if not has_permission(user, Permission.VIEW_AUDIT):
         return None
+    # An auditor limited to one year sees that year's changes; values they may not read withheld.
+    query = limit_to_reader_year(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(5), AuditEntry.at, user)
     return {
-        "changes": db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(5)).all(),
+        "changes": list(readable_entries(db.session.scalars(query).all(), withheld_tables(user))),
         "alerts": db.session.scalar(
             select(func.count())
             .select_from(SecurityEvent)

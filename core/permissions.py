@@ -6,6 +6,7 @@ so they can be tested without a request.
 """
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
@@ -23,7 +24,12 @@ class Permission(StrEnum):
     MANAGE_PLANS = "manage_plans"
     VIEW_BOARD = "view_board"
     MANAGE_BOARD = "manage_board"
-    VIEW_CHANNEL_FIGURES = "view_channel_figures"  # anonymised counts and the anonymised log
+    VIEW_CHANNEL_FIGURES = "view_channel_figures"  # the quarter's figures, small counts suppressed
+    #: Open cases and reviews counted, and the anonymised log's size and upkeep (not its rows).
+    VIEW_CHANNEL_COUNTS = "view_channel_counts"
+    #: The anonymised log's rows (a date, a school and a year group identify a child in a county):
+    #: the Prevent Lead's record, and the panel's.
+    VIEW_CHANNEL_LOG = "view_channel_log"
     VIEW_CHANNEL_CASES = "view_channel_cases"  # case details, by reference
     VIEW_CHANNEL_PERSONAL = "view_channel_personal"  # names, dates of birth, addresses
     MANAGE_CHANNEL = "manage_channel"
@@ -55,18 +61,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_PLANS,
             Permission.MANAGE_BOARD,
             Permission.VIEW_CHANNEL_FIGURES,
+            Permission.VIEW_CHANNEL_COUNTS,
+            Permission.VIEW_CHANNEL_LOG,
             Permission.MANAGE_TRAINING,
             Permission.VIEW_COMPLIANCE,
             Permission.MANAGE_COMPLIANCE,
         }
     ),
     Role.SPOC: frozenset(_READ_PARTNERSHIP | {Permission.EDIT_PLANS}),
+    # The board reads Channel figures only as published, with small counts suppressed.
     Role.BOARD_MEMBER: frozenset(_READ_PARTNERSHIP | {Permission.VIEW_CHANNEL_FIGURES, Permission.VIEW_COMPLIANCE}),
     Role.PANEL_CHAIR: frozenset(
         {
             Permission.SIGNED_IN,
             Permission.VIEW_PARTNERSHIP,
             Permission.VIEW_CHANNEL_FIGURES,
+            Permission.VIEW_CHANNEL_COUNTS,
+            Permission.VIEW_CHANNEL_LOG,
             Permission.VIEW_CHANNEL_CASES,
             Permission.VIEW_CHANNEL_PERSONAL,
             Permission.MANAGE_CHANNEL,
@@ -77,6 +88,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SIGNED_IN,
             Permission.VIEW_PARTNERSHIP,
             Permission.VIEW_CHANNEL_FIGURES,
+            Permission.VIEW_CHANNEL_COUNTS,
+            Permission.VIEW_CHANNEL_LOG,
             Permission.VIEW_CHANNEL_CASES,
             Permission.VIEW_CHANNEL_PERSONAL,
         }
@@ -89,12 +102,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_TRAINING,
         }
     ),
-    # Auditors read everything but personal case details, and write only their findings.
+    # Auditors read everything but Channel case material (they see counts, and that the anonymised
+    # log is kept, not its rows), and write only their findings.
     Role.AUDITOR: frozenset(
         _READ_PARTNERSHIP
         | {
             Permission.VIEW_AUDIT,
             Permission.VIEW_CHANNEL_FIGURES,
+            Permission.VIEW_CHANNEL_COUNTS,
             Permission.WRITE_FINDINGS,
             Permission.VIEW_COMPLIANCE,
         }
@@ -143,9 +158,23 @@ def can_edit_plan(user: Actor | None, area_id: int | None) -> bool:
     return can_edit_area(user, area_id)
 
 
+def can_see_case_references(user: Actor | None) -> bool:
+    """Channel case references: the panel's own roles only; everyone else gets counts or labels."""
+    return has_permission(user, Permission.VIEW_CHANNEL_CASES)
+
+
 def can_see_channel_personal(user: Actor | None) -> bool:
     """Names and personal details of Channel cases: the panel's own roles only."""
     return has_permission(user, Permission.VIEW_CHANNEL_PERSONAL)
+
+
+def year_limit(user) -> tuple[date, date] | None:
+    """The first and last day of the one year an auditor is limited to, or None when the account
+    has no such limit. It bounds the assessment, report and bundle they read, the audit trail and
+    security events, and every list of people they reach (people trained in that year, board
+    members serving in it)."""
+    year = getattr(user, "audit_year", None) if user is not None else None
+    return (date(year, 1, 1), date(year, 12, 31)) if year else None
 
 
 F = TypeVar("F", bound=Callable)

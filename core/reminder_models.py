@@ -53,6 +53,16 @@ class ReminderKind(StrEnum):
         """Who may receive this kind (and sees it on their reminders page)."""
         return _KIND_ROLES[self]
 
+    @property
+    def names_a_case(self) -> bool:
+        """Its subject and body name a Channel case by reference (for the panel's eyes only)."""
+        return self in CASE_KINDS
+
+
+#: Kinds whose messages name a Channel case by reference. Anyone outside the panel who reads the
+#: reminder log sees them by a label instead ("Post-closure review due: review 1 of 3").
+CASE_KINDS = frozenset({ReminderKind.POST_CLOSURE_REVIEW})
+
 
 STATUTORY = frozenset({ReminderKind.POST_CLOSURE_REVIEW, ReminderKind.MEMBERSHIP_REVIEW, ReminderKind.TERMS_REVIEW})
 

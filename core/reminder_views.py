@@ -41,6 +41,7 @@ def my_reminders():
         optional=optional,
         statutory=[k for k in kinds if k.statutory],
         recent=recent,
+        subjects=reminders.subjects_for(recent, current_user),
     )
 
 
@@ -59,6 +60,8 @@ def list_log():
     return render_template(
         "reminders/log.html",
         page=page,
+        # Reminders about a Channel case: a label in this list, not the case reference.
+        subjects=reminders.subjects_for(page.items, current_user),
         status=status,
         kind=kind,
         recipient=recipient,

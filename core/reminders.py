@@ -34,6 +34,7 @@ from core.db import utcnow
 from core.extensions import db
 from core.mail import MailError, send_mail
 from core.models import User, UserRole
+from core.permissions import can_see_case_references
 from core.reminder_models import (  # noqa: F401 - re-exported for callers
     ACTION_LEAD_DAYS,
     BOARD_LEAD_DAYS,
@@ -117,9 +118,13 @@ def due_reminders(today: date) -> list[Reminder]:
     found = []
     for rule in registry.parts().reminder_rules:
         for reminder in rule(today):
-            # Belt and braces: a message goes only to someone whose role may receive its kind.
-            if reminder.user.active and reminder.kind.roles & reminder.user.role_set:
-                found.append(reminder)
+            # Belt and braces: a message goes only to someone whose role may receive its kind,
+            # and one naming a Channel case only to someone who may see case references.
+            if not (reminder.user.active and reminder.kind.roles & reminder.user.role_set):
+                continue
+            if reminder.kind.names_a_case and not can_see_case_references(reminder.user):
+                continue
+            found.append(reminder)
     return found
 
 
@@ -230,6 +235,20 @@ def log_query(*, status: str = "", kind: str = "", recipient: str = "", user_id:
     if user_id is not None:
         query = query.where(ReminderLog.user_id == user_id)
     return query
+
+
+def subjects_for(entries: list[ReminderLog], reader) -> dict[int, str]:
+    """Each entry's subject as ``reader`` may read it: a reminder that names a Channel case is
+    shown to anyone who may not see case references by a label that holds only in this list
+    ("Post-closure review due: review 1 of 3"), never the reference or the review's due date."""
+    if can_see_case_references(reader):
+        return {e.id: e.subject for e in entries}
+    named = [e for e in entries if e.kind_enum.names_a_case]
+    numbers = {e.id: n for n, e in enumerate(named, start=1)}
+    return {
+        e.id: f"Post-closure review due: review {numbers[e.id]} of {len(named)}" if e.id in numbers else e.subject
+        for e in entries
+    }
 
 
 def done_keys(keys: list[str]) -> set[str]:

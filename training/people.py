@@ -271,8 +271,17 @@ def current_until(as_of: date):
     )
 
 
-def people_query(*, q: str = "", organisation_id: int | None = None, sort: str = "name", as_of: date):
-    """(Person, valid_until) rows for the people list: search by name, email or staff number."""
+def people_query(
+    *,
+    q: str = "",
+    organisation_id: int | None = None,
+    sort: str = "name",
+    as_of: date,
+    trained_between: tuple[date, date] | None = None,
+):
+    """(Person, valid_until) rows for the people list: search by name, email or staff number;
+    ``trained_between`` keeps only people with a completion in those dates (an auditor limited to
+    one year)."""
     valid = current_until(as_of)
     query = (
         select(Person, valid.c.valid_until)
@@ -292,6 +301,12 @@ def people_query(*, q: str = "", organisation_id: int | None = None, sort: str =
         )
     if organisation_id is not None:
         query = query.where(Person.organisation_id == organisation_id)
+    if trained_between is not None:
+        query = query.where(
+            select(Completion.id)
+            .where(Completion.person_id == Person.id, Completion.completed_on.between(*trained_between))
+            .exists()
+        )
     if sort == "valid_until":
         # People with no current training first: they are the ones to chase.
         return query.order_by(

@@ -4,9 +4,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from core import clock
+from core.auth import forbid_unless
 from core.extensions import db
 from core.pagination import page_number, paginate
-from core.permissions import Permission, requires
+from core.permissions import Permission, requires, year_limit
 from training import errors, pages, people, services, sessions
 from training.access import can_see_people
 from training.forms import AttendeeForm, EvaluationForm, SessionForm
@@ -25,6 +26,8 @@ def list_sessions():
 def show_session(session_id: int):
     pages.require_people_access()
     session = pages.get_or_404(TrainingSession, session_id)
+    limit = year_limit(current_user)  # an auditor limited to one year: that year's sessions' attendees
+    forbid_unless(limit is None or limit[0] <= session.held_on <= limit[1])
     attendees = sessions.attendees(session)
     return render_template(
         "training/session.html",

@@ -8,10 +8,12 @@ the pages here choose a course or organisation for every row and warn when a fil
 from dataclasses import replace
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from core import clock
+from core.audit import limit_to_reader_year
 from core.extensions import db
 from core.importing import pages
 from core.importing.pages import MappingPage, UploadPage
@@ -110,8 +112,11 @@ def _imported(check: imports.RegisterCheck, record: RegisterImport) -> tuple[str
 @requires(Permission.VIEW_TRAINING)
 def list_imports():
     training_pages.require_people_access()
+    # An auditor limited to one year: the registers imported in it.
     page = paginate(
-        select(RegisterImport).order_by(RegisterImport.id.desc()),
+        limit_to_reader_year(
+            select(RegisterImport).order_by(RegisterImport.id.desc()), RegisterImport.created_at, current_user
+        ),
         page=page_number(),
         per_page=current_app.config["PAGE_SIZE"],
     )

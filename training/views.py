@@ -8,10 +8,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from core import clock
+from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.pagination import page_number, paginate, paginate_list
-from core.permissions import Permission, requires
+from core.permissions import Permission, requires, year_limit
 from core.security import allow_inline_styles
 from partnership.models import Organisation
 from partnership.services import current_partnership
@@ -48,7 +49,8 @@ def show_coverage():
         allow_inline_styles()
         figure = trend_figure(trend, target=summary.settings.target_percent, amber_from=summary.settings.amber_from)
     due = None
-    if can_see_people(current_user):
+    # Named refreshers due are today's people: not for an auditor limited to one year.
+    if can_see_people(current_user) and year_limit(current_user) is None:
         due = paginate(
             coverage.refreshers_due(as_of=as_of),
             page=page_number(),
@@ -91,7 +93,7 @@ def show_organisation(organisation_id: int):
         allow_inline_styles()
         figure = trend_figure(trend, target=settings.target_percent, amber_from=settings.amber_from)
     due = None
-    if can_see_people(current_user):
+    if can_see_people(current_user) and year_limit(current_user) is None:
         due = db.session.execute(coverage.refreshers_due(as_of=as_of, organisation_id=organisation.id)).all()
     return render_template(
         "training/organisation.html",
@@ -208,7 +210,9 @@ def list_people():
     sort = request.args.get("sort", "name")
     today = clock.today()
     page = paginate(
-        people.people_query(q=q, organisation_id=organisation_id, sort=sort, as_of=today),
+        people.people_query(
+            q=q, organisation_id=organisation_id, sort=sort, as_of=today, trained_between=year_limit(current_user)
+        ),
         page=page_number(),
         per_page=current_app.config["PAGE_SIZE"],
         scalars=False,
@@ -229,9 +233,12 @@ def list_people():
 def show_person(person_id: int):
     pages.require_people_access()
     person = pages.get_or_404(Person, person_id)
-    return render_template(
-        "training/person.html", person=person, records=services.completions_of(person), today=clock.today()
-    )
+    records = services.completions_of(person)
+    limit = year_limit(current_user)
+    if limit is not None:  # an auditor limited to one year: people trained in it, their records in it
+        records = [r for r in records if limit[0] <= r.completed_on <= limit[1]]
+        forbid_unless(bool(records))
+    return render_template("training/person.html", person=person, records=records, today=clock.today())
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
@@ -269,8 +276,11 @@ def list_records():
     q = request.args.get("q", "")[:200]
     course_id, organisation_id = pages.int_arg("course"), pages.int_arg("organisation")
     sort = request.args.get("sort", "newest")
+    limit = year_limit(current_user) or (None, None)
     page = paginate(
-        services.completions_query(q=q, course_id=course_id, organisation_id=organisation_id, sort=sort),
+        services.completions_query(
+            q=q, course_id=course_id, organisation_id=organisation_id, sort=sort, date_from=limit[0], date_to=limit[1]
+        ),
         page=page_number(),
         per_page=current_app.config["PAGE_SIZE"],
     )

@@ -49,10 +49,14 @@ def test_each_check_finds_exactly_the_known_gaps(app, gappy_year):
 
     reviews = checks["channel_reviews"]
     assert reviews.state is CheckState.GAPS
-    assert [g.label for g in reviews.gaps] == [
-        f"Case {gappy_year.case_reference}: 12-month review due 10 September 2025"
-    ]
+    # The case's 6-month review (due 10 March 2025) came first; its 12-month one (due 10 September)
+    # is the gap. A label that holds only in this output, never the case reference.
+    assert [g.label for g in reviews.gaps] == ["Review 2 of 2: a 12-month review"]
     assert reviews.gaps[0].detail == "Not held by year end (112 days overdue)"
+    assert [(r.label, r.detail) for r in reviews.records] == [
+        ("Review 1 of 2: a 6-month review", "Held on time"),
+        ("Review 2 of 2: a 12-month review", "Not held by year end (112 days overdue)"),
+    ]
     assert dict(reviews.figures)["Held on time"] == "1"
 
     retention = checks["retention"]
@@ -201,3 +205,28 @@ def test_a_year_still_running_is_judged_as_at_today(app, world):
     assert [(g.args["row_id"], g.detail) for g in rows.gaps] == [(world.row_id, "not updated since 1 October 2026")]
     assert dict(rows.figures)["Rows not updated since 1 October 2026"] == "1"
     assert dict(rows.figures)["Rows overdue on 16 November 2026"] == "0"
+
+
+def test_a_case_held_past_six_years_is_named_by_no_check(app, gappy_year):
+    """A concern reported on 14 March 2018 is past its retention date by the end of 2025. No check
+    of 2025 names its case reference or that date (they are counted, or labelled per report)."""
+    from datetime import date
+
+    from core.extensions import db
+    from tests.channel_panel.factories import closed_case
+
+    with app.app_context():
+        old = closed_case(
+            closed_on=date(2018, 9, 1),
+            concern_reported_on=date(2018, 3, 14),
+            referral_date=date(2018, 3, 20),
+            today=date(2018, 9, 1),
+        )
+        reference = old.reference
+        db.session.commit()
+    checks = _by_key(app, gappy_year.world.partnership_id)
+    assert checks["retention"].state is CheckState.GAPS  # the case is held past its period
+    text = " ".join(
+        f"{c.summary} {c.figures} " + " ".join(f"{r.label} {r.detail}" for r in c.records) for c in checks.values()
+    )
+    assert reference not in text and "14 March 2018" not in text and "2018-03-14" not in text

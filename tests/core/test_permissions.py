@@ -7,9 +7,11 @@ import pytest
 from core.permissions import (
     Permission,
     can_edit_area,
+    can_see_case_references,
     can_see_channel_personal,
     has_permission,
     permissions_for,
+    year_limit,
 )
 from core.vocab import Role
 
@@ -70,3 +72,26 @@ def test_permissions_are_the_union_of_roles():
 def test_every_role_has_a_policy():
     for role in Role:
         assert Permission.SIGNED_IN in permissions_for([role])
+
+
+def test_only_panel_roles_see_case_references():
+    allowed = {role for role in Role if can_see_case_references(actor(role))}
+    assert allowed == {Role.PANEL_CHAIR, Role.PANEL_MEMBER}
+
+
+def test_the_anonymised_log_is_the_prevent_leads_and_the_panels():
+    readers = {role for role in Role if has_permission(actor(role), Permission.VIEW_CHANNEL_LOG)}
+    assert readers == {Role.PREVENT_LEAD, Role.PANEL_CHAIR, Role.PANEL_MEMBER}
+    counts = {role for role in Role if has_permission(actor(role), Permission.VIEW_CHANNEL_COUNTS)}
+    assert counts == readers | {Role.AUDITOR}
+    figures = {role for role in Role if has_permission(actor(role), Permission.VIEW_CHANNEL_FIGURES)}
+    assert figures == counts | {Role.BOARD_MEMBER}
+
+
+def test_year_limit_is_the_auditors_one_year_or_none():
+    from datetime import date
+
+    limited = SimpleNamespace(audit_year=2025)
+    assert year_limit(limited) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert year_limit(SimpleNamespace(audit_year=None)) is None
+    assert year_limit(None) is None

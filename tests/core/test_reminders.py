@@ -314,3 +314,46 @@ def test_starttls_with_the_relays_own_certificate(app, world, due, monkeypatch, 
     finally:
         controller.stop()
     assert accepted.sent == refused.failed == len(inbox.messages) > 0
+
+
+def test_outside_the_panel_the_log_numbers_case_reminders_instead_of_naming_the_case(
+    app, client, world, smtp, due, login_as
+):
+    """The post-closure review reminder goes to the panel chair by reference; the Prevent Lead's
+    reminder log shows it as "review 1 of 1" (one such reminder in the list), never the reference."""
+    _run(app)
+    reference = due
+    login_as(Role.PREVENT_LEAD)
+    html = client.get("/reminders/log?kind=post_closure_review").get_data(as_text=True)
+    assert "1 reminder" in html and "panel_chair@council.example" in html
+    assert "Post-closure review due: review 1 of 1" in html
+    assert reference not in html
+    assert reference not in client.get("/reminders/log").get_data(as_text=True)
+    client.post("/logout")
+    # The chair, who may see references, reads their own reminder as it was sent.
+    login_as(Role.PANEL_CHAIR)
+    mine = client.get("/reminders").get_data(as_text=True)
+    assert f"Post-closure review due: case {reference} (6 months)" in mine
+
+
+def test_no_demo_reminder_to_anyone_outside_the_panel_names_a_channel_case(app, demo):
+    """Every reminder the rules find in the demo partnership: those to people who may not see case
+    references hold none of the demo's references (read from the cases table)."""
+    from sqlalchemy import text
+
+    from core.reminders import due_reminders
+    from tests.conftest import TEST_TODAY
+
+    with app.app_context():
+        references = set(db.session.scalars(text("SELECT reference FROM channel_cases")))
+        assert len(references) == 12
+        found = due_reminders(TEST_TODAY)
+        outside = [r for r in found if not ({Role.PANEL_CHAIR, Role.PANEL_MEMBER} & r.user.role_set)]
+        assert outside, "the demo has reminders for people outside the panel"
+        for reminder in outside:
+            message = f"{reminder.subject}\n{reminder.body}"
+            assert not [ref for ref in references if ref in message], reminder.subject
+        case_reminders = [r for r in found if r.kind.value == "post_closure_review"]
+        assert case_reminders and {Role.PANEL_CHAIR} <= set.intersection(
+            *(set(r.user.role_set) for r in case_reminders)
+        )
