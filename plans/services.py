@@ -18,7 +18,7 @@ from core.models import User
 from core.vocab import Rag
 from partnership.models import BusinessArea
 from plans import rules
-from plans.models import EvidenceFile, Plan, PlanRow, PlanSection, PlanStatus, ProgressUpdate
+from plans.models import EXTRA_PREFIX, EvidenceFile, Plan, PlanRow, PlanSection, PlanStatus, ProgressUpdate
 from plans.templates import FIELDS, TEMPLATES, default_columns
 
 
@@ -115,7 +115,18 @@ def find_or_create_section(plan: Plan, title: str, number: str = "") -> PlanSect
 ROW_VALUE_FIELDS = [f for f in FIELDS if f not in ("progress", "rag")]
 
 
-def _apply_fields(row: PlanRow, values: dict) -> None:
+def _apply_fields(row: PlanRow, values: dict, markers: dict | None = None) -> None:
+    """Set the fields in ``values`` (and extra columns, "extra:..." keys); with ``markers``, the
+    list markers of the list fields set (a field set without markers loses its old ones)."""
+    extras = {k: str(v or "").strip() for k, v in values.items() if k.startswith(EXTRA_PREFIX)}
+    if extras:
+        merged = dict(row.extra or {})
+        merged.update(extras)
+        row.extra = {k: v for k, v in merged.items() if v}
+    if markers is not None:
+        kept = {k: v for k, v in (row.markers or {}).items() if k not in values}
+        kept.update({k: list(v) for k, v in markers.items() if k in values and any(v)})
+        row.markers = kept
     for name in ROW_VALUE_FIELDS:
         if name not in values:
             continue
@@ -128,11 +139,15 @@ def _apply_fields(row: PlanRow, values: dict) -> None:
         setattr(row, name, value)
 
 
-def add_row(plan: Plan, *, section_title: str = "", values: dict, section_number: str = "") -> PlanRow:
+def add_row(
+    plan: Plan, *, section_title: str = "", values: dict, section_number: str = "", markers: dict | None = None
+) -> PlanRow:
     section = find_or_create_section(plan, section_title, section_number)
     position = db.session.scalar(select(func.coalesce(func.max(PlanRow.position), 0)).where(PlanRow.plan_id == plan.id))
-    row = PlanRow(plan_id=plan.id, section_id=section.id if section else None, position=position + 1)
-    _apply_fields(row, values)
+    row = PlanRow(
+        plan_id=plan.id, section_id=section.id if section else None, position=position + 1, extra={}, markers={}
+    )
+    _apply_fields(row, values, markers or {})
     db.session.add(row)
     db.session.flush()
     return row
@@ -144,7 +159,7 @@ def update_row(row: PlanRow, *, expected_version: int, section_title: str, value
         raise EditConflict(row)
     section = find_or_create_section(row.plan, section_title)
     row.section_id = section.id if section else None
-    _apply_fields(row, values)
+    _apply_fields(row, values, {})
     db.session.flush()
 
 
@@ -159,6 +174,9 @@ def record_progress(
     expected_version: int | None = None,
     source: str = "update",
     at: datetime | None = None,
+    markers: list[str] | None = None,
+    source_file: str = "",
+    source_sha256: str = "",
 ) -> ProgressUpdate:
     """Add a dated progress entry and set the row's RAG; the history is never rewritten."""
     if expected_version is not None and row.version != expected_version:
@@ -171,9 +189,12 @@ def record_progress(
         author_id=actor.id if actor else None,
         author_label=actor_label or (actor.full_name if actor else "import"),
         items=[i.strip() for i in items if i.strip()],
+        markers=list(markers or []) if markers and len(markers) == len(items) and any(markers) else [],
         rag=rag,
         reason=reason.strip(),
         source=source,
+        source_file=source_file[:200],
+        source_sha256=source_sha256,
         at=at or clock.now(),
     )
     db.session.add(update)
