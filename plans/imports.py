@@ -52,7 +52,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "responsible_agency": ("responsible agency", "agency", "organisation"),
     "timescale": ("timescale", "timeframe", "when"),
     "due_date": ("due date", "deadline", "target date", "due"),
-    "progress": ("progress", "updates", "update", "progress update", "status update", "work to date", "progress to date"),
+    "progress": (
+        "progress",
+        "updates",
+        "update",
+        "progress update",
+        "status update",
+        "work to date",
+        "progress to date",
+    ),
     "evidence": ("evidence", "evidence of impact"),
     "next_steps": ("next steps", "next step"),
     "rag": ("rag", "r a g", "rag status", "status"),
@@ -364,7 +372,9 @@ def row_values(parsed_row: ParsedRow) -> dict:
     return {k: v for k, v in parsed_row.values.items() if k not in ("progress", "rag")}
 
 
-def add_parsed_row(plan: Plan, parsed: ParsedPlan, section: ParsedSection, parsed_row: ParsedRow, *, actor, actor_label):
+def add_parsed_row(
+    plan: Plan, parsed: ParsedPlan, section: ParsedSection, parsed_row: ParsedRow, *, actor, actor_label
+):
     """A row of a checked file added to the plan, with its progress and RAG as its first entry."""
     row = services.add_row(
         plan,

@@ -153,6 +153,12 @@ def add_row(
     return row
 
 
+def edit_row(row: PlanRow, *, values: dict, markers: dict | None = None) -> None:
+    """Set some of a row's fields and extra columns (a re-imported file's cells); flushes."""
+    _apply_fields(row, values, markers or {})
+    db.session.flush()
+
+
 def update_row(row: PlanRow, *, expected_version: int, section_title: str, values: dict) -> None:
     """Save the row's fields, refusing (EditConflict) if it changed since the editor loaded it."""
     if row.version != expected_version:
@@ -320,7 +326,7 @@ def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list
         return {}
     rows = db.session.scalars(
         select(PlanRow)
-        .where(PlanRow.plan_id.in_(plan_ids))
+        .where(PlanRow.plan_id.in_(plan_ids), rules.live())
         .options(selectinload(PlanRow.section))
         .order_by(PlanRow.plan_id, PlanRow.position, PlanRow.id)
     )
@@ -377,7 +383,7 @@ def visible_columns(plan: Plan, sections: list[SectionView]) -> tuple[list[list[
     shown, hidden = [], []
     for field_name, heading in plan.columns:
         always = field_name in ("rag", "progress")
-        if always or any(getattr(row, field_name) for row in rows):
+        if always or any(row.value(field_name) for row in rows):
             shown.append([field_name, heading])
         else:
             hidden.append(heading)
@@ -407,6 +413,7 @@ def exception_rows(*, today: date, since: date, partnership_id: int | None = Non
             .join(Plan)
             .where(
                 rules.in_partnership(partnership_id),
+                rules.live(),
                 Plan.status == PlanStatus.ACTIVE.value,
                 PlanRow.rag.in_([Rag.RED.value, Rag.AMBER.value])
                 | rules.overdue(today)
@@ -490,7 +497,7 @@ def summarise(plans: list[Plan], *, today: date) -> list[PlanSummary]:
             func.sum(case((rules.stale(today), 1), else_=0)),
             func.max(PlanRow.last_progress_at),
         )
-        .where(PlanRow.plan_id.in_([p.id for p in plans]))
+        .where(PlanRow.plan_id.in_([p.id for p in plans]), rules.live())
         .group_by(PlanRow.plan_id, rag_or_unset)
     ).all()
     by_plan: dict[int, PlanSummary] = {p.id: PlanSummary(p, {}, 0, 0, 0, None) for p in plans}
@@ -526,6 +533,7 @@ def rag_totals_by_area(*, statuses=None) -> dict[str, dict[str, int]]:
         .select_from(PlanRow)
         .join(Plan, Plan.id == PlanRow.plan_id)
         .outerjoin(BusinessArea, BusinessArea.id == Plan.area_id)
+        .where(rules.live())
         .group_by(area, rag_or_unset)
     )
     if statuses:

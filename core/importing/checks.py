@@ -95,7 +95,12 @@ def mapping_problems(spec: ImportSpec, header: list[str], mapping: dict[str, str
 
 
 def check(
-    spec: ImportSpec[Result], filename: str, data: bytes, mapping: dict[str, str], *, marked: frozenset[int] = frozenset()
+    spec: ImportSpec[Result],
+    filename: str,
+    data: bytes,
+    mapping: dict[str, str],
+    *,
+    marked: frozenset[int] = frozenset(),
 ) -> Result:
     """Read a CSV or XLSX file with ``mapping`` (heading -> field, "" to leave a column out,
     "keep" to keep it under its own heading) and run the spec's row parser over it. Reads only;

@@ -17,7 +17,6 @@ from core.vocab import Rag
 from plans import imports
 from plans.imports import guess_mapping, parse, plan_spec
 from plans.models import Plan, PlanRow, PlanSection, ProgressUpdate
-from plans.templates import FIELDS
 from tests.factories import BusinessAreaFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
@@ -206,7 +205,11 @@ def test_headings_match_the_template_first_then_synonyms(heading, template, fiel
 
 def test_a_guess_maps_each_field_to_one_column_only():
     # A heading no field takes is kept as a column of its own, never dropped by a guess.
-    assert guess_mapping(["Action", "Actions", "Notes"], "spoc") == {"Action": "actions", "Actions": "keep", "Notes": "keep"}
+    assert guess_mapping(["Action", "Actions", "Notes"], "spoc") == {
+        "Action": "actions",
+        "Actions": "keep",
+        "Notes": "keep",
+    }
 
 
 # --- cell values --------------------------------------------------------------------------
@@ -305,7 +308,9 @@ def test_red_and_amber_imports_carry_a_reason(ctx):
 
 
 def test_unknown_columns_are_kept_as_columns_of_the_plan_unless_left_out(ctx):
-    data = csv_bytes(["Duty", "Notes", "Actions", "Scratch"], ["Train staff", "A note\n- one\n- two", "Run WRAP", "SCRATCH VALUE"])
+    data = csv_bytes(
+        ["Duty", "Notes", "Actions", "Scratch"], ["Train staff", "A note\n- one\n- two", "Run WRAP", "SCRATCH VALUE"]
+    )
     header, _ = read_table("p.csv", data)
     mapping = guess_mapping(header, "spoc")
     assert mapping == {"Duty": "duty", "Notes": "keep", "Actions": "actions", "Scratch": "keep"}
