@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -30,6 +31,7 @@ CONTENT_TYPES = {
 }
 FORMATS = tuple(CONTENT_TYPES)
 
+LIST_MARKER = "- "
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
@@ -161,7 +163,7 @@ def plans_xlsx(plans: list[Plan]) -> bytes:
         width = len(header)
         for values in rows:
             section_row = len(values) < width
-            sheet.append([v if isinstance(v, date | int) else xlsx_cell(_text(v)) or None for v in values])
+            sheet.append([v if isinstance(v, date | int) else _xlsx_text(_text(v)) or None for v in values])
             for cell in sheet[sheet.max_row]:
                 if section_row:
                     cell.font = bold
@@ -177,6 +179,15 @@ def plans_xlsx(plans: list[Plan]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _xlsx_text(text: str):
+    """A text cell of the XLSX. A list cell whose items carry "- " markers is written as it
+    is: a text cell of an XLSX is never run as a formula, and the marker is what the plan's
+    source file wrote. Anything else that a spreadsheet could run is neutralised."""
+    if text.startswith(LIST_MARKER) and not text.startswith(("--", "-=")):
+        return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return xlsx_cell(text)
 
 
 def document_title(plans: list[Plan]) -> str:

@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from core.forms import SafeDateField, choices
 from core.vocab import Rag
-from plans.cells import split_items
+from plans.cells import split_items, split_marked
 from plans.models import PlanStatus
 from plans.templates import FIELDS, TEMPLATES
 
@@ -134,7 +134,16 @@ class RowForm(FlaskForm):
             field = getattr(self, name, None)
             if field is None or name in ("progress", "rag"):
                 continue
-            out[name] = split_items(field.data) if kind == "list" else field.data
+            out[name] = split_marked(field.data)[0] if kind == "list" else field.data
+        return out
+
+    def markers(self) -> dict:
+        """The list markers typed in each list box ("- ", "1. "), kept for the exports."""
+        out = {}
+        for name, (_, kind) in FIELDS.items():
+            field = getattr(self, name, None)
+            if field is not None and kind == "list" and name != "progress":
+                out[name] = split_marked(field.data)[1]
         return out
 
     def validate(self, extra_validators=None) -> bool:

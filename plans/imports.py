@@ -209,6 +209,16 @@ def _kind(name: str) -> str:
     return FIELDS[name][1]
 
 
+#: What an export puts before text a spreadsheet would run as a formula (core.spreadsheets.safe_cell).
+_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _unquoted(text: str) -> str:
+    """A cell without the apostrophe an export put before text a spreadsheet could run, so a
+    file the product exported reads back as what the plan holds."""
+    return _NEUTRALISED.sub("", text)
+
+
 def _rag(raw: str) -> Rag | None:
     return RAG_WORDS.get(re.sub(r"[\s_-]+", " ", raw.strip().lower()))
 
@@ -257,23 +267,24 @@ def _row_values(row: MappedRow, problems: list[str]) -> tuple[ParsedRow, str | N
     section = None
     for cell in row.cells:
         kind = _kind(cell.field)
+        text = _unquoted(cell.text)
         if cell.field == SECTION:
             section = _section_title(row, cell, problems)
         elif cell.field == REASON:
-            parsed.reason = text_lines(cell.text)
+            parsed.reason = text_lines(text)
         elif kind == "id":
-            if cell.text.isdigit() or _WHOLE_NUMBER.match(cell.text):
-                parsed.row_id = int(float(cell.text))
+            if text.isdigit() or _WHOLE_NUMBER.match(text):
+                parsed.row_id = int(float(text))
             else:
-                problems.append(f"{row.where(cell.field)}: '{cell.text}' is not a row id; leave the column as exported")
+                problems.append(f"{row.where(cell.field)}: '{text}' is not a row id; leave the column as exported")
         elif kind == "raw":
-            values[cell.field] = text_lines(cell.text)
+            values[cell.field] = text_lines(text)
         elif kind == "list":
-            values[cell.field], markers = split_marked(cell.text)
+            values[cell.field], markers = split_marked(text)
             if markers:
                 parsed.markers[cell.field] = markers
         elif kind == "text":
-            text = _text(cell.text) if cell.field == "reference" else text_lines(cell.text)
+            text = _text(text) if cell.field == "reference" else text_lines(text)
             limit = MAX_LENGTHS.get(cell.field)
             if limit and len(text) > limit:
                 problems.append(f"{row.where(cell.field)}: must be {limit} characters or fewer")
@@ -281,10 +292,10 @@ def _row_values(row: MappedRow, problems: list[str]) -> tuple[ParsedRow, str | N
         elif kind == "date":
             values[cell.field] = row.date(cell.field, problems)
         elif kind == "rag":
-            rag = _rag(cell.text)
+            rag = _rag(text)
             if rag is None:
                 problems.append(
-                    f"{row.where(cell.field)}: '{cell.text}' is not a RAG status; "
+                    f"{row.where(cell.field)}: '{text}' is not a RAG status; "
                     "use Red, Amber, Green, Complete or Not started"
                 )
             values[cell.field] = rag.value if rag else None

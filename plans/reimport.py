@@ -221,37 +221,53 @@ def _match(
             "export the plan as XLSX and edit that, or choose the column that identifies each row"
         )
         return []
-    by_key: dict[str, list[PlanRow]] = {}
-    if key_column is not None:
-        for row in rows:
-            text = cell_text(row, key_name)
-            if text:
-                by_key.setdefault(normalise_key(text), []).append(row)
-    out: list[PlanRow | None] = []
+    out: list[PlanRow | None] = [None] * len(file_rows)
     seen: dict[int, int] = {}
-    for file_row in file_rows:
+    # First the rows that carry their id; then the others on their key, among the plan's rows
+    # no id claimed (a row added to an exported file has no id). A file with ids but no key
+    # column matches such a row only to a plan row with the same text in every column, so the
+    # same file imported twice adds it once.
+    for index, file_row in enumerate(file_rows):
         number = file_row.parsed.number_in_file
-        row = None
         if file_row.parsed.row_id is not None:
-            row = by_id.get(file_row.parsed.row_id)
-            if row is None:
+            out[index] = by_id.get(file_row.parsed.row_id)
+            if out[index] is None:
                 result.problems.append(
-                    f"Row {number}, column {id_heading}: there is no row {file_row.parsed.row_id} in this plan; "
+                    f"Row {number} ({id_heading} {file_row.parsed.row_id}): the plan has no such row; "
                     "clear the cell to add the row as a new one"
                 )
-        elif not id_heading and key_column is not None and (key := parsed_text(file_row.parsed, key_name)):
-            candidates = by_key.get(normalise_key(key), [])
-            if len(candidates) > 1:
+            elif out[index].id in seen:
+                result.problems.append(
+                    f"Row {number}: it is the same plan row as row {seen[out[index].id]} of the file"
+                )
+            else:
+                seen[out[index].id] = number
+    latest = _latest(rows)
+    for index, file_row in enumerate(file_rows):
+        if file_row.parsed.row_id is not None:
+            continue
+        number = file_row.parsed.number_in_file
+        free = [row for row in rows if row.id not in seen]
+        if key_column is not None:
+            key = parsed_text(file_row.parsed, key_name)
+            candidates = [row for row in free if key and normalise_key(cell_text(row, key_name)) == normalise_key(key)]
+            if len(candidates) > 1 and not id_heading:
                 result.problems.append(
                     f"Row {number}, column {key_column[1]}: more than one row of the plan has '{key}'; "
                     "export the plan as XLSX (its rows carry their id) and edit that"
                 )
-            row = candidates[0] if candidates else None
-        if row is not None:
-            if row.id in seen:
-                result.problems.append(f"Row {number}: it is the same plan row as row {seen[row.id]} of the file")
-            seen[row.id] = number
-        out.append(row)
+        else:
+            candidates = [
+                row
+                for row in free
+                if all(
+                    cell_text(row, name, latest.get(row.id)) == parsed_text(file_row.parsed, name)
+                    for name, _ in parsed.columns
+                )
+            ]
+        if candidates:
+            out[index] = candidates[0]
+            seen[candidates[0].id] = number
     return out
 
 

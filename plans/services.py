@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import case, func, literal_column, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from core import clock, registry
 from core.dates import Quarter
@@ -159,13 +159,15 @@ def edit_row(row: PlanRow, *, values: dict, markers: dict | None = None) -> None
     db.session.flush()
 
 
-def update_row(row: PlanRow, *, expected_version: int, section_title: str, values: dict) -> None:
+def update_row(
+    row: PlanRow, *, expected_version: int, section_title: str, values: dict, markers: dict | None = None
+) -> None:
     """Save the row's fields, refusing (EditConflict) if it changed since the editor loaded it."""
     if row.version != expected_version:
         raise EditConflict(row)
     section = find_or_create_section(row.plan, section_title)
     row.section_id = section.id if section else None
-    _apply_fields(row, values, {})
+    _apply_fields(row, values, markers or {})
     db.session.flush()
 
 
@@ -314,12 +316,12 @@ class SectionView:
 
 
 def plan_view(plan: Plan, *, today: date, since: date) -> list[SectionView]:
-    """The plan's rows grouped by section, with latest progress and flags, in four queries."""
+    """The plan's rows grouped by section, with latest progress and flags, in five queries."""
     return plan_views([plan], today=today, since=since)[plan.id]
 
 
 def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list[SectionView]]:
-    """plan_view for several plans at once: four queries, whatever the number of plans."""
+    """plan_view for several plans at once: five queries, whatever the number of plans."""
     plan_ids = [p.id for p in plans]
     by_plan: dict[int, list[PlanRow]] = {plan_id: [] for plan_id in plan_ids}
     if not plan_ids:
@@ -327,7 +329,6 @@ def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list
     rows = db.session.scalars(
         select(PlanRow)
         .where(PlanRow.plan_id.in_(plan_ids), rules.live())
-        .options(selectinload(PlanRow.section))
         .order_by(PlanRow.plan_id, PlanRow.position, PlanRow.id)
     )
     for row in rows:
@@ -347,18 +348,27 @@ def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list
             .group_by(EvidenceFile.row_id)
         ).all()
     )
+    # Every section, with rows or none: a section heading stays on the page and in exports.
+    sections: dict[int, list[PlanSection]] = {plan_id: [] for plan_id in plan_ids}
+    for section in db.session.scalars(
+        select(PlanSection).where(PlanSection.plan_id.in_(plan_ids)).order_by(PlanSection.position, PlanSection.id)
+    ):
+        sections[section.plan_id].append(section)
     return {
-        plan_id: _sections(plan_rows, latest, files, today=today, since=since) for plan_id, plan_rows in by_plan.items()
+        plan_id: _sections(plan_rows, sections[plan_id], latest, files, today=today, since=since)
+        for plan_id, plan_rows in by_plan.items()
     }
 
 
-def _sections(rows: list[PlanRow], latest: dict, files: dict, *, today: date, since: date) -> list[SectionView]:
+def _sections(
+    rows: list[PlanRow], plan_sections: list[PlanSection], latest: dict, files: dict, *, today: date, since: date
+) -> list[SectionView]:
     since_at = rules.start_of(since)
     sections: dict[int | None, SectionView] = {}
-    for section in sorted({r.section for r in rows if r.section}, key=lambda s: s.position):
+    for section in plan_sections:
         sections[section.id] = SectionView(section)
     for row in rows:
-        view = sections.setdefault(row.section_id, SectionView(row.section))
+        view = sections.setdefault(row.section_id, SectionView(None))
         has_evidence = bool(row.evidence) or files.get(row.id, 0) > 0
         view.rows.append(
             RowView(
