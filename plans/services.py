@@ -95,6 +95,41 @@ def update_plan(
     db.session.flush()
 
 
+def recorded_since_import(plan: Plan) -> bool:
+    """Whether anything was recorded in the plan beyond its import: a progress entry typed on
+    the page, or an evidence file. Two queries."""
+    typed = db.session.scalar(
+        select(func.count())
+        .select_from(ProgressUpdate)
+        .join(PlanRow, PlanRow.id == ProgressUpdate.row_id)
+        .where(PlanRow.plan_id == plan.id, ProgressUpdate.source != "import")
+    )
+    files = db.session.scalar(
+        select(func.count()).select_from(EvidenceFile).join(PlanRow).where(PlanRow.plan_id == plan.id)
+    )
+    return bool(typed or files)
+
+
+def delete_plan(plan: Plan) -> None:
+    """Delete a plan made by mistake, with its sections, rows and imported progress; each is
+    deleted through the session so the audit trail records what was lost. Flushes only.
+    Raises ValueError if anything was recorded in it beyond its import."""
+    if recorded_since_import(plan):
+        raise ValueError(
+            "Progress or evidence has been recorded in this plan since it was imported: archive it instead"
+        )
+    rows = list(db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id)))
+    for update in db.session.scalars(
+        select(ProgressUpdate).where(ProgressUpdate.row_id.in_([r.id for r in rows] or [0]))
+    ):
+        db.session.delete(update)
+    for row in rows:
+        db.session.delete(row)
+    db.session.flush()
+    db.session.delete(plan)
+    db.session.flush()
+
+
 def find_or_create_section(plan: Plan, title: str, number: str = "") -> PlanSection | None:
     title = title.strip()
     if not title:

@@ -12,7 +12,7 @@ from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
 from core.pagination import page_number, paginate
-from core.permissions import Permission, can_edit_plan, has_permission, requires
+from core.permissions import Permission, can_delete_plan, can_edit_plan, has_permission, requires
 from core.security import allow_inline_styles
 from core.vocab import Rag
 from partnership.models import BusinessArea
@@ -131,6 +131,9 @@ def show_plan(plan_id: int):
         stale_since=rules.stale_since(today),
         only_changed=only_changed,
         can_edit=can_edit_plan(current_user, plan.area_id),
+        # Offered only while nothing beyond the import has been recorded (the page says why later).
+        can_delete=has_permission(current_user, Permission.MANAGE_PLANS)
+        and can_delete_plan(current_user, recorded_since_import=services.recorded_since_import(plan)),
         counts={
             "rows": len(rows),
             "overdue": sum(r.overdue for r in rows),

@@ -72,6 +72,9 @@ EXPECTED = {
     "plans_transfer.import_plan": PLAN_EDITORS,
     "plans_transfer.confirm_import": PLAN_EDITORS,
     "plans_transfer.export_plans": PLAN_READERS,
+    "plans_transfer.update_from_file": PLAN_EDITORS,
+    "plans_transfer.preview_update": PLAN_EDITORS,
+    "plans_transfer.delete_plan": LEAD,
 }
 
 # Partnership board
@@ -378,7 +381,7 @@ def all_records(app, world) -> dict:
 
 
 #: Allowed roles may get 404 here: the test has no real token to offer.
-TOKEN_ROUTES = {"plans_transfer.confirm_import", "training.confirm_import"}
+TOKEN_ROUTES = {"plans_transfer.confirm_import", "plans_transfer.preview_update", "training.confirm_import"}
 
 
 def _url_args(rule, world, extra: dict | None = None) -> dict:
