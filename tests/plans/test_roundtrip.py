@@ -291,7 +291,8 @@ def test_a_rag_moved_to_red_without_a_reason_is_a_problem_and_nothing_changes(ap
     result = run(app, "import", exported, "--into", plan_id)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "Error: row 3, column R A G: give a reason for changing the RAG status to Red (in a column headed Reason for RAG)"
+        "Error: row 3, column R A G: give a reason for changing the RAG status to Red "
+        "(in a column headed Reason for RAG)"
     )
     assert counts(app) == before
 
