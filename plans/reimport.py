@@ -391,19 +391,19 @@ def _empty(name: str):
     return [] if kind == "list" else None if kind == "date" else ""
 
 
-def row_label(row: PlanRow | None = None, file_row: FileRow | None = None) -> str:
-    """How the preview names a row: its reference and first words."""
+def row_label(row: PlanRow | None = None, file_row: FileRow | None = None, *, columns: list | None = None) -> str:
+    """How the preview names a row: its reference and the text of its first column that has
+    any (in the plan's ``columns`` order where given)."""
+    names = [name for name, _ in columns or []] or ["duty", "actions"]
+    names = [name for name in names if name not in ("reference", "progress", "rag", "due_date")]
     if row is not None:
-        ref, text = row.reference, row.duty or (row.actions[0] if row.actions else "")
-        if not text:
-            text = next((v for v in (row.extra or {}).values() if v), "")
+        ref = row.reference
+        texts = [cell_text(row, name) for name in names]
     else:
-        values = file_row.parsed.values
-        ref = values.get("reference", "")
-        text = values.get("duty") or (values.get("actions") or [""])[0]
-        if not text:
-            text = next((v for k, v in values.items() if k.startswith(EXTRA_PREFIX) and v), "")
-    text = " ".join(str(text).split())
+        ref = file_row.parsed.values.get("reference", "")
+        texts = [parsed_text(file_row.parsed, name) for name in names]
+    text = next((t for t in texts if t), "")
+    text = " ".join(line.removeprefix("- ").strip() for line in text.split("\n")[:1])
     text = text if len(text) <= 80 else text[:79] + "\u2026"
     return " ".join(part for part in (ref, text) if part) or "(no text)"
 
@@ -414,14 +414,15 @@ def describe(preview: Preview) -> list[str]:
     if preview.new_columns:
         lines.append("New columns: " + ", ".join(h for _, h in preview.new_columns))
     lines.append(f"Rows added: {len(preview.added)}")
-    lines.extend(f"  + row {f.parsed.number_in_file}: {row_label(file_row=f)}" for f in preview.added)
+    columns = preview.plan.columns
+    lines.extend(f"  + row {f.parsed.number_in_file}: {row_label(file_row=f, columns=columns)}" for f in preview.added)
     lines.append(f"Rows changed: {len(preview.changed)}")
     for change in preview.changed:
-        lines.append(f"  ~ row {change.file_row.parsed.number_in_file}: {row_label(change.row)}")
+        lines.append(f"  ~ row {change.file_row.parsed.number_in_file}: {row_label(change.row, columns=columns)}")
         for cell in change.cells:
             lines.append(f"      {cell.heading}: {_quoted(cell.old)} -> {_quoted(cell.new)}")
     lines.append(f"Rows missing from the file: {len(preview.missing)}")
-    lines.extend(f"  - #{row.id}: {row_label(row)}" for row in preview.missing)
+    lines.extend(f"  - #{row.id}: {row_label(row, columns=columns)}" for row in preview.missing)
     return lines
 
 

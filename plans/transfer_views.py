@@ -5,6 +5,7 @@ pages here choose the plan's area, format and title, and check the area again on
 """
 
 from dataclasses import replace
+from functools import partial
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -276,7 +277,7 @@ def preview_update(plan_id: int, token: str):
         abort(404)
     found = reimport.preview(plan, upload.filename, upload.data, key_heading=upload.choices.get("key", ""))
     form = ApplyForm()
-    form.archive.choices = [(row.id, reimport.row_label(row)) for row in found.missing]
+    form.archive.choices = [(row.id, reimport.row_label(row, columns=plan.columns)) for row in found.missing]
     if form.validate_on_submit() and not found.problems and not found.changes_nothing:
         archive = {row.id for row in found.missing} & set(form.archive.data or [])
         reimport.apply(found, actor=current_user, archive=archive)
@@ -293,7 +294,7 @@ def preview_update(plan_id: int, token: str):
         preview=found,
         form=form,
         error_list=_preview_errors(found),
-        row_label=reimport.row_label,
+        row_label=partial(reimport.row_label, columns=plan.columns),
     )
 
 
