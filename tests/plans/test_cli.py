@@ -241,3 +241,21 @@ def test_export_refuses_bad_options_and_writes_nothing(app, imported, tmp_path):
         "Error: --plan: 'one' is not a plan number",
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_section_rows_can_be_named_and_a_column_kept_by_map(app, area_id, tmp_path):
+    source = tmp_path / "plan.csv"
+    source.write_bytes(
+        csv_bytes(
+            ["Duty", "Actions", "Comments"],
+            ["Training", "All rows below", ""],
+            ["Train staff", "Run WRAP", "On track"],
+        )
+    )
+    result = run(app, "import", source, "--area", area_id, "--section-row", "2", "--map", "Comments=keep")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("Imported 1 rows in 1 sections into plan #")
+    with app.app_context():
+        assert db.session.scalars(select(PlanSection.title)).all() == ["Training"]
+        row = db.session.scalars(select(PlanRow)).one()
+        assert (row.duty, row.extra) == ("Train staff", {"extra:Comments": "On track"})
