@@ -13,7 +13,8 @@ changes nothing, so importing the same file twice is harmless.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core import clock, importing
 from core.extensions import db
@@ -79,7 +80,7 @@ class Preview:
         return not (self.added or self.changed or self.missing or self.new_columns)
 
 
-def file_mapping(plan: Plan, header: list[str], key_heading: str = "") -> dict[str, str]:
+def file_mapping(plan: Plan, header: list[str]) -> dict[str, str]:
     """heading -> column for a file re-imported into ``plan``: the plan's own headings first,
     then the guess for its format; a heading that matches neither is kept as a new column."""
     own = {normalise(heading): name for name, heading in plan.columns}
@@ -114,7 +115,7 @@ def preview(
             header, _ = read_table(filename, data)
         except SpreadsheetError as exc:
             return Preview(plan, ParsedPlan(filename=filename, problems=[str(exc)]))
-        mapping = file_mapping(plan, header, key_heading)
+        mapping = file_mapping(plan, header)
     parsed = importing.check(spec, filename, data, mapping, marked=marked)
     result = Preview(plan, parsed)
     if parsed.problems:
@@ -125,13 +126,16 @@ def preview(
     result.new_columns = [list(c) for c in parsed.columns if c[0] not in known]
     rows = list(
         db.session.scalars(
-            select(PlanRow).where(PlanRow.plan_id == plan.id, rules.live()).order_by(PlanRow.position, PlanRow.id)
+            select(PlanRow)
+            .where(PlanRow.plan_id == plan.id, rules.live())
+            .options(selectinload(PlanRow.section))
+            .order_by(PlanRow.position, PlanRow.id)
         )
     )
-    matches = _match(plan, rows, file_rows, parsed, key_heading, mapping, result)
+    latest = _latest(plan)
+    matches = _match(plan, rows, latest, file_rows, parsed, key_heading, mapping, result)
     if result.problems:
         return result
-    latest = _latest(rows)
     headings = dict(map(tuple, plan.columns)) | dict(map(tuple, parsed.columns))
     compared = [name for name, _ in parsed.columns]
     matched_ids = set()
@@ -160,15 +164,15 @@ def preview(
     return result
 
 
-def _latest(rows: list[PlanRow]) -> dict[int, ProgressUpdate]:
-    if not rows:
-        return {}
-    latest = {}
-    for update in db.session.scalars(
-        select(ProgressUpdate).where(ProgressUpdate.row_id.in_([r.id for r in rows])).order_by(ProgressUpdate.id)
-    ):
-        latest[update.row_id] = update
-    return latest
+def _latest(plan: Plan) -> dict[int, ProgressUpdate]:
+    """Each row's latest progress entry: one query."""
+    latest_ids = (
+        select(func.max(ProgressUpdate.id))
+        .join(PlanRow, PlanRow.id == ProgressUpdate.row_id)
+        .where(PlanRow.plan_id == plan.id)
+        .group_by(ProgressUpdate.row_id)
+    )
+    return {u.row_id: u for u in db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))}
 
 
 def parsed_text(parsed_row: ParsedRow, name: str) -> str:
@@ -188,6 +192,7 @@ def parsed_text(parsed_row: ParsedRow, name: str) -> str:
 def _match(
     plan: Plan,
     rows: list[PlanRow],
+    latest: dict[int, ProgressUpdate],
     file_rows: list[FileRow],
     parsed: ParsedPlan,
     key_heading: str,
@@ -242,7 +247,6 @@ def _match(
                 )
             else:
                 seen[out[index].id] = number
-    latest = _latest(rows)
     for index, file_row in enumerate(file_rows):
         if file_row.parsed.row_id is not None:
             continue
