@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core.cli import command_transaction, fail
 from core.extensions import db
 from core.importing import commands
+from core.models import User
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError
 from partnership.models import BusinessArea
@@ -63,6 +64,7 @@ def _readable(stem: str) -> str:
 )
 @click.option("--archive-missing", is_flag=True, help="With --into: archive the plan's rows the file no longer holds.")
 @click.option("--dry-run", is_flag=True, help="With --into: list what would change, and change nothing.")
+@click.option("--by", "by", default="", help="With --into: the email of the person importing (the entries' author).")
 @click.option("--title", default="", help="Plan title (default: from the file name).")
 @click.option("--period", default="", help="Period, e.g. 2019-2021.")
 @click.option("--lead-key", type=click.Path(dir_okay=False, path_type=Path), help="CSV/XLSX of initials and who.")
@@ -78,6 +80,7 @@ def import_command(
     key: str,
     archive_missing: bool,
     dry_run: bool,
+    by: str,
     title: str,
     period: str,
     lead_key: Path | None,
@@ -85,7 +88,7 @@ def import_command(
     """Import a plan from a CSV or XLSX file, or update an existing plan from one (--into);
     nothing is saved if the file has any problem. Every column is kept unless --drop names it."""
     if into:
-        _reimport(path, into, maps, drops, frozenset(section_rows), key, archive_missing, dry_run)
+        _reimport(path, into, maps, drops, frozenset(section_rows), key, archive_missing, dry_run, by)
         return
     problems: list[str] = []
     area_id, problem = (
@@ -137,12 +140,18 @@ def _reimport(
     key: str,
     archive_missing: bool,
     dry_run: bool,
+    by: str,
 ) -> None:
     """flask plans import PATH --into PLAN: the preview, then (without --dry-run) the change."""
     problems: list[str] = []
     plan = db.session.get(Plan, int(into)) if into.isdigit() else None
     if plan is None:
         fail([f"--into: there is no plan #{into}"])
+    actor = None
+    if by:
+        actor = db.session.scalar(select(User).where(func.lower(User.email) == by.strip().lower()))
+        if actor is None:
+            problems.append(f"--by: there is no user with the email {by.strip()}")
     spec = imports.plan_spec(plan.template)
     data, mapping = commands.read_file(
         path,
@@ -166,7 +175,7 @@ def _reimport(
         return
     archive = {row.id for row in found.missing} if archive_missing else set()
     with command_transaction(f"flask plans import {path.name} --into {plan.id}"):
-        reimport.apply(found, actor=None, actor_label=f"Import of {path.name}", archive=archive)
+        reimport.apply(found, actor=actor, actor_label="" if actor else f"Import of {path.name}", archive=archive)
     kept = len(found.missing) - len(archive)
     click.echo(
         f"Updated plan #{plan.id}: {len(found.added)} added, {len(found.changed)} changed, "

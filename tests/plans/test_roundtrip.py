@@ -15,7 +15,7 @@ from core.audit import AuditEntry
 from core.extensions import db
 from core.permissions import Role
 from plans.models import Plan, PlanRow, PlanSection, ProgressUpdate
-from tests.factories import BusinessAreaFactory
+from tests.factories import BusinessAreaFactory, UserFactory
 from tests.plans.test_imports import FIXTURES, KENT
 
 CUSTOM = "custom-layout-community-safety-2026.xlsx"
@@ -300,11 +300,18 @@ def test_a_rag_moved_to_red_without_a_reason_is_a_problem_and_nothing_changes(ap
     sheet.cell(row=1, column=8).value = "Reason for RAG"
     sheet.cell(row=3, column=8).value = "Partner left the group"
     book.save(exported)
-    result = run(app, "import", exported, "--into", plan_id)
+    result = run(app, "import", exported, "--into", plan_id, "--by", "nobody@council.example")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: --by: there is no user with the email nobody@council.example"
+    with app.app_context():
+        user_id = UserFactory(email="priya@council.example", full_name="Priya Natarajan").id
+        db.session.commit()
+    result = run(app, "import", exported, "--into", plan_id, "--by", "Priya@Council.example")
     assert result.exit_code == 0, result.output
     with app.app_context():
         update = db.session.scalars(select(ProgressUpdate).order_by(ProgressUpdate.id.desc())).first()
         assert (update.rag, update.reason, update.source_file) == ("red", "Partner left the group", "kent.xlsx")
+        assert (update.author_id, update.author_label) == (user_id, "Priya Natarajan")
 
 
 def test_into_an_unknown_plan_or_without_a_key_is_refused(app, tmp_path):
