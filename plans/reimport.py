@@ -134,12 +134,17 @@ def preview(
     )
     latest = _latest(plan)
     matches = _match(plan, rows, latest, file_rows, parsed, key_heading, mapping, result)
-    if result.problems:
+    if not matches:  # the file cannot be matched at all
         return result
+    # A row whose id names no row of the plan is a problem already; the others are still
+    # compared, so every problem in the file is listed at once.
+    unknown = {i for i, (f, row) in enumerate(zip(file_rows, matches, strict=True)) if f.parsed.row_id and not row}
     headings = dict(map(tuple, plan.columns)) | dict(map(tuple, parsed.columns))
     compared = [name for name, _ in parsed.columns]
     matched_ids = set()
-    for file_row, row in zip(file_rows, matches, strict=True):
+    for index, (file_row, row) in enumerate(zip(file_rows, matches, strict=True)):
+        if index in unknown:
+            continue
         result.order.append((file_row, row))
         if row is None:
             result.added.append(file_row)

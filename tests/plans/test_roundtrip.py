@@ -330,3 +330,26 @@ def test_into_an_unknown_plan_or_without_a_key_is_refused(app, tmp_path):
     result = run(app, "import", source, "--into", plan_id_of(app), "--key", "Duty")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == f"Plan #{plan_id_of(app)} already matches p.csv: nothing was changed."
+
+
+def test_every_problem_of_an_update_is_listed_at_once(app, tmp_path):
+    with app.app_context():
+        area = BusinessAreaFactory(name="Education")
+        db.session.commit()
+        area_id = area.id
+    assert run(app, "import", FIXTURES / KENT, "--area", area_id, "--template", "kent").exit_code == 0
+    plan_id = plan_id_of(app)
+    exported = tmp_path / "kent.xlsx"
+    assert run(app, "export", "--format", "xlsx", "--plan", plan_id, "-o", exported).exit_code == 0
+    book = load_workbook(exported)
+    sheet = book.worksheets[0]
+    sheet.cell(row=3, column=6).value = "Amber"  # 1.1, no reason
+    sheet.cell(row=4, column=7).value = 99999  # 1.4's row id changed to one the plan does not have
+    book.save(exported)
+    result = run(app, "import", exported, "--into", plan_id, "--dry-run")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: row 4 (Row id 99999): the plan has no such row; clear the cell to add the row as a new one",
+        "Error: row 3, column R A G: give a reason for changing the RAG status to Amber "
+        "(in a column headed Reason for RAG)",
+    ]
