@@ -19,7 +19,15 @@ from partnership.models import BusinessArea
 from plans import rules, services
 from plans.cells import join_items, join_marked, split_items
 from plans.charts import rag_by_area_figure
-from plans.forms import EvidenceForm, PlanForm, ProgressForm, RowForm, columns_form_class, parse_lead_key
+from plans.forms import (
+    EvidenceForm,
+    PlanForm,
+    ProgressForm,
+    RowForm,
+    columns_form_class,
+    parse_lead_key,
+    row_form_class,
+)
 from plans.models import EXTRA_PREFIX, EvidenceFile, Plan, PlanRow, PlanStatus, ProgressUpdate
 from plans.templates import FIELDS, TEMPLATES, default_columns
 
@@ -210,7 +218,7 @@ def edit_columns(plan_id: int):
 
 
 def _row_form(plan: Plan, row: PlanRow | None = None) -> tuple[RowForm, list[str]]:
-    form = RowForm(obj=row)
+    form = row_form_class(plan.columns)(obj=row)
     shown = form.apply_headings(plan.columns)
     if row is not None and request.method == "GET":
         for name, (_, kind) in FIELDS.items():
@@ -219,6 +227,7 @@ def _row_form(plan: Plan, row: PlanRow | None = None) -> tuple[RowForm, list[str
                 field.data = join_marked(getattr(row, name), (row.markers or {}).get(name))
         form.section_title.data = row.section.title if row.section else ""
         form.version.data = str(row.version)
+        form.fill_extras(row)
     return form, shown
 
 
@@ -230,7 +239,10 @@ def create_row(plan_id: int):
     form, shown = _row_form(plan)
     if form.validate_on_submit():
         row = services.add_row(
-            plan, section_title=form.section_title.data or "", values=form.values(), markers=form.markers()
+            plan,
+            section_title=form.section_title.data or "",
+            values=form.values() | form.extra_values(),
+            markers=form.markers(),
         )
         flash("Row added. Record its first progress update when there is one.", "success")
         return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
@@ -283,7 +295,7 @@ def edit_row(plan_id: int, row_id: int):
                 row,
                 expected_version=_version(form.version.data),
                 section_title=form.section_title.data or "",
-                values=form.values(),
+                values=form.values() | form.extra_values(),
                 markers=form.markers(),
             )
         except (services.EditConflict, StaleDataError):

@@ -205,3 +205,43 @@ def test_a_plan_with_progress_typed_since_its_import_cannot_be_deleted(app, clie
     assert response.status_code == 302
     assert "This plan cannot be deleted" in client.get(f"/plans/{world.county_plan_id}/delete").get_data(as_text=True)
     assert client.post(f"/plans/{world.county_plan_id}/delete", data={}).status_code == 403
+
+
+def test_a_plans_own_columns_are_edited_on_the_row_form_keeping_lines_and_markers(app, client, world, login_as):
+    runner = app.test_cli_runner()
+    path = "tests/fixtures/plans/custom-layout-community-safety-2026.xlsx"
+    args = ["plans", "import", path, "--area", str(world.area_id), "--template", "custom", "--title", "Own layout"]
+    assert runner.invoke(args=args).exit_code == 0
+    with app.app_context():
+        plan_id = db.session.scalars(select(Plan.id).where(Plan.title == "Own layout")).one()
+        row = db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan_id, PlanRow.reference == "T2")).one()
+        row_id, version = row.id, row.version
+    login_as(Role.SPOC)
+    page = client.get(f"/plans/{plan_id}/rows/{row_id}/edit").get_data(as_text=True)
+    assert "Guidance" in page and "Some staff may require additional training" in page
+    assert "- Local briefing on referrals\n- Local briefing on the Channel Panel" in page  # markers in the box
+    response = client.post(
+        f"/plans/{plan_id}/rows/{row_id}/edit",
+        data={
+            "version": str(version),
+            "section_title": "Training and awareness",
+            "reference": "T2",
+            "actions": "- Local briefing on referrals\n- Local briefing on the Channel Panel",
+            "leads": "Prevent Lead",
+            "extra_0": "Additional briefings where WRAP is not enough",  # Workstream
+            "extra_1": "Briefings supplement WRAP.\n- referrals\n- the Channel Panel",  # Guidance
+            "extra_2": "Ongoing",  # Target
+            "extra_3": "",  # Notes
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.get(PlanRow, row_id)
+        assert row.extra["extra:Guidance"] == "Briefings supplement WRAP.\n- referrals\n- the Channel Panel"
+        assert row.markers["actions"] == ["- ", "- "]
+        changes = db.session.scalars(
+            select(AuditEntry.changes).where(
+                AuditEntry.entity == "plan_rows", AuditEntry.entity_id == row_id, AuditEntry.action == "update"
+            )
+        ).all()
+        assert any("extra" in change for change in changes)
