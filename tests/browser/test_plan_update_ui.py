@@ -3,6 +3,7 @@ preview of every change (reached only through an upload, so the page sweep canno
 the confirmation, with axe on each page."""
 
 import io
+from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
@@ -23,7 +24,7 @@ def test_spoc_updates_their_plan_from_an_edited_spreadsheet(page: Page, app, tmp
     page.goto(f"/plans/{plan_id}")
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX").click()
-    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     sheet = book.worksheets[0]
     header = [cell.value for cell in sheet[1]]
     # The demo plan's sheet: section rows 2, 5 and 8; T1, T2, C1, C2 and E1 on rows 3, 4, 6, 7, 9.
