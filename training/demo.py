@@ -14,9 +14,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core import importing
 from core.extensions import db
+from core.spreadsheets import read_table
 from partnership.models import Organisation
-from training import imports, services, sessions
+from training import headcount_imports, imports, services, sessions
 from training.models import CourseKind, TrainingSession
 
 #: organisation short name -> (relevant headcount or None, share currently WRAP-trained, email domain)
@@ -169,6 +171,7 @@ def load_training(*, organisations: dict[str, Organisation], today: date) -> Non
         )
         for name, short, days in FACILITATORS
     }
+    this_year = [["Organisation", "Relevant headcount", "As at", "Source"]]
     for short, (headcount, _, _) in ORGANISATIONS.items():
         if headcount is None or short not in organisations:
             continue
@@ -179,12 +182,9 @@ def load_training(*, organisations: dict[str, Organisation], today: date) -> Non
             relevant_headcount=earlier,
             source="HR establishment report (two years ago)",
         )
-        services.record_headcount(
-            organisation_id=organisations[short].id,
-            as_of=_ago(today, 100),
-            relevant_headcount=headcount,
-            source="HR establishment report, this year",
-        )
+        this_year.append([short, headcount, f"{_ago(today, 100):%d/%m/%Y}", "HR establishment report, this year"])
+    # This year's figures came from HR as one spreadsheet, imported as the coordinator would.
+    _import_headcounts("hr-headcounts-this-year.csv", this_year, today)
     services.record_headcount(
         organisation_id=organisations[TEAM[0]].id,
         as_of=_ago(today, 100),
@@ -228,3 +228,13 @@ def load_training(*, organisations: dict[str, Organisation], today: date) -> Non
                 confidence_after=rng.randint(3, 5),
                 comment=COMMENTS[index % len(COMMENTS)],
             )
+
+
+def _import_headcounts(filename: str, rows: list[list], today: date) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    spec = headcount_imports.headcount_spec(today=today)
+    data = out.getvalue().encode("utf-8")
+    header, _ = read_table(filename, data)
+    checked = importing.check(spec, filename, data, importing.guess_mapping(spec, header))
+    importing.save(spec, checked)
