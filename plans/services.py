@@ -95,6 +95,13 @@ def update_plan(
     db.session.flush()
 
 
+def archived_rows(plan: Plan) -> int:
+    """How many of the plan's rows are archived (kept with their history, off the page)."""
+    return db.session.scalar(
+        select(func.count()).select_from(PlanRow).where(PlanRow.plan_id == plan.id, PlanRow.archived_at.is_not(None))
+    )
+
+
 def recorded_since_import(plan: Plan) -> bool:
     """Whether anything was recorded in the plan beyond its import: a progress entry typed on
     the page, or an evidence file. Two queries."""

@@ -139,6 +139,7 @@ def show_plan(plan_id: int):
         stale_since=rules.stale_since(today),
         only_changed=only_changed,
         can_edit=can_edit_plan(current_user, plan.area_id),
+        archived=services.archived_rows(plan),
         # Offered only while nothing beyond the import has been recorded (the page says why later).
         can_delete=has_permission(current_user, Permission.MANAGE_PLANS)
         and can_delete_plan(current_user, recorded_since_import=services.recorded_since_import(plan)),

@@ -104,6 +104,7 @@ def test_missing_rows_are_archived_only_when_ticked(app, client, world, login_as
         assert db.session.get(PlanRow, world.row_id).archived_at is None
     page = client.get(f"/plans/{world.plan_id}").get_data(as_text=True)
     assert "Second row" not in page and "Train staff" in page and "Third row" in page
+    assert "1 archived row is not shown; their history is kept." in page
 
 
 def test_a_red_rag_without_a_reason_is_a_problem_and_nothing_changes(app, client, world, login_as):
