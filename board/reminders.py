@@ -58,6 +58,7 @@ def plan_update_reminders(today: date) -> Iterator[Reminder]:
                 # SPOC plans only: the county plan has no area, so no SPOC to remind.
                 Plan.area_id.is_not(None),
                 rules.in_partnership(meeting.partnership_id),
+                rules.live(),
                 or_(overdue, stale),
             )
             .group_by(Plan.id, Plan.title, Plan.area_id)

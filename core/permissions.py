@@ -163,6 +163,19 @@ def can_see_case_references(user: Actor | None) -> bool:
     return has_permission(user, Permission.VIEW_CHANNEL_CASES)
 
 
+def can_update_plan_from_file(user: Actor | None, area_id: int | None) -> bool:
+    """Re-importing a spreadsheet into a plan writes its rows: only those who edit the plan (a
+    SPOC their own area's plans, the Prevent Lead any)."""
+    return can_edit_plan(user, area_id)
+
+
+def can_delete_plan(user: Actor | None, *, recorded_since_import: bool) -> bool:
+    """A plan made by mistake may be deleted by the Prevent Lead while nothing has been recorded
+    in it beyond its import (progress typed on the page, evidence files); after that it can
+    only be archived, so its history stays."""
+    return has_permission(user, Permission.MANAGE_PLANS) and not recorded_since_import
+
+
 def can_see_channel_personal(user: Actor | None) -> bool:
     """Names and personal details of Channel cases: the panel's own roles only."""
     return has_permission(user, Permission.VIEW_CHANNEL_PERSONAL)

@@ -7,13 +7,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core.cli import fail
+from core.cli import command_transaction, fail
 from core.extensions import db
 from core.importing import commands
+from core.models import User
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError
 from partnership.models import BusinessArea
-from plans import exports, imports
+from plans import exports, imports, reimport
+from plans.models import Plan
 from plans.templates import TEMPLATES
 
 
@@ -47,19 +49,51 @@ def _readable(stem: str) -> str:
 
 @plans_cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--area", required=True, help="Business area: its number, its exact name, or county.")
+@click.option("--area", default="", help="Business area of a new plan: its number, its exact name, or county.")
+@click.option("--into", "into", default="", help="Update this existing plan (its number) from the file instead.")
 @click.option("--template", default="spoc", show_default=True, help=f"Format: {', '.join(TEMPLATES)}.")
-@click.option("--map", "maps", multiple=True, help='"Heading=field" (repeatable); "Heading=" leaves a column out.')
+@click.option(
+    "--map", "maps", multiple=True, help='"Heading=field" (repeatable); "Heading=keep" keeps a column as its own.'
+)
+@click.option("--drop", "drops", multiple=True, help='"Heading" (repeatable): leave this column out.')
+@click.option(
+    "--section-row", "section_rows", multiple=True, type=int, help="Row number that heads a section (repeatable)."
+)
+@click.option(
+    "--key", default="", help="With --into: the column rows are matched on (default: row id, else the reference)."
+)
+@click.option("--archive-missing", is_flag=True, help="With --into: archive the plan's rows the file no longer holds.")
+@click.option("--dry-run", is_flag=True, help="With --into: list what would change, and change nothing.")
+@click.option("--by", "by", default="", help="With --into: the email of the person importing (the entries' author).")
 @click.option("--title", default="", help="Plan title (default: from the file name).")
 @click.option("--period", default="", help="Period, e.g. 2019-2021.")
 @click.option("--lead-key", type=click.Path(dir_okay=False, path_type=Path), help="CSV/XLSX of initials and who.")
 @with_appcontext
 def import_command(
-    path: Path, area: str, template: str, maps: tuple[str, ...], title: str, period: str, lead_key: Path | None
+    path: Path,
+    area: str,
+    into: str,
+    template: str,
+    maps: tuple[str, ...],
+    drops: tuple[str, ...],
+    section_rows: tuple[int, ...],
+    key: str,
+    archive_missing: bool,
+    dry_run: bool,
+    by: str,
+    title: str,
+    period: str,
+    lead_key: Path | None,
 ) -> None:
-    """Import a plan from a CSV or XLSX file; nothing is saved if the file has any problem."""
+    """Import a plan from a CSV or XLSX file, or update an existing plan from one (--into);
+    nothing is saved if the file has any problem. Every column is kept unless --drop names it."""
+    if into:
+        _reimport(path, into, maps, drops, frozenset(section_rows), key, archive_missing, dry_run, by)
+        return
     problems: list[str] = []
-    area_id, problem = _find_area(area)
+    area_id, problem = (
+        _find_area(area) if area else (None, "--area: give the business area (or county), or --into PLAN")
+    )
     if problem:
         problems.append(problem)
     if template not in TEMPLATES:
@@ -69,24 +103,84 @@ def import_command(
         problems.append("--title: the title must be 300 characters or fewer")
     if len(period.strip()) > 40:
         problems.append("--period: the period must be 40 characters or fewer")
-    key: dict[str, str] = {}
+    lead: dict[str, str] = {}
     if lead_key is not None:
         try:
-            key = imports.read_lead_key(lead_key.name, lead_key.read_bytes())
+            lead = imports.read_lead_key(lead_key.name, lead_key.read_bytes())
         except OSError as exc:
             problems.append(f"--lead-key: could not read {lead_key}: {exc.strerror or exc}")
         except SpreadsheetError as exc:
             problems.append(f"--lead-key: {exc}")
     spec = imports.plan_spec(template if template in TEMPLATES else "spoc")
-    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS)
-    parsed = commands.check_file(spec, path, data, mapping)
+    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS, drops=drops)
+    parsed = commands.check_file(spec, path, data, mapping, marked=frozenset(section_rows))
     plan = commands.save_file(
-        spec, parsed, actor=f"flask plans import {path.name}", area_id=area_id, title=title, period=period, lead_key=key
+        spec,
+        parsed,
+        actor=f"flask plans import {path.name}",
+        area_id=area_id,
+        title=title,
+        period=period,
+        lead_key=lead,
     )
     sections = sum(1 for s in parsed.sections if s.title)
     click.echo(f"Imported {parsed.row_count} rows in {sections} sections into plan #{plan.id}: {plan.title}")
+    if parsed.kept:
+        click.echo(f"Kept as columns of their own: {', '.join(parsed.kept)}")
     if parsed.ignored:
-        click.echo(f"Not imported (no matching plan field): {', '.join(parsed.ignored)}")
+        click.echo(f"Left out: {', '.join(parsed.ignored)}")
+
+
+def _reimport(
+    path: Path,
+    into: str,
+    maps: tuple[str, ...],
+    drops: tuple[str, ...],
+    marked: frozenset[int],
+    key: str,
+    archive_missing: bool,
+    dry_run: bool,
+    by: str,
+) -> None:
+    """flask plans import PATH --into PLAN: the preview, then (without --dry-run) the change."""
+    problems: list[str] = []
+    plan = db.session.get(Plan, int(into)) if into.isdigit() else None
+    if plan is None:
+        fail([f"--into: there is no plan #{into}"])
+    actor = None
+    if by:
+        actor = db.session.scalar(select(User).where(func.lower(User.email) == by.strip().lower()))
+        if actor is None:
+            problems.append(f"--by: there is no user with the email {by.strip()}")
+    spec = imports.plan_spec(plan.template)
+    data, mapping = commands.read_file(
+        path,
+        maps,
+        spec=spec,
+        problems=problems,
+        fields=imports.MAP_FIELDS,
+        drops=drops,
+        guess=lambda header: reimport.file_mapping(plan, header),
+    )
+    found = reimport.preview(plan, path.name, data, mapping=mapping, key_heading=key, marked=marked)
+    if found.problems:
+        fail([problem[:1].lower() + problem[1:] for problem in found.problems])
+    for line in reimport.describe(found):
+        click.echo(line)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    if found.changes_nothing:
+        click.echo(f"Plan #{plan.id} already matches {path.name}: nothing was changed.")
+        return
+    archive = {row.id for row in found.missing} if archive_missing else set()
+    with command_transaction(f"flask plans import {path.name} --into {plan.id}"):
+        reimport.apply(found, actor=actor, actor_label="" if actor else f"Import of {path.name}", archive=archive)
+    kept = len(found.missing) - len(archive)
+    click.echo(
+        f"Updated plan #{plan.id}: {len(found.added)} added, {len(found.changed)} changed, "
+        f"{len(archive)} archived" + (f", {kept} missing rows kept (--archive-missing archives them)" if kept else "")
+    )
 
 
 @plans_cli.command("export")

@@ -3,11 +3,16 @@ the numbered risk-area format, and short plans for the other areas, with progres
 RAG changes with reasons, due dates (some overdue), and an evidence file with two revisions.
 
 The three source plans are imported from the spreadsheets in tests/fixtures/plans, made from
-the documents in shared/seeds, so the demo also shows the importer at work.
+the documents in shared/seeds, so the demo also shows the importer at work; so is a Cohesion
+plan kept in a spreadsheet layout of its own (its own columns kept, section rows, list markers),
+then updated from its edited XLSX export as a SPOC would each quarter.
 """
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from openpyxl import load_workbook
 
 from core import clock
 from core.dates import Quarter
@@ -15,7 +20,7 @@ from core.models import User
 from core.spreadsheets import read_table
 from core.uploads import check_upload
 from partnership.models import BusinessArea
-from plans import services
+from plans import exports, reimport, services
 from plans.imports import guess_mapping, import_plan, parse, read_lead_key
 from plans.models import Plan, PlanRow, PlanStatus
 
@@ -259,6 +264,10 @@ def load_plans(*, areas: dict[str, BusinessArea], users: dict[str, User], today:
                     row, items=[text], rag=rag, reason=reason, actor=author, at=_at(today - timedelta(days=days_ago))
                 )
 
+    cohesion = areas.get("Cohesion")
+    if cohesion is not None:
+        _own_layout_plan(cohesion, users.get("imran.siddiqui@peterborough.example", lead))
+
 
 def _rows(plan: Plan) -> list[PlanRow]:
     from sqlalchemy import select
@@ -276,3 +285,27 @@ def _register_pdf(title: str, summary: str) -> bytes:
         "<p>Attendance sheets are held by the Education SPOC.</p>"
     )
     return HTML(string=html).write_pdf()
+
+
+def _own_layout_plan(area: BusinessArea, spoc: User) -> Plan:
+    """A plan imported from a layout no template knows, then updated from its edited export."""
+    plan = _import(
+        "custom-layout-community-safety-2026.xlsx",
+        template="custom",
+        area=area,
+        title="Cohesion Prevent Delivery Plan 2026-2027 (own spreadsheet layout)",
+        period="2026-2027",
+    )
+    book = load_workbook(io.BytesIO(exports.plans_xlsx([plan])))
+    sheet = book.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    status, actions = header.index("Status") + 1, header.index("What we will do") + 1
+    sheet.cell(row=3, column=status).value = "Green"  # T1: Amber to Green
+    sheet.cell(
+        row=4, column=actions
+    ).value = "- Local briefing on referrals\n- Local briefing on the Channel Panel\n- Briefing for district councils"
+    out = io.BytesIO()
+    book.save(out)
+    found = reimport.preview(plan, "cohesion-plan-q3.xlsx", out.getvalue())
+    reimport.apply(found, actor=spoc)
+    return plan

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -14,8 +16,10 @@ from core import clock
 from core.extensions import db
 from core.pdf import render_pdf
 from core.spreadsheets import csv_text, xlsx_cell
-from core.vocab import Marking, Rag
+from core.vocab import Marking
 from plans import services
+from plans.cells import cell_text
+from plans.imports import ROW_ID_HEADING
 from plans.models import Plan
 from plans.templates import FIELDS
 
@@ -27,6 +31,7 @@ CONTENT_TYPES = {
 }
 FORMATS = tuple(CONTENT_TYPES)
 
+LIST_MARKER = "- "
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
@@ -34,6 +39,8 @@ _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 class PlanExport:
     plan: Plan
     sections: list[services.SectionView]
+    #: The columns the plan's page shows, in its order: [[column, heading], ...].
+    columns: list[list[str]]
 
 
 def find_plans(plan_id: int | None = None) -> list[Plan]:
@@ -48,23 +55,20 @@ def _views(plans: list[Plan]) -> list[PlanExport]:
     today = clock.today()
     since = services.since_last_board(today)
     views = services.plan_views(plans, today=today, since=since)
-    return [PlanExport(plan, views[plan.id]) for plan in plans]
+    return [PlanExport(plan, views[plan.id], services.visible_columns(plan, views[plan.id])[0]) for plan in plans]
 
 
 def _value(view: services.RowView, name: str):
-    """A cell's value: a list of items, text, a date, or None."""
-    if name == "progress":
-        return list(view.latest.items) if view.latest else []
-    if name == "rag":
-        return Rag(view.row.rag).label if view.row.rag else ""
-    return getattr(view.row, name)
+    """A cell as a spreadsheet holds it: text (list items one per line with their markers, as
+    the file they came from wrote them), or a date."""
+    if name == "due_date":
+        return view.row.due_date
+    return cell_text(view.row, name, view.latest)
 
 
 def _text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
-        return "\n".join(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -74,24 +78,53 @@ def area_label(plan: Plan) -> str:
     return plan.area.name if plan.area else COUNTY_LABEL
 
 
-def _common_headings(plans: list[Plan]) -> list[str]:
-    """Each field's heading: the plans' own where they agree on one, else the default."""
-    headings = []
-    for name, (default, _) in FIELDS.items():
-        used = {dict(map(tuple, p.columns)).get(name) for p in plans} - {None}
-        headings.append(used.pop() if len(used) == 1 else default)
-    return headings
+def _common_columns(exports: list[PlanExport]) -> list[tuple[str, str]]:
+    """(column, heading) for a table of several plans: each plan's shown columns in the order
+    the plans show them, a field once under the plans' own heading where they agree on one,
+    else the default; extra columns by their heading."""
+    out: dict[str, set[str]] = {}
+    for export in exports:
+        for name, heading in export.columns:
+            out.setdefault(name, set()).add(heading)
+    return [
+        (name, next(iter(headings)) if len(headings) == 1 else FIELDS.get(name, (name,))[0])
+        for name, headings in out.items()
+    ]
+
+
+def _table(export: PlanExport, *, row_ids: bool) -> tuple[list[str], list[list]]:
+    """One plan as its page shows it: the shown columns' headings, then its rows, a section
+    heading as a row of its own (its number under the reference, if the first column is it).
+    With ``row_ids``, each row ends with its id (the section rows with nothing)."""
+    names = [name for name, _ in export.columns]
+    header = [heading for _, heading in export.columns] + ([ROW_ID_HEADING] if row_ids else [])
+    rows = []
+    for section in export.sections:
+        if section.section:
+            if section.section.number and names[:1] == ["reference"] and len(names) > 1:
+                rows.append([section.section.number, section.section.title])
+            else:
+                rows.append([section.section.title])
+        for view in section.rows:
+            rows.append([_value(view, name) for name in names] + ([view.row.id] if row_ids else []))
+    return header, rows
 
 
 def plans_csv(plans: list[Plan]) -> str:
-    """One table of every row of every plan, with every field."""
-    header = ["Plan", "Business area", "Section", *_common_headings(plans)]
+    """One plan: its table as its page shows it. Several: one table of every row of every
+    plan, under Plan, Business area and Section, with every column any plan shows."""
+    exports = _views(plans)
+    if len(exports) == 1:
+        header, rows = _table(exports[0], row_ids=False)
+        return csv_text(header, ([_text(v) for v in row] for row in rows))
+    columns = _common_columns(exports)
+    header = ["Plan", "Business area", "Section", *(heading for _, heading in columns)]
     rows = []
-    for export in _views(plans):
+    for export in exports:
         for section in export.sections:
             title = section.section.title if section.section else ""
             for view in section.rows:
-                cells = [_text(_value(view, name)) for name in FIELDS]
+                cells = [_text(_value(view, name)) for name, _ in columns]
                 rows.append([export.plan.title, area_label(export.plan), title, *cells])
     return csv_text(header, rows)
 
@@ -112,7 +145,9 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 
 def plans_xlsx(plans: list[Plan]) -> bytes:
-    """A sheet per plan: its columns as headed, section rows, list items one per line."""
+    """A sheet per plan: its columns as its page shows them, section rows, list items one per
+    line with their markers, and each row's id in a last, hidden column (a re-import of the
+    file matches its rows on it)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()
@@ -120,29 +155,39 @@ def plans_xlsx(plans: list[Plan]) -> bytes:
     wrap = Alignment(wrap_text=True, vertical="top")
     for export in _views(plans):
         sheet = workbook.create_sheet(sheet_title(export.plan.title, taken))
-        names = [name for name, _ in export.plan.columns]
-        sheet.append([xlsx_cell(heading) for _, heading in export.plan.columns])
+        header, rows = _table(export, row_ids=True)
+        sheet.append([xlsx_cell(heading) for heading in header])
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"
-        for section in export.sections:
-            if section.section:
-                sheet.append([xlsx_cell(section.section.title)])
-                sheet.cell(row=sheet.max_row, column=1).font = bold
-            for view in section.rows:
-                values = [_value(view, name) for name in names]
-                sheet.append([v if isinstance(v, date) else xlsx_cell(_text(v)) or None for v in values])
-                for cell in sheet[sheet.max_row]:
-                    cell.alignment = wrap
-                    if isinstance(cell.value, date):
-                        cell.number_format = "DD/MM/YYYY"
-        for index in range(len(names)):
-            sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = 40
+        width = len(header)
+        for values in rows:
+            section_row = len(values) < width
+            sheet.append([v if isinstance(v, date | int) else _xlsx_text(_text(v)) or None for v in values])
+            for cell in sheet[sheet.max_row]:
+                if section_row:
+                    cell.font = bold
+                    continue
+                cell.alignment = wrap
+                if isinstance(cell.value, date):
+                    cell.number_format = "DD/MM/YYYY"
+        for index in range(1, width):
+            sheet.column_dimensions[get_column_letter(index)].width = 40
+        sheet.column_dimensions[get_column_letter(width)].hidden = True
     if not workbook.worksheets:
         workbook.create_sheet("Plans").append(["No plans"])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _xlsx_text(text: str):
+    """A text cell of the XLSX. A list cell whose items carry "- " markers is written as it
+    is: a text cell of an XLSX is never run as a formula, and the marker is what the plan's
+    source file wrote. Anything else that a spreadsheet could run is neutralised."""
+    if text.startswith(LIST_MARKER) and not text.startswith(("--", "-=")):
+        return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return xlsx_cell(text)
 
 
 def document_title(plans: list[Plan]) -> str:
@@ -155,8 +200,8 @@ def plans_pdf(plans: list[Plan], marking: Marking | str) -> bytes:
     """The plans as they read on their pages, landscape A4, the marking on every page."""
     exports = []
     for export in _views(plans):
-        columns, hidden = services.visible_columns(export.plan, export.sections)
-        exports.append((export, columns, hidden))
+        _, hidden = services.visible_columns(export.plan, export.sections)
+        exports.append((export, export.columns, hidden))
     return render_pdf(
         "pdf/plans.html",
         marking=marking,

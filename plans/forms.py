@@ -15,8 +15,8 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from core.forms import SafeDateField, choices
 from core.vocab import Rag
-from plans.cells import split_items
-from plans.models import PlanStatus
+from plans.cells import split_items, split_marked, text_lines
+from plans.models import EXTRA_PREFIX, PlanStatus
 from plans.templates import FIELDS, TEMPLATES
 
 LIST_HINT = "One item per line."
@@ -98,7 +98,25 @@ def columns_form_class(plan_columns: list[list[str]]):
     return ColumnsForm
 
 
+def row_form_class(plan_columns: list[list[str]]) -> type["RowForm"]:
+    """The row form for a plan: RowForm, with a text box for each of the plan's own extra columns."""
+    extras = [(name, heading) for name, heading in plan_columns if name.startswith(EXTRA_PREFIX)]
+    if not extras:
+        return RowForm
+
+    class PlanRowForm(RowForm):
+        extra_columns = extras
+
+    for index, (_, heading) in enumerate(extras):
+        box = TextAreaField(heading, widget=GovTextArea(), validators=[Length(max=20000)])
+        setattr(PlanRowForm, f"extra_{index}", box)
+    return PlanRowForm
+
+
 class RowForm(FlaskForm):
+    #: (column, heading) of the plan's own extra columns; each has a text box extra_<n>.
+    extra_columns: list[tuple[str, str]] = []
+
     section_title = StringField(
         "Section or theme (optional)",
         widget=GovTextInput(),
@@ -134,7 +152,29 @@ class RowForm(FlaskForm):
             field = getattr(self, name, None)
             if field is None or name in ("progress", "rag"):
                 continue
-            out[name] = split_items(field.data) if kind == "list" else field.data
+            out[name] = split_marked(field.data)[0] if kind == "list" else field.data
+        return out
+
+    def extra_fields(self) -> list:
+        return [getattr(self, f"extra_{index}") for index in range(len(self.extra_columns))]
+
+    def fill_extras(self, row) -> None:
+        for index, (name, _) in enumerate(self.extra_columns):
+            getattr(self, f"extra_{index}").data = (row.extra or {}).get(name, "")
+
+    def extra_values(self) -> dict:
+        """The extra columns' text as typed: line breaks and list markers kept."""
+        return {
+            name: text_lines(getattr(self, f"extra_{index}").data) for index, (name, _) in enumerate(self.extra_columns)
+        }
+
+    def markers(self) -> dict:
+        """The list markers typed in each list box ("- ", "1. "), kept for the exports."""
+        out = {}
+        for name, (_, kind) in FIELDS.items():
+            field = getattr(self, name, None)
+            if field is not None and kind == "list" and name != "progress":
+                out[name] = split_marked(field.data)[1]
         return out
 
     def validate(self, extra_validators=None) -> bool:

@@ -15,16 +15,24 @@ from core.importing import Cell, Checked, Field, ImportSpec, MappedRow, Requirem
 from core.spreadsheets import SpreadsheetError, read_table
 from core.vocab import Rag
 from plans import services
-from plans.cells import split_items
-from plans.models import Plan
+from plans.cells import split_marked, text_lines
+from plans.models import EXTRA_PREFIX, Plan
 from plans.templates import FIELDS, TEMPLATES
 
 #: Names plan uploads in the import stash.
 KIND = "plans"
 #: Mapping value for a column that names each row's section (theme).
 SECTION = "section"
+#: The row id an XLSX exported by the product carries (in a hidden column): a re-import
+#: matches rows on it exactly. A new plan ignores it.
+ROW_ID = "row_id"
+ROW_ID_HEADING = "Row id"
+#: Why a row's RAG is Red or Amber (the form asks the same); recorded with the progress entry.
+REASON = "reason"
+#: Columns that hold something about a row but are not columns of the plan.
+NOT_COLUMNS = (SECTION, ROW_ID, REASON)
 #: Every field a column can be mapped to, in the order `flask plans import --map` lists them.
-MAP_FIELDS = [*FIELDS, SECTION]
+MAP_FIELDS = [*FIELDS, SECTION, REASON, ROW_ID]
 
 #: Headings other organisations use for each field, matched after the template's own.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -36,18 +44,30 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "action taken to mitigate/address risk",
         "what we will do",
         "activity",
+        "action required",
+        "actions required",
     ),
     "impact": ("impact", "expected outcomes", "outcome", "outcomes", "outcome(s)", "intended impact"),
     "leads": ("lead", "leads", "lead(s)", "owner", "responsible officer"),
     "responsible_agency": ("responsible agency", "agency", "organisation"),
     "timescale": ("timescale", "timeframe", "when"),
     "due_date": ("due date", "deadline", "target date", "due"),
-    "progress": ("progress", "updates", "update", "progress update", "status update"),
+    "progress": (
+        "progress",
+        "updates",
+        "update",
+        "progress update",
+        "status update",
+        "work to date",
+        "progress to date",
+    ),
     "evidence": ("evidence", "evidence of impact"),
     "next_steps": ("next steps", "next step"),
     "rag": ("rag", "r a g", "rag status", "status"),
     "reference": ("ref", "no", "no.", "number", "reference", "item"),
     SECTION: ("section", "theme"),
+    REASON: ("reason", "rag reason", "reason for rag", "reason for status", "reason for rag status"),
+    ROW_ID: ("row id", "rowid"),
 }
 
 #: Text a RAG cell may hold, normalised (lower case, single spaces) -> status.
@@ -71,8 +91,15 @@ _WHOLE_NUMBER = re.compile(r"^\d+(?:\.0*)?\.?$")
 @dataclass
 class ParsedRow:
     number_in_file: int
-    #: field -> value: lists for list fields, str for text, date for due_date, a Rag value or None.
+    #: field -> value: lists for list fields, str for text, date for due_date, a Rag value or
+    #: None; an extra column's text as the file had it.
     values: dict
+    #: field -> the list markers of a list cell that had any.
+    markers: dict = field(default_factory=dict)
+    #: The row id of a file exported by the product (None in other files).
+    row_id: int | None = None
+    #: The Reason for RAG cell.
+    reason: str = ""
 
 
 @dataclass
@@ -99,6 +126,8 @@ def field_labels(template: str) -> dict[str, str]:
     labels = {name: own[name] for name in own}
     labels.update({name: heading for name, (heading, _) in FIELDS.items() if name not in own})
     labels[SECTION] = "Section or theme"
+    labels[REASON] = "Reason for RAG"
+    labels[ROW_ID] = ROW_ID_HEADING
     return labels
 
 
@@ -106,7 +135,7 @@ def plan_spec(template: str) -> ImportSpec[ParsedPlan]:
     """The spec for a plan in ``template``'s format: its own headings first, then the other fields."""
     labels = field_labels(template)
     own = [name for name, _ in TEMPLATES[template].columns]
-    order = [*own, *(name for name in FIELDS if name not in own), SECTION]
+    order = [*own, *(name for name in FIELDS if name not in own), *NOT_COLUMNS]
     return ImportSpec(
         kind=KIND,
         noun="plan",
@@ -115,6 +144,8 @@ def plan_spec(template: str) -> ImportSpec[ParsedPlan]:
         result=ParsedPlan,
         read_rows=_read_rows,
         save=partial(_save, template=template),
+        kept_prefix=EXTRA_PREFIX,
+        marks_rows="Rows that are section headings (optional)",
     )
 
 
@@ -123,13 +154,15 @@ def guess_mapping(headers: list[str], template: str) -> dict[str, str]:
     return importing.guess_mapping(plan_spec(template), headers)
 
 
-def parse(filename: str, data: bytes, *, template: str, mapping: dict[str, str]) -> ParsedPlan:
-    """Check a plan file with ``mapping`` (heading -> field, "" to ignore): its rows in sections,
-    and every problem found."""
+def parse(
+    filename: str, data: bytes, *, template: str, mapping: dict[str, str], marked: frozenset[int] = frozenset()
+) -> ParsedPlan:
+    """Check a plan file with ``mapping`` (heading -> field, "" to leave out, "keep" to keep as a
+    column of its own): its rows in sections, and every problem found. ``marked`` rows head sections."""
     if template not in TEMPLATES:
         problem = f"'{template}' is not a plan format; use one of: {', '.join(TEMPLATES)}"
         return ParsedPlan(filename=filename, problems=[problem])
-    return importing.check(plan_spec(template), filename, data, mapping)
+    return importing.check(plan_spec(template), filename, data, mapping, marked=marked)
 
 
 def import_plan(
@@ -165,14 +198,40 @@ def _text(raw: str) -> str:
     return " ".join(line.strip() for line in raw.splitlines() if line.strip())
 
 
+def _kind(name: str) -> str:
+    """How a column's cells are read: a field's kind; "raw" for extra columns, kept as written."""
+    if name.startswith(EXTRA_PREFIX):
+        return "raw"
+    if name in (SECTION, REASON):
+        return "text"
+    if name == ROW_ID:
+        return "id"
+    return FIELDS[name][1]
+
+
+#: What an export puts before text a spreadsheet would run as a formula (core.spreadsheets.safe_cell).
+_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _unquoted(text: str) -> str:
+    """A cell without the apostrophe an export put before text a spreadsheet could run, so a
+    file the product exported reads back as what the plan holds."""
+    return _NEUTRALISED.sub("", text)
+
+
 def _rag(raw: str) -> Rag | None:
     return RAG_WORDS.get(re.sub(r"[\s_-]+", " ", raw.strip().lower()))
 
 
-def _section_row(cells: list[Cell], first_index: int) -> tuple[str, Cell] | None:
-    """(number, the cell naming it) if the row heads a section, else None."""
-    if len(cells) == 1 and cells[0].field == SECTION:
-        return "", cells[0]
+def _section_row(cells: list[Cell], first_index: int, marked: bool) -> tuple[str, Cell] | None:
+    """(number, the cell naming it) if the row heads a section, else None.
+
+    A row heads a section when the person marked it; when its only cell is a Section or Theme
+    cell, its reference, or its first column; or when it holds a whole number and one text
+    (the Kent plan's "2, Staff training and awareness"). A row carrying a row id is a row.
+    """
+    if any(c.field == ROW_ID for c in cells):
+        return None
     refs = [c for c in cells if c.field == "reference"]
     others = [c for c in cells if c.field != "reference"]
     if (
@@ -180,19 +239,17 @@ def _section_row(cells: list[Cell], first_index: int) -> tuple[str, Cell] | None
         and _WHOLE_NUMBER.match(refs[0].text)
         and len(others) == 1
         and others[0].field != SECTION
-        and FIELDS[others[0].field][1] in ("text", "list")
+        and _kind(others[0].field) in ("text", "list", "raw")
     ):
         return refs[0].text.rstrip(".").split(".")[0], others[0]
-    # A lone duty is a row whose actions are still to come, not a heading: duty-led formats
-    # (the SPOC plans) name their sections in a Section or Theme column instead.
-    only = cells[0]
-    if (
-        len(cells) == 1
-        and only.column.index == first_index
-        and only.field not in ("duty", "reference")
-        and FIELDS[only.field][1] in ("text", "list")
-    ):
-        return "", only
+    if len(cells) == 1:
+        only = cells[0]
+        if only.field in (SECTION, "reference") or only.column.index == first_index:
+            return "", only
+    if marked:
+        named = next((c for c in cells if c.field not in ("reference", ROW_ID)), cells[0])
+        number = refs[0].text if refs and named is not refs[0] else ""
+        return number[:20], named
     return None
 
 
@@ -203,19 +260,31 @@ def _section_title(row: MappedRow, cell: Cell, problems: list[str]) -> str:
     return title
 
 
-def _row_values(row: MappedRow, problems: list[str]) -> tuple[dict, str | None]:
-    """The row's field values and its section column's text; problems are appended."""
-    values: dict = {}
+def _row_values(row: MappedRow, problems: list[str]) -> tuple[ParsedRow, str | None]:
+    """The row's values and its section column's text; problems are appended."""
+    parsed = ParsedRow(row.number, {})
+    values = parsed.values
     section = None
     for cell in row.cells:
+        kind = _kind(cell.field)
+        text = _unquoted(cell.text)
         if cell.field == SECTION:
             section = _section_title(row, cell, problems)
-            continue
-        kind = FIELDS[cell.field][1]
-        if kind == "list":
-            values[cell.field] = split_items(cell.text)
+        elif cell.field == REASON:
+            parsed.reason = text_lines(text)
+        elif kind == "id":
+            if text.isdigit() or _WHOLE_NUMBER.match(text):
+                parsed.row_id = int(float(text))
+            else:
+                problems.append(f"{row.where(cell.field)}: '{text}' is not a row id; leave the column as exported")
+        elif kind == "raw":
+            values[cell.field] = text_lines(text)
+        elif kind == "list":
+            values[cell.field], markers = split_marked(text)
+            if markers:
+                parsed.markers[cell.field] = markers
         elif kind == "text":
-            text = _text(cell.text)
+            text = _text(text) if cell.field == "reference" else text_lines(text)
             limit = MAX_LENGTHS.get(cell.field)
             if limit and len(text) > limit:
                 problems.append(f"{row.where(cell.field)}: must be {limit} characters or fewer")
@@ -223,21 +292,21 @@ def _row_values(row: MappedRow, problems: list[str]) -> tuple[dict, str | None]:
         elif kind == "date":
             values[cell.field] = row.date(cell.field, problems)
         elif kind == "rag":
-            rag = _rag(cell.text)
+            rag = _rag(text)
             if rag is None:
                 problems.append(
-                    f"{row.where(cell.field)}: '{cell.text}' is not a RAG status; "
+                    f"{row.where(cell.field)}: '{text}' is not a RAG status; "
                     "use Red, Amber, Green, Complete or Not started"
                 )
             values[cell.field] = rag.value if rag else None
-    return values, section
+    return parsed, section
 
 
 def _read_rows(sheet: Sheet, parsed: ParsedPlan) -> None:
-    """Rows into sections: a row heads a section by what it holds (see _section_row), or names
-    its section in a Section or Theme column."""
+    """Rows into sections: a row heads a section by what it holds or by the person's mark (see
+    _section_row), or names its section in a Section or Theme column."""
     problems = parsed.problems
-    parsed.columns = [c for c in parsed.columns if c[0] != SECTION]
+    parsed.columns = [c for c in parsed.columns if c[0] not in NOT_COLUMNS]
     first_index = sheet.columns[0].index
     current: ParsedSection | None = None
 
@@ -250,19 +319,21 @@ def _read_rows(sheet: Sheet, parsed: ParsedPlan) -> None:
         return section
 
     for row in sheet.rows:
-        heading = _section_row(row.cells, first_index)
+        heading = _section_row(row.cells, first_index, row.number in sheet.marked)
         if heading is not None:
             number, cell = heading
             current = enter(_section_title(row, cell, problems), number)
             continue
-        values, section_title = _row_values(row, problems)
+        parsed_row, section_title = _row_values(row, problems)
         if section_title:
             current = enter(section_title)
         elif current is None:
             current = enter(None)
-        if not any(values.get(name) for name in _ROW_FIELDS):
+        if not any(parsed_row.values.get(name) for name in _ROW_FIELDS) and not any(
+            value for name, value in parsed_row.values.items() if name.startswith(EXTRA_PREFIX)
+        ):
             problems.append(f"{row.where()}: enter the duty, risk area or actions")
-        current.rows.append(ParsedRow(row.number, values))
+        current.rows.append(parsed_row)
     if not problems and parsed.row_count == 0:
         problems.append(sheet.nothing_to_import())
 
@@ -303,21 +374,40 @@ def _save(
         if section.title:
             services.find_or_create_section(plan, section.title, section.number)
         for parsed_row in section.rows:
-            values = {k: v for k, v in parsed_row.values.items() if k not in ("progress", "rag")}
-            row = services.add_row(
-                plan, section_title=section.title or "", section_number=section.number, values=values
-            )
-            items = parsed_row.values.get("progress", [])
-            rag = parsed_row.values.get("rag")
-            if items or rag:
-                needs_reason = rag is not None and Rag(rag).needs_reason
-                services.record_progress(
-                    row,
-                    items=items,
-                    rag=rag,
-                    reason=f"Imported from {parsed.filename}" if needs_reason else "",
-                    actor=None,
-                    actor_label=label,
-                    source="import",
-                )
+            add_parsed_row(plan, parsed, section, parsed_row, actor=None, actor_label=label)
     return plan
+
+
+def row_values(parsed_row: ParsedRow) -> dict:
+    """What add_row and update_row take: the fields and extra columns, less progress and RAG."""
+    return {k: v for k, v in parsed_row.values.items() if k not in ("progress", "rag")}
+
+
+def add_parsed_row(
+    plan: Plan, parsed: ParsedPlan, section: ParsedSection, parsed_row: ParsedRow, *, actor, actor_label
+):
+    """A row of a checked file added to the plan, with its progress and RAG as its first entry."""
+    row = services.add_row(
+        plan,
+        section_title=section.title or "",
+        section_number=section.number,
+        values=row_values(parsed_row),
+        markers={k: v for k, v in parsed_row.markers.items() if k != "progress"},
+    )
+    items = parsed_row.values.get("progress", [])
+    rag = parsed_row.values.get("rag")
+    if items or rag:
+        needs_reason = rag is not None and Rag(rag).needs_reason
+        services.record_progress(
+            row,
+            items=items,
+            markers=parsed_row.markers.get("progress", []),
+            rag=rag,
+            reason=(parsed_row.reason or f"Imported from {parsed.filename}") if needs_reason else "",
+            actor=actor,
+            actor_label=actor_label,
+            source="import",
+            source_file=parsed.filename,
+            source_sha256=parsed.sha256,
+        )
+    return row

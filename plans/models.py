@@ -11,6 +11,9 @@ from core.models import User
 from core.vocab import Rag
 from partnership.models import BusinessArea
 
+#: Column names of a plan's own extra columns start with this ("extra:Guidance").
+EXTRA_PREFIX = "extra:"
+
 RAG_VALUES = ", ".join(f"'{r.value}'" for r in Rag)
 
 
@@ -120,6 +123,16 @@ class PlanRow(Timestamped, Base):
     #: Evidence as text items; uploaded files are EvidenceFile rows.
     evidence: Mapped[list] = mapped_column(JSON, default=list)
     next_steps: Mapped[list] = mapped_column(JSON, default=list)
+    #: The plan's own extra columns (those no field above holds): column key -> the cell's text
+    #: as the file had it, line breaks and list markers included. Keys are the "extra:..." names
+    #: in Plan.columns.
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: List markers as the file wrote them ("- ", "\u2022 ", "1. "): field -> one per item, kept
+    #: so an export writes each list cell back as it was read. Absent for cells without markers.
+    markers: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: When the row was archived (a re-import found it missing and the importer chose to archive
+    #: it); archived rows are kept with their history but left out of the plan and its roll-ups.
+    archived_at: Mapped[datetime | None]
     #: The RAG the SPOC set, as of the latest progress update (None until first set).
     rag: Mapped[str | None] = mapped_column(String(12))
     #: Time of the latest progress update (kept here so roll-ups need no sub-query).
@@ -137,6 +150,12 @@ class PlanRow(Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<PlanRow {self.id} {self.reference or self.duty[:30]}>"
+
+    def value(self, name: str):
+        """A column's stored value: a field's, or the text of one of the plan's extra columns."""
+        if name.startswith(EXTRA_PREFIX):
+            return (self.extra or {}).get(name, "")
+        return getattr(self, name)
 
 
 class ProgressUpdate(Base):
@@ -162,6 +181,11 @@ class ProgressUpdate(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     #: "update" from the page, or "import".
     source: Mapped[str] = mapped_column(String(10), default="update")
+    #: The file an imported entry came from, and its SHA-256 ("" for entries typed on the page).
+    source_file: Mapped[str] = mapped_column(String(200), default="")
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    #: The items' list markers as the file wrote them (one per item); empty when it used none.
+    markers: Mapped[list] = mapped_column(JSON, default=list)
 
     row: Mapped[PlanRow] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()

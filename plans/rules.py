@@ -58,6 +58,14 @@ def start_of(day: date) -> datetime:
 # --- as SQL ------------------------------------------------------------------------------------
 
 
+def live(at: datetime | None = None) -> ColumnElement[bool]:
+    """The row is part of its plan (not archived), or was at the instant ``at``. Archived rows
+    keep their history but leave the plan's page, exports and every roll-up."""
+    if at is None:
+        return PlanRow.archived_at.is_(None)
+    return or_(PlanRow.archived_at.is_(None), PlanRow.archived_at > at)
+
+
 def complete(rag: ColumnElement[str | None] = PlanRow.rag) -> ColumnElement[bool]:
     """The row's RAG (or ``rag``, e.g. a past update's) is Complete; never NULL: no RAG is not
     complete."""

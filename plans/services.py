@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import case, func, literal_column, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from core import clock, registry
 from core.dates import Quarter
@@ -18,7 +18,7 @@ from core.models import User
 from core.vocab import Rag
 from partnership.models import BusinessArea
 from plans import rules
-from plans.models import EvidenceFile, Plan, PlanRow, PlanSection, PlanStatus, ProgressUpdate
+from plans.models import EXTRA_PREFIX, EvidenceFile, Plan, PlanRow, PlanSection, PlanStatus, ProgressUpdate
 from plans.templates import FIELDS, TEMPLATES, default_columns
 
 
@@ -95,6 +95,48 @@ def update_plan(
     db.session.flush()
 
 
+def archived_rows(plan: Plan) -> int:
+    """How many of the plan's rows are archived (kept with their history, off the page)."""
+    return db.session.scalar(
+        select(func.count()).select_from(PlanRow).where(PlanRow.plan_id == plan.id, PlanRow.archived_at.is_not(None))
+    )
+
+
+def recorded_since_import(plan: Plan) -> bool:
+    """Whether anything was recorded in the plan beyond its import: a progress entry typed on
+    the page, or an evidence file. Two queries."""
+    typed = db.session.scalar(
+        select(func.count())
+        .select_from(ProgressUpdate)
+        .join(PlanRow, PlanRow.id == ProgressUpdate.row_id)
+        .where(PlanRow.plan_id == plan.id, ProgressUpdate.source != "import")
+    )
+    files = db.session.scalar(
+        select(func.count()).select_from(EvidenceFile).join(PlanRow).where(PlanRow.plan_id == plan.id)
+    )
+    return bool(typed or files)
+
+
+def delete_plan(plan: Plan) -> None:
+    """Delete a plan made by mistake, with its sections, rows and imported progress; each is
+    deleted through the session so the audit trail records what was lost. Flushes only.
+    Raises ValueError if anything was recorded in it beyond its import."""
+    if recorded_since_import(plan):
+        raise ValueError(
+            "Progress or evidence has been recorded in this plan since it was imported: archive it instead"
+        )
+    rows = list(db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id)))
+    for update in db.session.scalars(
+        select(ProgressUpdate).where(ProgressUpdate.row_id.in_([r.id for r in rows] or [0]))
+    ):
+        db.session.delete(update)
+    for row in rows:
+        db.session.delete(row)
+    db.session.flush()
+    db.session.delete(plan)
+    db.session.flush()
+
+
 def find_or_create_section(plan: Plan, title: str, number: str = "") -> PlanSection | None:
     title = title.strip()
     if not title:
@@ -115,7 +157,18 @@ def find_or_create_section(plan: Plan, title: str, number: str = "") -> PlanSect
 ROW_VALUE_FIELDS = [f for f in FIELDS if f not in ("progress", "rag")]
 
 
-def _apply_fields(row: PlanRow, values: dict) -> None:
+def _apply_fields(row: PlanRow, values: dict, markers: dict | None = None) -> None:
+    """Set the fields in ``values`` (and extra columns, "extra:..." keys); with ``markers``, the
+    list markers of the list fields set (a field set without markers loses its old ones)."""
+    extras = {k: str(v or "").strip() for k, v in values.items() if k.startswith(EXTRA_PREFIX)}
+    if extras:
+        merged = dict(row.extra or {})
+        merged.update(extras)
+        row.extra = {k: v for k, v in merged.items() if v}
+    if markers is not None:
+        kept = {k: v for k, v in (row.markers or {}).items() if k not in values}
+        kept.update({k: list(v) for k, v in markers.items() if k in values and any(v)})
+        row.markers = kept
     for name in ROW_VALUE_FIELDS:
         if name not in values:
             continue
@@ -128,23 +181,35 @@ def _apply_fields(row: PlanRow, values: dict) -> None:
         setattr(row, name, value)
 
 
-def add_row(plan: Plan, *, section_title: str = "", values: dict, section_number: str = "") -> PlanRow:
+def add_row(
+    plan: Plan, *, section_title: str = "", values: dict, section_number: str = "", markers: dict | None = None
+) -> PlanRow:
     section = find_or_create_section(plan, section_title, section_number)
     position = db.session.scalar(select(func.coalesce(func.max(PlanRow.position), 0)).where(PlanRow.plan_id == plan.id))
-    row = PlanRow(plan_id=plan.id, section_id=section.id if section else None, position=position + 1)
-    _apply_fields(row, values)
+    row = PlanRow(
+        plan_id=plan.id, section_id=section.id if section else None, position=position + 1, extra={}, markers={}
+    )
+    _apply_fields(row, values, markers or {})
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def update_row(row: PlanRow, *, expected_version: int, section_title: str, values: dict) -> None:
+def edit_row(row: PlanRow, *, values: dict, markers: dict | None = None) -> None:
+    """Set some of a row's fields and extra columns (a re-imported file's cells); flushes."""
+    _apply_fields(row, values, markers or {})
+    db.session.flush()
+
+
+def update_row(
+    row: PlanRow, *, expected_version: int, section_title: str, values: dict, markers: dict | None = None
+) -> None:
     """Save the row's fields, refusing (EditConflict) if it changed since the editor loaded it."""
     if row.version != expected_version:
         raise EditConflict(row)
     section = find_or_create_section(row.plan, section_title)
     row.section_id = section.id if section else None
-    _apply_fields(row, values)
+    _apply_fields(row, values, markers or {})
     db.session.flush()
 
 
@@ -159,6 +224,9 @@ def record_progress(
     expected_version: int | None = None,
     source: str = "update",
     at: datetime | None = None,
+    markers: list[str] | None = None,
+    source_file: str = "",
+    source_sha256: str = "",
 ) -> ProgressUpdate:
     """Add a dated progress entry and set the row's RAG; the history is never rewritten."""
     if expected_version is not None and row.version != expected_version:
@@ -171,9 +239,12 @@ def record_progress(
         author_id=actor.id if actor else None,
         author_label=actor_label or (actor.full_name if actor else "import"),
         items=[i.strip() for i in items if i.strip()],
+        markers=list(markers or []) if markers and len(markers) == len(items) and any(markers) else [],
         rag=rag,
         reason=reason.strip(),
         source=source,
+        source_file=source_file[:200],
+        source_sha256=source_sha256,
         at=at or clock.now(),
     )
     db.session.add(update)
@@ -287,20 +358,19 @@ class SectionView:
 
 
 def plan_view(plan: Plan, *, today: date, since: date) -> list[SectionView]:
-    """The plan's rows grouped by section, with latest progress and flags, in four queries."""
+    """The plan's rows grouped by section, with latest progress and flags, in five queries."""
     return plan_views([plan], today=today, since=since)[plan.id]
 
 
 def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list[SectionView]]:
-    """plan_view for several plans at once: four queries, whatever the number of plans."""
+    """plan_view for several plans at once: five queries, whatever the number of plans."""
     plan_ids = [p.id for p in plans]
     by_plan: dict[int, list[PlanRow]] = {plan_id: [] for plan_id in plan_ids}
     if not plan_ids:
         return {}
     rows = db.session.scalars(
         select(PlanRow)
-        .where(PlanRow.plan_id.in_(plan_ids))
-        .options(selectinload(PlanRow.section))
+        .where(PlanRow.plan_id.in_(plan_ids), rules.live())
         .order_by(PlanRow.plan_id, PlanRow.position, PlanRow.id)
     )
     for row in rows:
@@ -320,18 +390,27 @@ def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list
             .group_by(EvidenceFile.row_id)
         ).all()
     )
+    # Every section, with rows or none: a section heading stays on the page and in exports.
+    sections: dict[int, list[PlanSection]] = {plan_id: [] for plan_id in plan_ids}
+    for section in db.session.scalars(
+        select(PlanSection).where(PlanSection.plan_id.in_(plan_ids)).order_by(PlanSection.position, PlanSection.id)
+    ):
+        sections[section.plan_id].append(section)
     return {
-        plan_id: _sections(plan_rows, latest, files, today=today, since=since) for plan_id, plan_rows in by_plan.items()
+        plan_id: _sections(plan_rows, sections[plan_id], latest, files, today=today, since=since)
+        for plan_id, plan_rows in by_plan.items()
     }
 
 
-def _sections(rows: list[PlanRow], latest: dict, files: dict, *, today: date, since: date) -> list[SectionView]:
+def _sections(
+    rows: list[PlanRow], plan_sections: list[PlanSection], latest: dict, files: dict, *, today: date, since: date
+) -> list[SectionView]:
     since_at = rules.start_of(since)
     sections: dict[int | None, SectionView] = {}
-    for section in sorted({r.section for r in rows if r.section}, key=lambda s: s.position):
+    for section in plan_sections:
         sections[section.id] = SectionView(section)
     for row in rows:
-        view = sections.setdefault(row.section_id, SectionView(row.section))
+        view = sections.setdefault(row.section_id, SectionView(None))
         has_evidence = bool(row.evidence) or files.get(row.id, 0) > 0
         view.rows.append(
             RowView(
@@ -356,7 +435,7 @@ def visible_columns(plan: Plan, sections: list[SectionView]) -> tuple[list[list[
     shown, hidden = [], []
     for field_name, heading in plan.columns:
         always = field_name in ("rag", "progress")
-        if always or any(getattr(row, field_name) for row in rows):
+        if always or any(row.value(field_name) for row in rows):
             shown.append([field_name, heading])
         else:
             hidden.append(heading)
@@ -388,6 +467,7 @@ def exception_rows(*, today: date, since: date, partnership_id: int | None = Non
             .join(Plan)
             .where(
                 rules.in_partnership(partnership_id),
+                rules.live(),
                 Plan.status == PlanStatus.ACTIVE.value,
                 PlanRow.rag.in_([Rag.RED.value, Rag.AMBER.value])
                 | rules.overdue(today)
@@ -490,7 +570,7 @@ def summarise(plans: list[Plan], *, today: date) -> list[PlanSummary]:
             func.sum(case((rules.stale(today), 1), else_=0)),
             func.max(PlanRow.last_progress_at),
         )
-        .where(PlanRow.plan_id.in_([p.id for p in plans]))
+        .where(PlanRow.plan_id.in_([p.id for p in plans]), rules.live())
         .group_by(PlanRow.plan_id, rag_or_unset)
     ).all()
     by_plan: dict[int, PlanSummary] = {p.id: PlanSummary(p, {}, 0, 0, 0, None) for p in plans}
@@ -526,6 +606,7 @@ def rag_totals_by_area(*, statuses=None) -> dict[str, dict[str, int]]:
         .select_from(PlanRow)
         .join(Plan, Plan.id == PlanRow.plan_id)
         .outerjoin(BusinessArea, BusinessArea.id == Plan.area_id)
+        .where(rules.live())
         .group_by(area, rag_or_unset)
     )
     if statuses:

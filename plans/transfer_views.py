@@ -5,9 +5,11 @@ pages here choose the plan's area, format and title, and check the area again on
 """
 
 from dataclasses import replace
+from functools import partial
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
@@ -16,25 +18,42 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from markupsafe import Markup
-from sqlalchemy import select
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from sqlalchemy import func, select
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from core import transactions
 from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import choices
-from core.importing import pages
+from core.importing import pages, stash
 from core.importing.pages import MappingPage, UploadForm, UploadPage, spreadsheet_field
 from core.importing.stash import Upload
-from core.permissions import Permission, can_edit_plan, has_permission, requires
+from core.permissions import (
+    Permission,
+    can_delete_plan,
+    can_edit_plan,
+    can_update_plan_from_file,
+    has_permission,
+    requires,
+)
 from partnership.models import BusinessArea
-from plans import exports, imports
+from plans import exports, imports, reimport, services
 from plans.cells import split_items
 from plans.forms import parse_lead_key
-from plans.models import Plan
+from plans.models import Plan, PlanRow
 from plans.templates import TEMPLATES
 
 bp = Blueprint("plans_transfer", __name__, url_prefix="/plans")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a list of choices (the template draws them as GOV.UK checkboxes)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
 
 COUNTY = "county"
 
@@ -124,7 +143,8 @@ MAPPING_PAGE = MappingPage(
     breadcrumbs=(("Delivery plans", "plans.overview"), ("Import a plan", "plans_transfer.import_plan")),
     command="flask plans import",
     field_heading="Plan field",
-    unmatched="These columns do not match a plan field and will not be imported unless you choose one",
+    unmatched="These columns will not be imported",
+    kept="These columns match no plan field and will be kept as columns of their own",
     submit="Import plan",
 )
 
@@ -200,3 +220,109 @@ def export_plans():
         mimetype=exports.CONTENT_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"},
     )
+
+
+# --- updating a plan from a spreadsheet ------------------------------------------------------
+
+#: Names the uploads that update an existing plan (a token for one opens no new-plan import).
+UPDATE_KIND = "plan-update"
+
+
+class UpdateForm(UploadForm):
+    file = spreadsheet_field("Spreadsheet")
+    key = StringField(
+        "Column to match rows on (optional)",
+        widget=GovTextInput(),
+        description=(
+            "Leave empty to match on the row id of a spreadsheet exported from this plan, or else on the reference."
+        ),
+        validators=[Length(max=100)],
+    )
+    submit = SubmitField("Upload and check the changes", widget=GovSubmitInput())
+
+
+class ApplyForm(FlaskForm):
+    archive = MultiCheckboxField("Rows missing from the file", coerce=int, validate_choice=False)
+    submit = SubmitField("Update the plan", widget=GovSubmitInput())
+
+
+def _plan_to_update(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    forbid_unless(can_update_plan_from_file(current_user, plan.area_id))
+    return plan
+
+
+@bp.route("/<int:plan_id>/update-from-file", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def update_from_file(plan_id: int):
+    plan = _plan_to_update(plan_id)
+    form = UpdateForm()
+    if form.validate_on_submit():
+        choices = {"plan": plan.id, "key": (form.key.data or "").strip()}
+        token = pages.receive(form.file, kind=UPDATE_KIND, choices=choices)
+        if token:
+            return redirect(url_for(".preview_update", plan_id=plan.id, token=token))
+    error_list = [{"text": error, "href": f"#{name}"} for name, errors in form.errors.items() for error in errors]
+    return render_template("plans/update_upload.html", form=form, plan=plan, error_list=error_list)
+
+
+@bp.route("/<int:plan_id>/update-from-file/<token>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLANS)
+def preview_update(plan_id: int, token: str):
+    plan = _plan_to_update(plan_id)
+    upload = pages.open_upload(token, kind=UPDATE_KIND)
+    if upload.choices.get("plan") != plan.id:
+        abort(404)
+    found = reimport.preview(plan, upload.filename, upload.data, key_heading=upload.choices.get("key", ""))
+    form = ApplyForm()
+    form.archive.choices = [(row.id, reimport.row_label(row, columns=plan.columns)) for row in found.missing]
+    if form.validate_on_submit() and not found.problems and not found.changes_nothing:
+        archive = {row.id for row in found.missing} & set(form.archive.data or [])
+        reimport.apply(found, actor=current_user, archive=archive)
+        transactions.after_commit(lambda: stash.discard(upload))
+        flash(
+            f"Updated from {upload.filename}: {len(found.added)} rows added, {len(found.changed)} changed, "
+            f"{len(archive)} archived.",
+            "success",
+        )
+        return redirect(url_for("plans.show_plan", plan_id=plan.id))
+    return render_template(
+        "plans/update_preview.html",
+        plan=plan,
+        preview=found,
+        form=form,
+        error_list=_preview_errors(found),
+        row_label=partial(reimport.row_label, columns=plan.columns),
+    )
+
+
+def _preview_errors(found: reimport.Preview) -> list[dict]:
+    return [{"text": problem, "href": "#problems"} for problem in found.problems[: pages.SHOWN_PROBLEMS]]
+
+
+# --- deleting a plan made by mistake ------------------------------------------------------------
+
+
+class DeleteForm(FlaskForm):
+    submit = SubmitField("Delete this plan", widget=GovSubmitInput())
+
+
+@bp.route("/<int:plan_id>/delete", methods=["GET", "POST"])
+@requires(Permission.MANAGE_PLANS)
+def delete_plan(plan_id: int):
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    recorded = services.recorded_since_import(plan)
+    allowed = can_delete_plan(current_user, recorded_since_import=recorded)
+    form = DeleteForm()
+    if form.validate_on_submit():
+        forbid_unless(allowed)
+        title = plan.title
+        services.delete_plan(plan)
+        flash(f"Deleted the plan {title}.", "success")
+        return redirect(url_for("plans.overview"))
+    rows = db.session.scalar(select(func.count()).select_from(PlanRow).where(PlanRow.plan_id == plan.id))
+    return render_template("plans/delete_plan.html", plan=plan, form=form, allowed=allowed, rows=rows)

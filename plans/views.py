@@ -12,15 +12,23 @@ from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
 from core.pagination import page_number, paginate
-from core.permissions import Permission, can_edit_plan, has_permission, requires
+from core.permissions import Permission, can_delete_plan, can_edit_plan, has_permission, requires
 from core.security import allow_inline_styles
 from core.vocab import Rag
 from partnership.models import BusinessArea
 from plans import rules, services
-from plans.cells import join_items, split_items
+from plans.cells import join_items, join_marked, split_items
 from plans.charts import rag_by_area_figure
-from plans.forms import EvidenceForm, PlanForm, ProgressForm, RowForm, columns_form_class, parse_lead_key
-from plans.models import EvidenceFile, Plan, PlanRow, PlanStatus, ProgressUpdate
+from plans.forms import (
+    EvidenceForm,
+    PlanForm,
+    ProgressForm,
+    RowForm,
+    columns_form_class,
+    parse_lead_key,
+    row_form_class,
+)
+from plans.models import EXTRA_PREFIX, EvidenceFile, Plan, PlanRow, PlanStatus, ProgressUpdate
 from plans.templates import FIELDS, TEMPLATES, default_columns
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -131,6 +139,10 @@ def show_plan(plan_id: int):
         stale_since=rules.stale_since(today),
         only_changed=only_changed,
         can_edit=can_edit_plan(current_user, plan.area_id),
+        archived=services.archived_rows(plan),
+        # Offered only while nothing beyond the import has been recorded (the page says why later).
+        can_delete=has_permission(current_user, Permission.MANAGE_PLANS)
+        and can_delete_plan(current_user, recorded_since_import=services.recorded_since_import(plan)),
         counts={
             "rows": len(rows),
             "overdue": sum(r.overdue for r in rows),
@@ -186,6 +198,8 @@ def edit_columns(plan_id: int):
         if not chosen:
             form.col_duty.errors.append("Give at least one column a heading")
         else:
+            # The plan's own extra columns (kept from its spreadsheet) stay where they are.
+            chosen += [list(c) for c in plan.columns if c[0].startswith(EXTRA_PREFIX)]
             chosen.sort(key=lambda c: order.get(c[0], len(order) + list(FIELDS).index(c[0])))
             services.update_plan(
                 plan,
@@ -205,15 +219,16 @@ def edit_columns(plan_id: int):
 
 
 def _row_form(plan: Plan, row: PlanRow | None = None) -> tuple[RowForm, list[str]]:
-    form = RowForm(obj=row)
+    form = row_form_class(plan.columns)(obj=row)
     shown = form.apply_headings(plan.columns)
     if row is not None and request.method == "GET":
         for name, (_, kind) in FIELDS.items():
             field = getattr(form, name, None)
             if field is not None and kind == "list":
-                field.data = join_items(getattr(row, name))
+                field.data = join_marked(getattr(row, name), (row.markers or {}).get(name))
         form.section_title.data = row.section.title if row.section else ""
         form.version.data = str(row.version)
+        form.fill_extras(row)
     return form, shown
 
 
@@ -224,7 +239,12 @@ def create_row(plan_id: int):
     _require_edit(plan)
     form, shown = _row_form(plan)
     if form.validate_on_submit():
-        row = services.add_row(plan, section_title=form.section_title.data or "", values=form.values())
+        row = services.add_row(
+            plan,
+            section_title=form.section_title.data or "",
+            values=form.values() | form.extra_values(),
+            markers=form.markers(),
+        )
         flash("Row added. Record its first progress update when there is one.", "success")
         return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
     return render_template("plans/row_form.html", form=form, plan=plan, row=None, shown=shown, conflict=None)
@@ -250,6 +270,7 @@ def show_row(plan_id: int, row_id: int):
         can_edit=can_edit_plan(current_user, plan.area_id),
         headings=dict(plan.columns),
         fields=FIELDS,
+        extra_columns=[(name, heading) for name, heading in plan.columns if name.startswith(EXTRA_PREFIX)],
     )
 
 
@@ -275,7 +296,8 @@ def edit_row(plan_id: int, row_id: int):
                 row,
                 expected_version=_version(form.version.data),
                 section_title=form.section_title.data or "",
-                values=form.values(),
+                values=form.values() | form.extra_values(),
+                markers=form.markers(),
             )
         except (services.EditConflict, StaleDataError):
             # Forget this edit and show the row as it now stands; the 409 writes nothing.

@@ -74,6 +74,9 @@ EXPECTED = {
     "plans_transfer.import_plan": PLAN_EDITORS,
     "plans_transfer.confirm_import": PLAN_EDITORS,
     "plans_transfer.export_plans": PLAN_READERS,
+    "plans_transfer.update_from_file": PLAN_EDITORS,
+    "plans_transfer.preview_update": PLAN_EDITORS,
+    "plans_transfer.delete_plan": LEAD,
 }
 
 # Partnership board
@@ -198,6 +201,8 @@ EXPECTED.update(
         "training.create_evaluation": TRAINING_MANAGERS,
         "training.import_register": TRAINING_MANAGERS,
         "training.confirm_import": TRAINING_MANAGERS,
+        "training.import_headcounts": TRAINING_MANAGERS,
+        "training.confirm_headcounts": TRAINING_MANAGERS,
         "training.edit_settings": LEAD,
     }
 )
@@ -382,7 +387,12 @@ def all_records(app, world) -> dict:
 
 
 #: Allowed roles may get 404 here: the test has no real token to offer.
-TOKEN_ROUTES = {"plans_transfer.confirm_import", "training.confirm_import"}
+TOKEN_ROUTES = {
+    "plans_transfer.confirm_import",
+    "plans_transfer.preview_update",
+    "training.confirm_import",
+    "training.confirm_headcounts",
+}
 
 
 def _url_args(rule, world, extra: dict | None = None) -> dict:

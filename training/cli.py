@@ -15,7 +15,7 @@ from core.extensions import db
 from core.importing import commands
 from core.pdf import PdfError
 from partnership.models import Organisation
-from training import coverage, exports, imports
+from training import coverage, exports, headcount_imports, imports
 from training.models import Course
 
 
@@ -72,6 +72,30 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
     click.echo(f"Imported {path.name} (import #{record.id}): {check.summary()}.")
     if earlier:
         click.echo(f"This file was imported before, on {earlier[0].created_at:%-d %B %Y}.")
+    if check.ignored:
+        click.echo(f"Not imported (no matching field): {', '.join(check.ignored)}")
+
+
+@training_cli.command("headcounts")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, help='"Heading=field" (repeatable); "Heading=" leaves a column out.')
+@click.option("--dry-run", is_flag=True, help="Check the file and report what it would record; save nothing.")
+@with_appcontext
+def headcounts_command(path: Path, maps: tuple[str, ...], dry_run: bool) -> None:
+    """Import relevant headcounts (organisation, team, relevant headcount, as-at date, source)
+    from a CSV or XLSX file. Every problem is listed with its row and column, and nothing is
+    saved if there is any; a headcount already recorded is corrected where the file differs."""
+    problems: list[str] = []
+    spec = headcount_imports.headcount_spec(today=clock.today())
+    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems)
+    check = commands.check_file(spec, path, data, mapping)
+    if dry_run:
+        click.echo(
+            f"Checked {len(check.parsed)} rows of {path.name}: would record {check.summary()}. Nothing was saved."
+        )
+        return
+    commands.save_file(spec, check, actor=f"flask training headcounts {path.name}")
+    click.echo(f"Imported {path.name}: {check.summary()}.")
     if check.ignored:
         click.echo(f"Not imported (no matching field): {', '.join(check.ignored)}")
 

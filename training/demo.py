@@ -15,9 +15,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core import importing
 from core.extensions import db
+from core.spreadsheets import read_table
 from partnership.models import Organisation
-from training import imports, services, sessions
+from training import headcount_imports, imports, services, sessions
 from training.models import CourseKind, Person, TrainingSession
 from training.people import PersonDetails
 
@@ -171,6 +173,7 @@ def load_training(*, organisations: dict[str, Organisation], today: date) -> Non
         )
         for name, short, days in FACILITATORS
     }
+    this_year = [["Organisation", "Relevant headcount", "As at", "Source"]]
     for short, (headcount, _, _) in ORGANISATIONS.items():
         if headcount is None or short not in organisations:
             continue
@@ -181,12 +184,9 @@ def load_training(*, organisations: dict[str, Organisation], today: date) -> Non
             relevant_headcount=earlier,
             source="HR establishment report (two years ago)",
         )
-        services.record_headcount(
-            organisation_id=organisations[short].id,
-            as_of=_ago(today, 100),
-            relevant_headcount=headcount,
-            source="HR establishment report, this year",
-        )
+        this_year.append([short, headcount, f"{_ago(today, 100):%d/%m/%Y}", "HR establishment report, this year"])
+    # This year's figures came from HR as one spreadsheet, imported as the coordinator would.
+    _import_headcounts("hr-headcounts-this-year.csv", this_year, today)
     services.record_headcount(
         organisation_id=organisations[TEAM[0]].id,
         as_of=_ago(today, 100),
@@ -251,3 +251,13 @@ def _leavers(organisations: dict[str, Organisation], courses: dict, today: date)
         )
         db.session.get(Person, completion.person_id).left_on = _ago(today, left_days)
     db.session.flush()
+
+
+def _import_headcounts(filename: str, rows: list[list], today: date) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    spec = headcount_imports.headcount_spec(today=today)
+    data = out.getvalue().encode("utf-8")
+    header, _ = read_table(filename, data)
+    checked = importing.check(spec, filename, data, importing.guess_mapping(spec, header))
+    importing.save(spec, checked)

@@ -9,8 +9,10 @@ from dataclasses import replace
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import SubmitField
 
 from core import clock
 from core.audit import limit_to_reader_year
@@ -20,7 +22,7 @@ from core.importing.pages import MappingPage, UploadPage
 from core.pagination import page_number, paginate
 from core.permissions import Permission, requires
 from partnership.models import Organisation
-from training import coverage, exports, imports, services
+from training import coverage, exports, headcount_imports, imports, services
 from training import pages as training_pages
 from training.forms import ImportForm
 from training.models import Course, RegisterImport
@@ -145,8 +147,63 @@ def export_coverage():
     )
 
 
+# --- headcounts ------------------------------------------------------------------------------
+
+HEADCOUNT_UPLOAD_PAGE = UploadPage(
+    title="Import headcounts",
+    intro=(
+        "Upload the relevant headcounts from HR as a spreadsheet. Next you will check which column holds what. "
+        "Nothing is saved until you confirm, and nothing at all if any row has a problem."
+    ),
+    points=(
+        "Each row needs the organisation (its name or short name), the relevant headcount and the date it is true "
+        "on; a team and the source are optional.",
+        "A headcount already recorded for the same organisation, team and date is corrected if the file differs, "
+        "and left alone if it agrees: importing the same file twice changes nothing.",
+    ),
+    breadcrumbs=(*_CRUMBS, ("Relevant headcounts", "training.list_headcounts")),
+    cancel="training.list_headcounts",
+    command="flask training headcounts",
+)
+HEADCOUNT_MAPPING_PAGE = MappingPage(
+    breadcrumbs=(*_CRUMBS, ("Import headcounts", "training.import_headcounts")),
+    command="flask training headcounts",
+    field_heading="Field",
+    unmatched="These columns will not be imported unless you choose a field",
+    submit="Import headcounts",
+)
+
+
+class HeadcountUploadForm(pages.UploadForm):
+    file = pages.spreadsheet_field("Spreadsheet")
+    submit = SubmitField("Upload and check columns", widget=GovSubmitInput())
+
+
+@requires(Permission.MANAGE_TRAINING)
+def import_headcounts():
+    form = HeadcountUploadForm()
+    if form.validate_on_submit():
+        token = pages.receive(form.file, kind=headcount_imports.KIND, choices={})
+        if token:
+            return redirect(url_for("training.confirm_headcounts", token=token))
+    return pages.render_upload(form, HEADCOUNT_UPLOAD_PAGE)
+
+
+@requires(Permission.MANAGE_TRAINING)
+def confirm_headcounts(token: str):
+    upload = pages.open_upload(token, kind=headcount_imports.KIND)
+    spec = headcount_imports.headcount_spec(today=clock.today())
+    return pages.confirm(spec, upload, HEADCOUNT_MAPPING_PAGE, choices={}, done=_headcounts_imported)
+
+
+def _headcounts_imported(check: headcount_imports.HeadcountCheck, _saved) -> tuple[str, str]:
+    return f"Imported {check.filename}: {check.summary()}.", url_for("training.list_headcounts")
+
+
 #: (rule, view, methods), registered on the training blueprint by training.views.
 ROUTES = [
+    ("/headcounts/import", import_headcounts, ["GET", "POST"]),
+    ("/headcounts/import/<token>", confirm_headcounts, ["GET", "POST"]),
     ("/import", import_register, ["GET", "POST"]),
     ("/import/<token>", confirm_import, ["GET", "POST"]),
     ("/imports", list_imports, ["GET"]),

@@ -212,6 +212,7 @@ def _row_history(partnership_id: int, year: Year, quarters: list[Quarter]) -> li
             *[func.count(ProgressUpdate.id).filter(quarter == q.number) for q in quarters],
         )
         .join(plans, plans.c.id == PlanRow.plan_id)
+        .where(rules.live(at=after))
         .outerjoin(ProgressUpdate, in_year)
         .group_by(*columns, PlanRow.created_at)
         .order_by(plans.c.title, PlanRow.position)

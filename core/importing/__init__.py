@@ -15,6 +15,7 @@ from core.importing.checks import check, guess_mapping, match_heading, normalise
 from core.importing.dates import NotADate, parse_date
 from core.importing.spec import (
     IGNORE,
+    KEEP,
     Cell,
     Checked,
     Column,
@@ -28,6 +29,7 @@ from core.importing.spec import (
 
 __all__ = [
     "IGNORE",
+    "KEEP",
     "Cell",
     "Checked",
     "Column",

@@ -6,6 +6,7 @@ so a bad file changes nothing.
 """
 
 import gc
+import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
-from core.importing.spec import IGNORE, Column, ImportProblems, ImportSpec, MappedRow, Result, Sheet
+from core.importing.spec import IGNORE, KEEP, Column, ImportProblems, ImportSpec, MappedRow, Result, Sheet
 from core.spreadsheets import SpreadsheetError, read_table
 
 
@@ -38,19 +39,26 @@ def match_heading(spec: ImportSpec, heading: str) -> str:
 
 
 def guess_mapping(spec: ImportSpec, headers: list[str]) -> dict[str, str]:
-    """heading -> field for each heading; a field is guessed for one column only."""
+    """heading -> field for each heading; a field is guessed for one column only. A heading no
+    field takes is kept under its own heading where the spec keeps columns, else left out."""
     mapping: dict[str, str] = {}
     taken: set[str] = set()
+    unmatched = KEEP if spec.kept_prefix else IGNORE
     for heading in headers:
         if not heading:
             continue
         name = match_heading(spec, heading)
         if name in taken:
             name = IGNORE
-        mapping[heading] = name
+        mapping[heading] = name or unmatched
         if name:
             taken.add(name)
     return mapping
+
+
+def resolve(spec: ImportSpec, header: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    """The mapping with "keep" turned into each kept column's own field."""
+    return {h: spec.kept_field(h) if name == KEEP and spec.kept_prefix else name for h, name in mapping.items()}
 
 
 def mapping_problems(spec: ImportSpec, header: list[str], mapping: dict[str, str], filename: str) -> list[str]:
@@ -66,7 +74,11 @@ def mapping_problems(spec: ImportSpec, header: list[str], mapping: dict[str, str
     for index, heading in enumerate(header):
         name = mapping.get(heading, IGNORE) if heading else IGNORE
         letter = get_column_letter(index + 1)
-        if name and name not in keys:
+        if name == KEEP and spec.kept_prefix:
+            name = spec.kept_field(heading)
+        if spec.is_kept(name):
+            by_field.setdefault(name, []).append(letter)
+        elif name and name not in keys:
             problems.append(f"Column {letter} ({heading}): '{name}' is not a {spec.noun} field")
         elif name:
             by_field.setdefault(name, []).append(letter)
@@ -74,39 +86,52 @@ def mapping_problems(spec: ImportSpec, header: list[str], mapping: dict[str, str
         if len(letters) > 1:
             listed = ", ".join(letters[:-1]) + " and " + letters[-1]
             both = "both" if len(letters) == 2 else "all"
-            problems.append(f"Columns {listed} are {both} mapped to {spec.label(name)}")
+            label = name[len(spec.kept_prefix) :] if spec.is_kept(name) else spec.label(name)
+            problems.append(f"Columns {listed} are {both} mapped to {label}")
     for requirement in spec.requirements:
         if not by_field.keys() & set(requirement.fields):
             problems.append(f"Choose the column that holds {requirement.what}")
     return problems
 
 
-def check(spec: ImportSpec[Result], filename: str, data: bytes, mapping: dict[str, str]) -> Result:
-    """Read a CSV or XLSX file with ``mapping`` (heading -> field, "" to leave a column out) and
-    run the spec's row parser over it. Reads only; every problem found is listed.
+def check(
+    spec: ImportSpec[Result],
+    filename: str,
+    data: bytes,
+    mapping: dict[str, str],
+    *,
+    marked: frozenset[int] = frozenset(),
+) -> Result:
+    """Read a CSV or XLSX file with ``mapping`` (heading -> field, "" to leave a column out,
+    "keep" to keep it under its own heading) and run the spec's row parser over it. Reads only;
+    every problem found is listed. ``marked`` holds the row numbers the person marked.
 
     Rows are parsed only once the file can be read and the mapping is sound, so the problems
     are about the rows, not echoes of a wrong column.
     """
     with _paused_gc():
-        return _check(spec, filename, data, mapping)
+        return _check(spec, filename, data, mapping, marked)
 
 
-def _check(spec: ImportSpec[Result], filename: str, data: bytes, mapping: dict[str, str]) -> Result:
-    result = spec.result(filename=filename)
+def _check(
+    spec: ImportSpec[Result], filename: str, data: bytes, mapping: dict[str, str], marked: frozenset[int]
+) -> Result:
+    result = spec.result(filename=filename, sha256=hashlib.sha256(data).hexdigest())
     try:
         header, rows = read_table(filename, data)
     except SpreadsheetError as exc:
         result.problems.append(str(exc))
         return result
     keys = {f.key for f in spec.fields}
+    mapping = resolve(spec, header, mapping)
     columns = [
         Column(index, get_column_letter(index + 1), heading, mapping[heading])
         for index, heading in enumerate(header)
-        if heading and mapping.get(heading) in keys
+        if heading and (mapping.get(heading) in keys or spec.is_kept(mapping.get(heading, "")))
     ]
     result.columns = [[c.field, c.heading] for c in columns]
     result.ignored = [h for h in header if h and not mapping.get(h)]
+    result.kept = [h for h in header if h and mapping.get(h) == spec.kept_field(h) and spec.kept_prefix]
     result.rows = len(rows)
     result.problems.extend(mapping_problems(spec, header, mapping, filename))
     if result.problems:
@@ -117,7 +142,7 @@ def _check(spec: ImportSpec[Result], filename: str, data: bytes, mapping: dict[s
         values = {c.field: text for c in columns if (text := row.values.get(c.heading, "").strip())}
         if values:  # a row with something only in columns left out holds nothing to import
             mapped.append(MappedRow(row.number, values, by_field))
-    sheet = Sheet(filename, columns, mapped)
+    sheet = Sheet(filename, columns, mapped, frozenset(marked))
     if not mapped:
         result.problems.append(sheet.nothing_to_import())
         return result

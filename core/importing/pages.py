@@ -14,10 +14,10 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
 from markupsafe import Markup
 from openpyxl.utils import get_column_letter
-from wtforms import SelectField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
 from core import transactions
@@ -25,7 +25,7 @@ from core.extensions import db
 from core.forms import choices as select_options
 from core.importing import stash
 from core.importing.checks import check, guess_mapping, save
-from core.importing.spec import IGNORE, ImportProblems, ImportSpec, Result
+from core.importing.spec import IGNORE, KEEP, ImportProblems, ImportSpec, Result
 from core.spreadsheets import SpreadsheetError, read_table
 from core.storage import StorageError
 from core.uploads import safe_filename, size_label
@@ -91,6 +91,8 @@ class MappingPage:
     #: What importing the file will do (may hold markup: build it with Markup.format).
     explanation: Markup | str = ""
     warnings: tuple[str, ...] = ()
+    #: Said before the headings of columns kept under their own heading (specs that keep columns).
+    kept: str = "These columns match no field and will be kept as columns of their own"
 
     def crumbs(self) -> list[dict]:
         return _crumbs(self.breadcrumbs)
@@ -161,7 +163,9 @@ def confirm(
     ]
     problems: list[str] = []
     if form.validate_on_submit():
-        checked = check(spec, upload.filename, upload.data, {heading: f.data for _, heading, f in columns})
+        mapping = {heading: f.data for _, heading, f in columns}
+        marked = row_numbers(form.marked_rows.data) if spec.marks_rows else frozenset()
+        checked = check(spec, upload.filename, upload.data, mapping, marked=marked)
         try:
             saved = save(spec, checked, **choices)
         except ImportProblems as refused:
@@ -184,17 +188,36 @@ def confirm(
         preview=rows[:PREVIEW_ROWS],
         total_rows=len(rows),
         unmatched=[heading for _, heading, select in columns if not select.data],
+        kept=[heading for _, heading, select in columns if select.data == KEEP],
         filename=upload.filename,
     )
+
+
+def row_numbers(text: str | None) -> frozenset[int]:
+    """ "3, 7 12" -> {3, 7, 12}: the row numbers a person typed (already checked by the form)."""
+    return frozenset(int(part) for part in re.split(r"[\s,;]+", text or "") if part.isdigit())
 
 
 def _mapping_form(spec: ImportSpec, header: list[str], submit_label: str) -> FlaskForm:
     """A form with one select per heading: the field its column holds, guessed from the heading."""
     guessed = guess_mapping(spec, header)
-    options = [(f.key, f.label) for f in spec.fields] + [(IGNORE, "Do not import")]
+    options = [(f.key, f.label) for f in spec.fields]
+    if spec.kept_prefix:
+        options.append((KEEP, "Keep as a column of its own"))
+    options.append((IGNORE, "Do not import"))
 
     class MappingForm(FlaskForm):
         submit = SubmitField(submit_label, widget=GovSubmitInput())
+        if spec.marks_rows:
+            marked_rows = StringField(
+                spec.marks_rows,
+                widget=GovTextInput(),
+                description="Row numbers as in the file, separated by commas, for example 3, 9. Leave empty if none.",
+            )
+
+            def validate_marked_rows(self, field) -> None:
+                if any(not part.isdigit() for part in re.split(r"[\s,;]+", field.data or "") if part):
+                    raise ValidationError("Enter row numbers separated by commas, for example 3, 9")
 
     for index, heading in enumerate(header):
         if heading:

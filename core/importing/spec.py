@@ -15,6 +15,8 @@ from core.importing.dates import NotADate, parse_date
 
 #: The mapping value of a column that is not imported.
 IGNORE = ""
+#: The mapping value of a column kept under its own heading (specs with ``kept_prefix`` only).
+KEEP = "keep"
 
 
 class ImportProblems(ValueError):
@@ -49,13 +51,17 @@ class Checked:
     """What checking a file found. A domain's result extends it with what the rows hold."""
 
     filename: str = ""
+    #: The file's SHA-256 (hex), naming exactly which file a record came from.
+    sha256: str = ""
     problems: list[str] = field(default_factory=list)
     #: Rows in the file, not counting the heading row or blank rows.
     rows: int = 0
     #: [field, the file's heading] for each imported column, in file order.
     columns: list[list[str]] = field(default_factory=list)
-    #: Headings of the columns that are not imported.
+    #: Headings of the columns that are not imported (left out by choice).
     ignored: list[str] = field(default_factory=list)
+    #: Headings of the columns kept under their own heading (no field holds them).
+    kept: list[str] = field(default_factory=list)
 
 
 Result = TypeVar("Result", bound=Checked)
@@ -139,6 +145,8 @@ class Sheet:
     #: The mapped columns, in file order.
     columns: list[Column]
     rows: list[MappedRow]
+    #: Row numbers the person marked (on the mapping page, or an option), e.g. as section headings.
+    marked: frozenset[int] = frozenset()
 
     def nothing_to_import(self) -> str:
         return f"{self.filename}: there are no rows to import"
@@ -170,6 +178,18 @@ class ImportSpec(Generic[Result]):
     save: Callable[..., Any]
     #: The problem reported when a unique constraint refuses the save.
     changed_meanwhile: str = CHANGED_MEANWHILE
+    #: When set, a column no field holds is kept under its own heading (the default for a
+    #: heading that matches no field; leaving it out is then an explicit choice), as the field
+    #: ``kept_prefix + heading``; a mapping may also name such a field directly.
+    kept_prefix: str = ""
+    #: When set, the mapping page asks which rows are marked, with this label.
+    marks_rows: str = ""
+
+    def kept_field(self, heading: str) -> str:
+        return f"{self.kept_prefix}{heading}"
+
+    def is_kept(self, name: str) -> bool:
+        return bool(self.kept_prefix) and name.startswith(self.kept_prefix) and len(name) > len(self.kept_prefix)
 
     def label(self, key: str) -> str:
         return next((f.label for f in self.fields if f.key == key), key)

@@ -2,6 +2,7 @@
 problems named by row and column, saving whole or not at all, and the stashed upload's token."""
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -237,3 +238,54 @@ def test_a_token_opens_its_own_upload_only_for_its_kind_and_uploader(app):
         stash.discard(upload)
 
         assert stash.get(token, kind="staff", user=7) is None  # spent
+
+
+# --- a spec that keeps the columns no field holds, and lets the person mark rows --------------
+
+
+@dataclass
+class KeptList(Checked):
+    cells: list[dict] = field(default_factory=list)
+    marked: list[int] = field(default_factory=list)
+
+
+def read_cells(sheet: importing.Sheet, into: KeptList) -> None:
+    into.cells = [dict(row.values) for row in sheet.rows]
+    into.marked = sorted(sheet.marked)
+
+
+KEEPING = ImportSpec(
+    kind="keeping",
+    noun="list",
+    fields=(Field("name", "Name"),),
+    requirements=(Requirement(("name",), "the name"),),
+    result=KeptList,
+    read_rows=read_cells,
+    save=lambda checked: checked,
+    kept_prefix="own:",
+    marks_rows="Rows that are headings",
+)
+
+
+def test_a_spec_that_keeps_columns_keeps_every_unmatched_heading_unless_left_out():
+    header = ["Name", "Notes", "Scratch", "Name2"]
+    assert importing.guess_mapping(KEEPING, header) == {
+        "Name": "name",
+        "Notes": "keep",
+        "Scratch": "keep",
+        "Name2": "keep",
+    }
+    data = csv_bytes(header, ["Ada", "first\n- second", "x", "y"], ["Ben", "", "", ""])
+    mapping = {"Name": "name", "Notes": "keep", "Scratch": "", "Name2": "own:Notes"}
+    checked = importing.check(KEEPING, "list.csv", data, mapping, marked=frozenset({3}))
+    # Two columns kept under one heading is a problem like two columns mapped to one field.
+    assert checked.problems == ["Columns B and D are both mapped to Notes"]
+
+    mapping["Name2"] = "keep"
+    checked = importing.check(KEEPING, "list.csv", data, mapping, marked=frozenset({3}))
+    assert checked.problems == []
+    assert (checked.kept, checked.ignored) == (["Notes", "Name2"], ["Scratch"])
+    assert checked.columns == [["name", "Name"], ["own:Notes", "Notes"], ["own:Name2", "Name2"]]
+    assert checked.cells == [{"name": "Ada", "own:Notes": "first\n- second", "own:Name2": "y"}, {"name": "Ben"}]
+    assert checked.marked == [3]
+    assert checked.sha256 == hashlib.sha256(data).hexdigest()

@@ -6,9 +6,11 @@ import pytest
 
 from core.permissions import (
     Permission,
+    can_delete_plan,
     can_edit_area,
     can_see_case_references,
     can_see_channel_personal,
+    can_update_plan_from_file,
     has_permission,
     permissions_for,
     year_limit,
@@ -25,6 +27,22 @@ def test_spoc_edits_only_their_own_areas():
     assert can_edit_area(spoc, 3)
     assert can_edit_area(spoc, 5)
     assert not can_edit_area(spoc, 4)
+
+
+def test_a_spoc_updates_only_their_own_areas_plans_from_a_file():
+    spoc = actor(Role.SPOC, areas={3})
+    assert can_update_plan_from_file(spoc, 3)
+    assert not can_update_plan_from_file(spoc, 4)
+    assert not can_update_plan_from_file(spoc, None)  # the county plan is the Prevent Lead's
+    assert can_update_plan_from_file(actor(Role.PREVENT_LEAD), None)
+    assert not can_update_plan_from_file(actor(Role.AUDITOR), 3)
+
+
+def test_only_the_prevent_lead_deletes_a_plan_and_only_before_anything_is_recorded():
+    assert can_delete_plan(actor(Role.PREVENT_LEAD), recorded_since_import=False)
+    assert not can_delete_plan(actor(Role.PREVENT_LEAD), recorded_since_import=True)
+    assert not can_delete_plan(actor(Role.SPOC, areas={3}), recorded_since_import=False)
+    assert not can_delete_plan(actor(Role.PREVENT_LEAD, active=False), recorded_since_import=False)
 
 
 def test_prevent_lead_edits_every_area():

@@ -77,7 +77,7 @@ def test_import_by_area_number_or_as_the_county_plan_with_a_title_and_period(app
 
 def test_map_options_override_the_guess(app, area_id):
     data_file = FIXTURES / PETERBOROUGH
-    result = run(app, "import", data_file, "--area", area_id, "--map", "evidence=", "--map", "Impact=next_steps")
+    result = run(app, "import", data_file, "--area", area_id, "--drop", "evidence", "--map", "Impact=next_steps")
     assert result.exit_code == 0, result.output
     with app.app_context():
         plan = db.session.scalars(select(Plan)).one()
@@ -87,12 +87,25 @@ def test_map_options_override_the_guess(app, area_id):
         assert row.next_steps[0].startswith("Reduces risk as SPOC provides")
 
 
-def test_unknown_columns_are_reported_not_imported(app, area_id, tmp_path):
+def test_unknown_columns_are_kept_and_a_column_is_left_out_only_by_drop(app, area_id, tmp_path):
     source = tmp_path / "plan.csv"
-    source.write_bytes(csv_bytes(["Duty", "Actions", "Notes"], ["Train staff", "Run WRAP", "private"]))
-    result = run(app, "import", source, "--area", area_id)
+    source.write_bytes(csv_bytes(["Duty", "Actions", "Notes", "Scratch"], ["Train staff", "Run WRAP", "kept", "gone"]))
+
+    # Unmapping a column without --drop names it and saves nothing.
+    before = counts(app)
+    result = run(app, "import", source, "--area", area_id, "--map", "Scratch=")
+    assert result.exit_code == 1
+    assert "these columns would not be imported: 'Scratch'" in result.stderr
+    assert '--drop "Heading"' in result.stderr
+    assert counts(app) == before
+
+    result = run(app, "import", source, "--area", area_id, "--drop", "scratch")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1] == "Not imported (no matching plan field): Notes"
+    assert result.stdout.splitlines()[-2:] == ["Kept as columns of their own: Notes", "Left out: Scratch"]
+    with app.app_context():
+        plan = db.session.scalars(select(Plan)).one()
+        assert plan.columns[:3] == [["duty", "Duty"], ["actions", "Actions"], ["extra:Notes", "Notes"]]
+        assert db.session.scalars(select(PlanRow.extra)).one() == {"extra:Notes": "kept"}
 
 
 def test_bad_options_are_all_reported_and_nothing_is_saved(app, area_id, tmp_path):
@@ -117,7 +130,7 @@ def test_bad_options_are_all_reported_and_nothing_is_saved(app, area_id, tmp_pat
         "Error: --area: there is no business area called 'Nowhere'; give its name, its number or county",
         "Error: --template: 'fancy' is not a plan format; use one of: spoc, county, kent, custom",
         "Error: --map: 'risk' is not a plan field; use one of: reference, duty, actions, impact, leads, "
-        "responsible_agency, timescale, due_date, progress, evidence, next_steps, rag, section",
+        "responsible_agency, timescale, due_date, progress, evidence, next_steps, rag, section, reason, row_id, keep",
         "Error: --map: the file has no column headed 'Colour'",
         "Error: --map: 'no equals sign' must look like Heading=field, or Heading= to leave a column out",
     ]
@@ -204,8 +217,10 @@ def test_export_every_plan_as_xlsx(app, imported, tmp_path):
 def test_export_one_plan_as_csv_and_pdf(app, imported, tmp_path):
     kent = imported["Kent"]
     assert run(app, "export", "--format", "csv", "--plan", kent, "-o", tmp_path / "kent.csv").exit_code == 0
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "kent.csv").read_text(encoding="utf-8-sig"))))
-    assert {r["Plan"] for r in rows} == {"Kent"} and len(rows) == 13
+    header, *rows = list(csv.reader(io.StringIO((tmp_path / "kent.csv").read_text(encoding="utf-8-sig"))))
+    # The plan's page: its six shown columns, its 13 rows and its 6 section rows (number and title).
+    assert header[:2] == ["No.", "Risk Area"] and len(header) == 6
+    assert [len(r) for r in rows].count(6) == 13 and [len(r) for r in rows].count(2) == 6
 
     assert run(app, "export", "--format", "pdf", "--plan", kent, "-o", tmp_path / "kent.pdf").exit_code == 0
     pages = PdfReader(tmp_path / "kent.pdf").pages
@@ -226,3 +241,21 @@ def test_export_refuses_bad_options_and_writes_nothing(app, imported, tmp_path):
         "Error: --plan: 'one' is not a plan number",
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_section_rows_can_be_named_and_a_column_kept_by_map(app, area_id, tmp_path):
+    source = tmp_path / "plan.csv"
+    source.write_bytes(
+        csv_bytes(
+            ["Duty", "Actions", "Comments"],
+            ["Training", "All rows below", ""],
+            ["Train staff", "Run WRAP", "On track"],
+        )
+    )
+    result = run(app, "import", source, "--area", area_id, "--section-row", "2", "--map", "Comments=keep")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("Imported 1 rows in 1 sections into plan #")
+    with app.app_context():
+        assert db.session.scalars(select(PlanSection.title)).all() == ["Training"]
+        row = db.session.scalars(select(PlanRow)).one()
+        assert (row.duty, row.extra) == ("Train staff", {"extra:Comments": "On track"})

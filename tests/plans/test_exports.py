@@ -6,55 +6,64 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 from sqlalchemy import event
 
 from core.extensions import db
 from core.vocab import Marking
 from plans import exports, services
-from plans.templates import FIELDS
 from tests.factories import BusinessAreaFactory
 from tests.plans.test_imports import COUNTY, KENT, PETERBOROUGH, expected, import_fixture
 
 ALL = [KENT, COUNTY, PETERBOROUGH]
+#: The columns each plan's page shows (worked out from the fixtures: the county plan has no
+#: Timescale or Expected Outcomes entry, and no plan a due date; Progress and RAG are always shown).
+SHOWN = {
+    KENT: ["No.", "Risk Area", "Action taken to mitigate/address risk", "Next Steps", "Lead", "R A G"],
+    COUNTY: ["Area", "Responsible Agency", "Updates", "RAG"],
+    PETERBOROUGH: ["Duty", "Actions", "Impact", "Lead", "Progress", "Evidence", "RAG"],
+}
 
 
 def items_of(value) -> list[str]:
-    return str(value).split("\n") if value not in (None, "") else []
+    """A cell's items, without the list markers the source file wrote (the expected JSON has none)."""
+    return [re.sub(r"^\u2022 ", "", line) for line in str(value).split("\n")] if value not in (None, "") else []
 
 
-def read_back_xlsx(sheet, headings: list[str]) -> dict:
-    """A sheet as the expected JSON states a file: section rows hold only their first cell."""
-    rows = list(sheet.iter_rows(values_only=True))
-    width = len(headings)
-    reference = next((i for i, h in enumerate(rows[0]) if h == "No."), None)
+def read_back(header: list[str], body: list[tuple[bool, list]], headings: list[str]) -> dict:
+    """Rows as the expected JSON states a file: (is a section row, values) for each row; a
+    section row holds its title last (after its number under No.)."""
+    reference = header.index("No.") if "No." in header else None
     sections = []
-    for values in rows[1:]:
-        if values[0] and all(v in (None, "") for v in values[1:]):
-            sections.append({"title": values[0], "rows": []})
+    for is_section, values in body:
+        if is_section:
+            sections.append({"title": [v for v in values if v not in (None, "")][-1], "rows": []})
             continue
         if not sections:
             sections.append({"title": None, "rows": []})
+        by_heading = dict(zip(header, values, strict=False))
         sections[-1]["rows"].append(
             {
                 "reference": values[reference] if reference is not None else None,
-                "cells": {h: items_of(v) for h, v in zip(headings, values[:width], strict=True)},
+                "cells": {h: items_of(by_heading.get(h)) for h in headings},
             }
         )
-    return {"headings": list(rows[0][:width]), "sections": sections}
+    return {"headings": headings, "sections": sections}
+
+
+def read_back_xlsx(sheet, headings: list[str]) -> dict:
+    """A sheet: section rows are those without a row id (the last, hidden column)."""
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    body = [(r[-1] is None, r[:-1]) for r in rows[1:]]
+    return read_back(list(rows[0][:-1]), body, headings)
 
 
 def read_back_csv(text: str, headings: list[str]) -> dict:
-    rows = list(csv.DictReader(io.StringIO(text)))
-    sections = []
-    for row in rows:
-        title = row["Section"] or None
-        if not sections or sections[-1]["title"] != title:
-            sections.append({"title": title, "rows": []})
-        sections[-1]["rows"].append(
-            {"reference": row.get("No.") or None, "cells": {h: items_of(row[h]) for h in headings}}
-        )
-    return {"headings": [h for h in headings if h in rows[0]], "sections": sections}
+    """One plan's CSV: section rows are the short ones (the CSV has no row id)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    body = [(len(r) < len(rows[0]), r) for r in rows[1:]]
+    return read_back(rows[0], body, headings)
 
 
 def normalised(text: str) -> str:
@@ -81,7 +90,9 @@ def test_xlsx_reads_back_as_the_source(plans, filename):
     assert len(workbook.worksheets) == 1
     sheet = workbook.worksheets[0]
     assert sheet.title == plan.title[:31]
-    assert [c.value for c in sheet[1]] == [heading for _, heading in plan.columns]
+    # The columns the page shows (those with an entry, and Progress and RAG), then the row id.
+    assert [c.value for c in sheet[1]] == [*SHOWN[filename], "Row id"]
+    assert sheet.column_dimensions[get_column_letter(len(SHOWN[filename]) + 1)].hidden
     assert read_back_xlsx(sheet, want["headings"]) == want
 
 
@@ -93,12 +104,9 @@ def test_csv_reads_back_as_the_source(plans, filename):
     text = exports.export_bytes([plan], "csv", Marking.OFFICIAL).decode("utf-8-sig")
 
     header = next(csv.reader(io.StringIO(text)))
-    own = dict(map(tuple, plan.columns))
-    assert header == ["Plan", "Business area", "Section", *(own.get(f, FIELDS[f][0]) for f in FIELDS)]
+    # The same columns, in the same order, as the page and the XLSX: no empty ones.
+    assert header == SHOWN[filename]
     assert read_back_csv(text, want["headings"]) == want
-    assert {r["Plan"] for r in csv.DictReader(io.StringIO(text))} == {plan.title}
-    area = "County delivery plan" if filename == COUNTY else "Education"
-    assert {r["Business area"] for r in csv.DictReader(io.StringIO(text))} == {area}
 
 
 def test_one_csv_holds_every_plan_under_common_headings(plans):
@@ -149,7 +157,8 @@ def test_pdf_of_several_plans_starts_each_on_a_new_page(plans):
 def test_spreadsheet_exports_neutralise_formulas(ctx):
     plan = services.create_plan(area_id=None, title="=cmd|' /C calc'!A0", template="spoc")
     services.add_row(plan, values={"duty": '=HYPERLINK("http://evil.example")', "actions": ["+1+1", "@SUM(A1)"]})
-    text = exports.plans_csv([plan])
+    other = services.create_plan(area_id=None, title="Other", template="spoc")
+    text = exports.plans_csv([plan, other])
     row = list(csv.DictReader(io.StringIO(text)))[0]
     assert row["Plan"] == "'=cmd|' /C calc'!A0"
     assert row["Duty"] == '\'=HYPERLINK("http://evil.example")'

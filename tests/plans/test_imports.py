@@ -17,7 +17,6 @@ from core.vocab import Rag
 from plans import imports
 from plans.imports import guess_mapping, parse, plan_spec
 from plans.models import Plan, PlanRow, PlanSection, ProgressUpdate
-from plans.templates import FIELDS
 from tests.factories import BusinessAreaFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
@@ -205,7 +204,12 @@ def test_headings_match_the_template_first_then_synonyms(heading, template, fiel
 
 
 def test_a_guess_maps_each_field_to_one_column_only():
-    assert guess_mapping(["Action", "Actions", "Notes"], "spoc") == {"Action": "actions", "Actions": "", "Notes": ""}
+    # A heading no field takes is kept as a column of its own, never dropped by a guess.
+    assert guess_mapping(["Action", "Actions", "Notes"], "spoc") == {
+        "Action": "actions",
+        "Actions": "keep",
+        "Notes": "keep",
+    }
 
 
 # --- cell values --------------------------------------------------------------------------
@@ -260,20 +264,21 @@ def test_xlsx_date_cells_are_read_as_dates():
     ],
 )
 def test_rag_words_people_use(raw, rag):
-    data = csv_bytes(["Duty", "RAG"], ["Train staff", raw])
-    parsed = parse("p.csv", data, template="spoc", mapping={"Duty": "duty", "RAG": "rag"})
+    data = csv_bytes(["Duty", "Actions", "RAG"], ["Train staff", "Run WRAP", raw])
+    parsed = parse("p.csv", data, template="spoc", mapping={"Duty": "duty", "Actions": "actions", "RAG": "rag"})
     assert parsed.problems == []
     assert parsed.sections[0].rows[0].values.get("rag") == rag
 
 
-def test_text_cells_join_their_lines_and_list_cells_split_them():
+def test_text_cells_keep_their_lines_and_list_cells_split_them_keeping_markers():
     data = csv_bytes(["Duty", "Actions", "Lead"], ["Train\nstaff", "• Book WRAP\n• Audit take-up", "DHP/ JRWS\nKU"])
     parsed = parse("p.csv", data, template="spoc", mapping={"Duty": "duty", "Actions": "actions", "Lead": "leads"})
     assert parsed.sections[0].rows[0].values == {
-        "duty": "Train staff",
+        "duty": "Train\nstaff",
         "actions": ["Book WRAP", "Audit take-up"],
         "leads": ["DHP/ JRWS", "KU"],
     }
+    assert parsed.sections[0].rows[0].markers == {"actions": ["\u2022 ", "\u2022 "]}
 
 
 def test_a_theme_column_puts_rows_in_sections(ctx):
@@ -302,20 +307,22 @@ def test_red_and_amber_imports_carry_a_reason(ctx):
 # --- bad input: every problem at once, nothing saved ------------------------------------------
 
 
-def test_unknown_columns_are_ignored_with_a_warning_and_not_saved(ctx):
-    data = csv_bytes(["Duty", "Notes", "Actions"], ["Train staff", "SECRET NOTE", "Run WRAP"])
+def test_unknown_columns_are_kept_as_columns_of_the_plan_unless_left_out(ctx):
+    data = csv_bytes(
+        ["Duty", "Notes", "Actions", "Scratch"], ["Train staff", "A note\n- one\n- two", "Run WRAP", "SCRATCH VALUE"]
+    )
     header, _ = read_table("p.csv", data)
     mapping = guess_mapping(header, "spoc")
-    assert mapping["Notes"] == ""
+    assert mapping == {"Duty": "duty", "Notes": "keep", "Actions": "actions", "Scratch": "keep"}
+    mapping["Scratch"] = ""  # left out by choice
     parsed = parse("p.csv", data, template="spoc", mapping=mapping)
     assert parsed.problems == []
-    assert parsed.ignored == ["Notes"]
+    assert (parsed.kept, parsed.ignored) == (["Notes"], ["Scratch"])
     plan = imports.import_plan(parsed=parsed, area_id=None, template="spoc", title="T")
     row = db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id)).one()
-    assert "SECRET NOTE" not in json.dumps(
-        [getattr(row, f) for f in FIELDS if f not in ("progress", "rag", "due_date")]
-    )
-    assert "Notes" not in json.dumps(plan.columns)
+    assert row.extra == {"extra:Notes": "A note\n- one\n- two"}
+    assert plan.columns[:3] == [["duty", "Duty"], ["extra:Notes", "Notes"], ["actions", "Actions"]]
+    assert "Scratch" not in json.dumps(plan.columns) and "SCRATCH" not in json.dumps(row.extra)
 
 
 def test_every_problem_in_a_file_is_listed_with_row_and_column_and_nothing_is_saved(ctx):
@@ -413,12 +420,24 @@ def test_section_rows_are_told_from_rows_by_what_they_hold():
     parsed = parse("k.csv", kent, template="kent", mapping=guess_mapping(["No.", "Risk Area", "Lead"], "kent"))
     assert [(s.title, s.number, len(s.rows)) for s in parsed.sections] == [("Training", "2", 1)]
 
-    # A duty on its own is a row still waiting for its actions, not a section heading.
-    spoc = csv_bytes(["Duty", "Actions"], ["Train staff", ""], ["Audit training", "Check registers"])
+    # A row whose only cell is its first column heads a section, whatever field that column holds.
+    spoc = csv_bytes(["Duty", "Actions"], ["Training", ""], ["Audit training", "Check registers"])
     parsed = parse("s.csv", spoc, template="spoc", mapping=guess_mapping(["Duty", "Actions"], "spoc"))
     assert [(s.title, [r.values["duty"] for r in s.rows]) for s in parsed.sections] == [
-        (None, ["Train staff", "Audit training"])
+        ("Training", ["Audit training"])
     ]
+
+    # So does a row whose only cell is the reference, wherever that column is.
+    refs = csv_bytes(["Actions", "Ref"], ["", "Partnership working"], ["Meet quarterly", "1.1"])
+    parsed = parse("r.csv", refs, template="spoc", mapping={"Actions": "actions", "Ref": "reference"})
+    assert [(s.title, [r.values["reference"] for r in s.rows]) for s in parsed.sections] == [
+        ("Partnership working", ["1.1"])
+    ]
+
+    # And a row the person marked, whatever it holds.
+    marked = csv_bytes(["Duty", "Actions"], ["Training", "see below"], ["Audit training", "Check registers"])
+    parsed = parse("m.csv", marked, template="spoc", mapping={"Duty": "duty", "Actions": "actions"}, marked={2})
+    assert [(s.title, len(s.rows)) for s in parsed.sections] == [("Training", 1)]
 
 
 def test_overlong_section_names_are_refused_with_their_column():

@@ -166,22 +166,68 @@ def test_lead_imports_the_county_xlsx_as_the_county_plan(app, client, world, log
     assert plan_page_has_every_item(shown, COUNTY) == []
 
 
-def test_a_changed_mapping_is_used_and_unknown_columns_are_flagged(app, client, world, login_as):
+def test_a_changed_mapping_is_used_and_unknown_columns_are_kept_unless_left_out(app, client, world, login_as):
     login_as(Role.SPOC)
     before = plan_ids(app)
-    data = csv_bytes(["Duty", "Actions", "Notes"], ["Train staff", "Run WRAP", "Keep out of the plan"])
+    data = csv_bytes(
+        ["Duty", "Actions", "Notes", "Scratch"], ["Train staff", "Run WRAP", "Keep in the plan", "Leave this out"]
+    )
     location = upload(client, data, "plan.csv", area_id=str(world.area_id)).headers["Location"]
     page = client.get(location).get_data(as_text=True)
-    assert "will not be imported unless you choose one: Notes" in page
-    assert mapping_choices(page)["col_2"] == ""
+    assert "will be kept as columns of their own: Notes, Scratch." in page
+    assert (mapping_choices(page)["col_2"], mapping_choices(page)["col_3"]) == ("keep", "keep")
+    assert '<option value="">Do not import</option>' in page
 
-    assert confirm(client, location, page, col_1="evidence").status_code == 302
+    assert confirm(client, location, page, col_1="evidence", col_3="").status_code == 302
     plan = new_plan(app, before)
-    assert [h for _, h in plan.columns] == ["Duty", "Actions", "Due date", "RAG"]
+    assert [h for _, h in plan.columns] == ["Duty", "Actions", "Notes", "Due date", "RAG"]
     with app.app_context():
         row = db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id)).one()
         assert (row.duty, row.actions, row.evidence) == ("Train staff", [], ["Run WRAP"])
-        assert "Keep out of the plan" not in str(row.__dict__)
+        assert row.extra == {"extra:Notes": "Keep in the plan"}
+        assert "Leave this out" not in str(row.__dict__)
+
+
+def test_never_seen_headings_accepted_as_guessed_keep_every_column_on_the_page(app, client, world, login_as):
+    login_as(Role.SPOC)
+    before = plan_ids(app)
+    data = csv_bytes(
+        ["No.", "Guidance", "Work to date", "Action required"],
+        ["1", "Partnership working", "", ""],
+        ["1.1", "Keep a multi-agency group", "- Met in September\n- Met in October", "Invite CSP"],
+        ["2", "Training", "", ""],
+        ["2.1", "WRAP for frontline staff", "120 trained", "Book refreshers"],
+    )
+    location = upload(client, data, "council.csv", area_id=str(world.area_id), template="custom").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert mapping_choices(page) == {"col_0": "reference", "col_1": "keep", "col_2": "progress", "col_3": "actions"}
+    response = confirm(client, location, page, marked_rows="")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    plan = new_plan(app, before)
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    for text in ["No.", "Guidance", "Work to date", "Action required", "Partnership working", "Training", "1.1",
+                 "Keep a multi-agency group", "Met in September", "Met in October", "Invite CSP", "2.1",
+                 "WRAP for frontline staff", "120 trained", "Book refreshers"]:  # fmt: skip
+        assert text in page, text
+    # The sections are headings, not rows: two rows, flagged as rows are.
+    assert page.count('id="row-') == 2
+
+
+def test_rows_marked_on_the_mapping_page_head_sections(app, client, world, login_as):
+    login_as(Role.SPOC)
+    before = plan_ids(app)
+    data = csv_bytes(["Duty", "Actions"], ["Training", "Everything below"], ["Train staff", "Run WRAP"])
+    location = upload(client, data, "plan.csv", area_id=str(world.area_id)).headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "Rows that are section headings (optional)" in page
+    response = confirm(client, location, page, marked_rows="two")
+    assert "Enter row numbers separated by commas, for example 3, 9" in response.get_data(as_text=True)
+    assert confirm(client, location, page, marked_rows="2").status_code == 302
+    plan = new_plan(app, before)
+    with app.app_context():
+        sections = db.session.scalars(select(PlanSection.title).where(PlanSection.plan_id == plan.id)).all()
+        assert sections == ["Training"]
+        assert db.session.scalar(select(func.count()).select_from(PlanRow).where(PlanRow.plan_id == plan.id)) == 1
 
 
 def test_a_file_with_problems_lists_them_all_and_saves_nothing(app, client, world, login_as):
