@@ -178,7 +178,10 @@ def record_progress(
     )
     db.session.add(update)
     row.rag = rag
-    row.last_progress_at = update.at
+    # An older update brought in later (an import of past progress) does not make the row
+    # look less recently updated than it is.
+    last = row.last_progress_at
+    row.last_progress_at = update.at if last is None or update.at > last else last
     db.session.flush()
     return update
 

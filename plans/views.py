@@ -236,8 +236,12 @@ def show_row(plan_id: int, row_id: int):
     plan = _get_plan(plan_id)
     row = _get_row(plan, row_id)
     as_of = _as_of(request.args.get("as_of", ""))
+    # Newest first by the date each update is for: an import can bring in older updates after
+    # newer ones were written on the page, so the order they were saved in is not the order.
     updates = db.session.scalars(
-        select(ProgressUpdate).where(ProgressUpdate.row_id == row.id).order_by(ProgressUpdate.id.desc())
+        select(ProgressUpdate)
+        .where(ProgressUpdate.row_id == row.id)
+        .order_by(ProgressUpdate.at.desc(), ProgressUpdate.id.desc())
     ).all()
     return render_template(
         "plans/row.html",
