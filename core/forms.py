@@ -80,7 +80,7 @@ def typed_date(parts: Iterable[str]) -> str:
     return typed if len(typed) <= 40 else typed[:39] + "…"
 
 
-def bad_date_message(label: str, parts: Iterable[str], example: str = "31 3 2027") -> str:
+def bad_date_message(label: str, parts: Iterable[str], example: str = "31 3 2026") -> str:
     """The one wording for a date that is not a real date: it repeats what was typed."""
     return f"{label} must be a real date, like {example}; you entered “{typed_date(parts)}”"
 

@@ -51,7 +51,7 @@ def as_of_from_request() -> tuple[date, AsOfForm]:
             day = None
         form = AsOfForm(formdata=None, data={"as_of": day or current})
         if day is None or not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-            form.as_of.errors = [bad_date_message("Coverage on", [values[0]], example="31 3 2026")]
+            form.as_of.errors = [bad_date_message("Coverage on", [values[0]])]
             return current, form
         return day, form
     if values:
