@@ -3,11 +3,12 @@
 
 def register(app, parts) -> None:
     """Pages, the `flask training` commands, navigation, the refresher reminder and the demo register."""
-    from core.registry import NavItem
-    from training import cli, demo, reminders, views
+    from core.registry import HomePanel, NavItem
+    from training import cli, demo, home, reminders, views
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.training_cli)
     parts.navigation.append(NavItem("Training", "training.show_coverage", "view_training", ("training.",), order=50))
+    parts.home_panels.append(HomePanel("training/panel_coverage.html", home.training_panel, order=1))
     parts.reminder_rules.append(reminders.training_refresher_reminders)
     parts.demo_loaders.append(lambda d: demo.load_training(organisations=d.organisations, today=d.today))
