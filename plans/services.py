@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, exists, func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core import clock, registry
@@ -520,3 +520,14 @@ def rag_totals_by_area(*, statuses=None) -> dict[str, dict[str, int]]:
 
 def area_names() -> dict[int, str]:
     return dict(db.session.execute(select(BusinessArea.id, BusinessArea.name)).all())
+
+
+def areas_without_a_plan(partnership_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of business areas with no active or draft plan, by name: one query."""
+    has_plan = exists().where(
+        Plan.area_id == BusinessArea.id, Plan.status.in_([PlanStatus.ACTIVE.value, PlanStatus.DRAFT.value])
+    )
+    query = select(BusinessArea.id, BusinessArea.name).where(~has_plan).order_by(BusinessArea.name)
+    if partnership_id is not None:
+        query = query.where(BusinessArea.partnership_id == partnership_id)
+    return [tuple(r) for r in db.session.execute(query)]
