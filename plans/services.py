@@ -186,6 +186,27 @@ def record_progress(
     return update
 
 
+def record_update(
+    row: PlanRow,
+    *,
+    items: list[str],
+    rag: str | None,
+    reason: str,
+    actor: User,
+    expected_version: int,
+    evidence=None,
+    evidence_data: bytes = b"",
+    evidence_note: str = "",
+) -> ProgressUpdate:
+    """The row page's one form: a progress update (RAG and reason) and, when ``evidence`` (a
+    checked upload) is given, the file beside it. Both or neither: a refusal or a storage failure
+    raises before the caller's transaction commits."""
+    update = record_progress(row, items=items, rag=rag, reason=reason, actor=actor, expected_version=expected_version)
+    if evidence is not None:
+        add_evidence_file(row, checked=evidence, data=evidence_data, note=evidence_note, actor=actor)
+    return update
+
+
 # --- evidence ----------------------------------------------------------------------------
 
 

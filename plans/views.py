@@ -357,18 +357,17 @@ def record_progress(plan_id: int, row_id: int):
                 form.evidence_file.errors.append(str(rejected))
         if not form.evidence_file.errors:
             try:
-                services.record_progress(
+                services.record_update(
                     row,
                     items=split_items(form.items.data),
                     rag=form.rag.data,
                     reason=form.reason.data or "",
                     actor=current_user,
                     expected_version=_version(form.version.data),
+                    evidence=checked,
+                    evidence_data=data,
+                    evidence_note=form.evidence_note.data or "",
                 )
-                if checked is not None:
-                    services.add_evidence_file(
-                        row, checked=checked, data=data, note=form.evidence_note.data or "", actor=current_user
-                    )
             except (services.EditConflict, StaleDataError):
                 # Forget this update and show the row as it now stands; the 409 writes nothing.
                 db.session.rollback()
