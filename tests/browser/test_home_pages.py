@@ -72,6 +72,7 @@ def test_a_board_member_opens_the_next_meetings_pack_from_home(page: Page):
     panel = page.locator(".app-home-panel").first
     expect(panel.get_by_role("heading", level=2)).to_have_text("Your next board meeting")
     expect(panel).to_contain_text("Prevent Partnership Board, 4 December 2026")
+    expect(panel.get_by_role("link", name="WRAP coverage note for the board (PDF)")).to_be_visible()
     assert_no_axe_violations(page)
     with page.expect_download() as download:
         page.locator("a.app-task-link").first.click()
