@@ -89,6 +89,7 @@ def page_urls(app, today: date) -> dict[str, str]:
             select(PanelMeeting.id).where(PanelMeeting.held_on >= today).order_by(PanelMeeting.held_on).limit(1)
         )
     return {
+        "Prevent Lead home": "/",
         "Prevent Lead overview": "/plans",
         "plan page": f"/plans/{plan_id}",
         "board agenda": f"/board/meetings/{meeting.id}",

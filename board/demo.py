@@ -5,7 +5,7 @@ open, so they roll into the next agenda), and the coming year's quarterly schedu
 from datetime import date, time, timedelta
 
 from board import services as board
-from board.models import STANDING_ITEMS, AgendaItem, BoardMeeting, BoardMember, ItemKind, MeetingStatus
+from board.models import STANDING_ITEMS, AgendaItem, BoardMeeting, BoardMember, ItemKind, MeetingPaper, MeetingStatus
 from core.dates import add_months
 from core.extensions import db
 from core.models import User
@@ -132,7 +132,7 @@ def load_board(
     plan_ids = [p.id for p in db.session.query(Plan).filter(Plan.status == "active")]
     board.set_plan_checks(last, plan_ids[: max(1, len(plan_ids) - 2)])
 
-    board.schedule_meetings(
+    upcoming = board.schedule_meetings(
         partnership=partnership,
         first_on=today + timedelta(days=18),
         count=4,
@@ -144,3 +144,40 @@ def load_board(
         marking="OFFICIAL-SENSITIVE",
         today=today,
     )
+    # A paper for the next meeting's training item (the CTLP item still waits for its paper, as
+    # the Prevent Lead's home page says); board members open it from their home page.
+    _attach_paper(
+        upcoming[0],
+        item=_item(upcoming[0], ItemKind.TRAINING),
+        title="WRAP coverage note for the board",
+        text="Coverage is 84.3% against the 90% target; eight organisations are below it.",
+        uploader=users.get("helen.marsh@cambridgeshire.example"),
+    )
+
+
+def _attach_paper(meeting: BoardMeeting, *, item: AgendaItem, title: str, text: str, uploader: User | None) -> None:
+    import uuid
+
+    from weasyprint import HTML
+
+    from core.storage import get_storage
+    from core.uploads import check_upload
+
+    data = HTML(string=f"<h1>{title}</h1><p>{meeting.title}</p><p>{text}</p>").write_pdf()
+    checked = check_upload(f"{title}.pdf", data, max_bytes=20 * 1024 * 1024)
+    key = f"papers/{checked.sha256[:2]}/{uuid.uuid4().hex}.{checked.extension}"
+    get_storage().put(key, data)
+    db.session.add(
+        MeetingPaper(
+            meeting_id=meeting.id,
+            agenda_item_id=item.id,
+            title=title,
+            filename=checked.safe_name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            storage_key=key,
+            uploaded_by_id=uploader.id if uploader else None,
+        )
+    )
+    db.session.flush()

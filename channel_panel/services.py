@@ -369,6 +369,8 @@ class ReviewDue:
     case_id: int
     months: int
     due_on: date
+    #: The day the case closed, which the review dates count from.
+    closed_on: date | None
     #: Days from the due date to the meeting (0 when due on the meeting day).
     days_overdue: int
 
@@ -383,7 +385,7 @@ def reviews_due(meeting_date: date) -> list[ReviewDue]:
     discussed there) and drops off every later one; an overdue review stays on every agenda
     until it is held."""
     rows = db.session.execute(
-        select(PostClosureReview, ChannelCase.reference)
+        select(PostClosureReview, ChannelCase.reference, ChannelCase.closed_on)
         .join(ChannelCase, PostClosureReview.case_id == ChannelCase.id)
         .where(
             PostClosureReview.due_on <= meeting_date,
@@ -398,9 +400,10 @@ def reviews_due(meeting_date: date) -> list[ReviewDue]:
             case_id=review.case_id,
             months=review.months,
             due_on=review.due_on,
+            closed_on=closed_on,
             days_overdue=(meeting_date - review.due_on).days,
         )
-        for review, reference in rows
+        for review, reference, closed_on in rows
     ]
 
 

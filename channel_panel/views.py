@@ -198,9 +198,21 @@ def list_cases():
     sort = request.args.get("sort", "newest")
     if sort not in services.CASE_SORTS:
         sort = "newest"
-    query = services.case_query(q=q, stage=stage, sort=sort)
+    # A reference names one case, open or closed: a search by reference looks at both (unless a
+    # single stage is chosen), and the page says so.
+    searched = "all" if q and stage == "open" else stage
+    known = {s.value: s.label for s in CaseStage}
+    if searched == "open":
+        scope = "open cases"
+    elif searched in known:
+        scope = f"cases at the {known[searched].lower()} stage"
+    else:
+        scope = "open and closed cases"
+    query = services.case_query(q=q, stage=searched, sort=sort)
     page = paginate(query, page=page_number(), per_page=current_app.config["PAGE_SIZE"])
-    return render_template("channel_panel/cases.html", page=page, q=q, stage=stage, sort=sort, stages=CaseStage)
+    return render_template(
+        "channel_panel/cases.html", page=page, q=q, stage=stage, scope=scope, sort=sort, stages=CaseStage
+    )
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

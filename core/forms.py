@@ -70,7 +70,19 @@ class SafeDateField(DateField):
         try:
             super().process_formdata([" ".join(v.strip() for v in valuelist)])
         except ValueError as exc:
-            raise ValueError(f"{self.label.text} must be a real date") from exc
+            raise ValueError(bad_date_message(self.label.text, valuelist)) from exc
+
+
+def typed_date(parts: Iterable[str]) -> str:
+    """What was typed in a date's boxes, as the person typed it (shortened if very long), for
+    an error message that shows them what was wrong."""
+    typed = " ".join(str(p).strip() or "?" for p in parts)
+    return typed if len(typed) <= 40 else typed[:39] + "…"
+
+
+def bad_date_message(label: str, parts: Iterable[str], example: str = "31 3 2026") -> str:
+    """The one wording for a date that is not a real date: it repeats what was typed."""
+    return f"{label} must be a real date, like {example}; you entered “{typed_date(parts)}”"
 
 
 class LoginForm(FlaskForm):

@@ -80,6 +80,24 @@ def parse_lead_key(text: str | None) -> dict[str, str]:
     return key
 
 
+#: How each field is named in the column form's labels ("Heading for the RAG status column"):
+#: written out, with the capitals a person would use. A field not listed uses its heading.
+COLUMN_NAMES = {
+    "reference": "reference number",
+    "duty": "duty",
+    "actions": "actions",
+    "impact": "impact",
+    "leads": "lead",
+    "responsible_agency": "responsible agency",
+    "timescale": "timescale",
+    "due_date": "due date",
+    "progress": "progress",
+    "evidence": "evidence",
+    "next_steps": "next steps",
+    "rag": "RAG status",
+}
+
+
 def columns_form_class(plan_columns: list[list[str]]):
     """A form with one heading box per field: blank hides the column."""
     current = {f: h for f, h in plan_columns}
@@ -89,7 +107,7 @@ def columns_form_class(plan_columns: list[list[str]]):
 
     for name, (default, _) in FIELDS.items():
         field = StringField(
-            f"Heading for {default.lower()}",
+            f"Heading for the {COLUMN_NAMES.get(name, default)} column",
             widget=GovTextInput(),
             default=current.get(name, ""),
             validators=[Length(max=100)],
@@ -202,6 +220,15 @@ class ProgressForm(FlaskForm):
         "Reason for the change (required for Red or Amber)",
         widget=GovTextArea(),
         validators=[Length(max=5000)],
+    )
+    evidence_file = FileField(
+        "Evidence file (optional)",
+        widget=GovFileInput(),
+        description="PDF, DOCX, XLSX, PNG or JPEG, kept with this row. To replace a file already here, use its "
+        "Replace link under Evidence files.",
+    )
+    evidence_note = StringField(
+        "Description of the file (optional)", widget=GovTextInput(), validators=[Length(max=500)]
     )
     version = HiddenField()
     submit = SubmitField("Save progress update", widget=GovSubmitInput())

@@ -14,7 +14,9 @@ Where earlier copies of these rules disagreed, this is what was decided:
   this rule as at 31 December.
 - **Stale**: not complete, and no progress update since the start of the current quarter
   (``stale_since(today)``: 1 October for any day from October to December), counted from
-  00:00 UTC on that day. A row updated on the quarter start is not stale; one last updated the
+  00:00 UTC on that day. A row never updated counts from the day it was added or imported
+  (its ``created_at``): a row imported today without progress is not stale today, and becomes
+  stale when a quarter starts without an update. A row updated on the quarter start is not stale; one last updated the
   day before is. Every page, the board pack, the reminders and the compliance report name that
   date ("not updated since 1 October 2026"). The plan page used to name the last board meeting's
   date instead: that date answers "what changed since the board", a different question.
@@ -79,10 +81,11 @@ def overdue(today: date, *, is_complete: ColumnElement[bool] | None = None) -> C
 
 
 def stale(today: date) -> ColumnElement[bool]:
-    """Not complete, and no progress update since stale_since(today)."""
+    """Not complete, and no progress update since stale_since(today) (a row never updated: not
+    added since then)."""
     return and_(
         not_(complete()),
-        or_(PlanRow.last_progress_at.is_(None), PlanRow.last_progress_at < start_of(stale_since(today))),
+        func.coalesce(PlanRow.last_progress_at, PlanRow.created_at) < start_of(stale_since(today)),
     )
 
 
@@ -136,7 +139,7 @@ def is_stale(row: PlanRow, today: date) -> bool:
     """stale(), for a loaded row."""
     if is_complete(row):
         return False
-    return row.last_progress_at is None or row.last_progress_at < start_of(stale_since(today))
+    return (row.last_progress_at or row.created_at) < start_of(stale_since(today))
 
 
 def is_due_soon(row: PlanRow, today: date) -> bool:

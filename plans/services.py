@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, exists, func, literal_column, select
 from sqlalchemy.orm import joinedload
 
 from core import clock, registry
@@ -249,8 +249,32 @@ def record_progress(
     )
     db.session.add(update)
     row.rag = rag
-    row.last_progress_at = update.at
+    # An older update brought in later (an import of past progress) does not make the row
+    # look less recently updated than it is.
+    last = row.last_progress_at
+    row.last_progress_at = update.at if last is None or update.at > last else last
     db.session.flush()
+    return update
+
+
+def record_update(
+    row: PlanRow,
+    *,
+    items: list[str],
+    rag: str | None,
+    reason: str,
+    actor: User,
+    expected_version: int,
+    evidence=None,
+    evidence_data: bytes = b"",
+    evidence_note: str = "",
+) -> ProgressUpdate:
+    """The row page's one form: a progress update (RAG and reason) and, when ``evidence`` (a
+    checked upload) is given, the file beside it. Both or neither: a refusal or a storage failure
+    raises before the caller's transaction commits."""
+    update = record_progress(row, items=items, rag=rag, reason=reason, actor=actor, expected_version=expected_version)
+    if evidence is not None:
+        add_evidence_file(row, checked=evidence, data=evidence_data, note=evidence_note, actor=actor)
     return update
 
 
@@ -619,3 +643,14 @@ def rag_totals_by_area(*, statuses=None) -> dict[str, dict[str, int]]:
 
 def area_names() -> dict[int, str]:
     return dict(db.session.execute(select(BusinessArea.id, BusinessArea.name)).all())
+
+
+def areas_without_a_plan(partnership_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of business areas with no active or draft plan, by name: one query."""
+    has_plan = exists().where(
+        Plan.area_id == BusinessArea.id, Plan.status.in_([PlanStatus.ACTIVE.value, PlanStatus.DRAFT.value])
+    )
+    query = select(BusinessArea.id, BusinessArea.name).where(~has_plan).order_by(BusinessArea.name)
+    if partnership_id is not None:
+        query = query.where(BusinessArea.partnership_id == partnership_id)
+    return [tuple(r) for r in db.session.execute(query)]

@@ -78,6 +78,7 @@ def overview():
         status=status,
         stale_since=rules.stale_since(clock.today()),
         rags=[*Rag],
+        areas_without_plan=services.areas_without_a_plan(),
     )
 
 
@@ -255,23 +256,56 @@ def create_row(plan_id: int):
 def show_row(plan_id: int, row_id: int):
     plan = _get_plan(plan_id)
     row = _get_row(plan, row_id)
+    form = None
+    if can_edit_plan(current_user, plan.area_id):
+        form = _progress_form(row)
+    return _row_page(plan, row, form=form)
+
+
+def _progress_form(row: PlanRow) -> ProgressForm:
+    form = ProgressForm(current_rag=row.rag)
+    if request.method == "GET":
+        form.rag.data = row.rag
+        form.version.data = str(row.version)
+    return form
+
+
+def _row_page(plan: Plan, row: PlanRow, *, form: ProgressForm | None, conflict: PlanRow | None = None, status=200):
+    """The row's page: its update form (for its editors) above its details, progress history
+    and evidence files, so a row is updated, rated and evidenced in one place."""
     as_of = _as_of(request.args.get("as_of", ""))
+    today = clock.today()
+    # Newest first by the date each update is for: an import can bring in older updates after
+    # newer ones were written on the page, so the order they were saved in is not the order.
     updates = db.session.scalars(
-        select(ProgressUpdate).where(ProgressUpdate.row_id == row.id).order_by(ProgressUpdate.id.desc())
+        select(ProgressUpdate)
+        .where(ProgressUpdate.row_id == row.id)
+        .order_by(ProgressUpdate.at.desc(), ProgressUpdate.id.desc())
     ).all()
-    return render_template(
+    documents = services.evidence_documents(row.id, as_of=as_of)
+    has_evidence = bool(row.evidence) or any(documents)
+    page = render_template(
         "plans/row.html",
         plan=plan,
         row=row,
+        form=form,
+        conflict=conflict,
         updates=updates,
-        documents=services.evidence_documents(row.id, as_of=as_of),
+        documents=documents,
         as_of=as_of,
-        since=services.since_last_board(clock.today()),
+        since=services.since_last_board(today),
         can_edit=can_edit_plan(current_user, plan.area_id),
         headings=dict(plan.columns),
         fields=FIELDS,
         extra_columns=[(name, heading) for name, heading in plan.columns if name.startswith(EXTRA_PREFIX)],
+        flags={
+            "overdue": rules.is_overdue(row, today),
+            "stale": rules.is_stale(row, today),
+            "suggested": services.suggested_rag(row, today, has_evidence=has_evidence),
+        },
+        stale_since=rules.stale_since(today),
     )
+    return page, status
 
 
 def _as_of(raw: str) -> datetime | None:
@@ -324,39 +358,53 @@ def _version(raw: object) -> int:
 @bp.route("/<int:plan_id>/rows/<int:row_id>/progress", methods=["GET", "POST"])
 @requires(Permission.EDIT_PLANS)
 def record_progress(plan_id: int, row_id: int):
+    """Progress, RAG and reason, and an evidence file if one is given, saved together (or not
+    at all) from the row's page."""
+    from core.storage import StorageError
+    from core.uploads import UploadRejected, check_upload
+
     plan = _get_plan(plan_id)
     _require_edit(plan)
     row = _get_row(plan, row_id)
-    form = ProgressForm(current_rag=row.rag)
-    if request.method == "GET":
-        form.rag.data = row.rag
-        form.version.data = str(row.version)
+    form = _progress_form(row)
     conflict = None
     if form.validate_on_submit():
-        try:
-            services.record_progress(
-                row,
-                items=split_items(form.items.data),
-                rag=form.rag.data,
-                reason=form.reason.data or "",
-                actor=current_user,
-                expected_version=_version(form.version.data),
-            )
-        except (services.EditConflict, StaleDataError):
-            # Forget this update and show the row as it now stands; the 409 writes nothing.
-            db.session.rollback()
-            conflict = db.session.get(PlanRow, row_id)
-            form.version.data = str(conflict.version)
-        else:
-            flash("Progress update saved.", "success")
-            return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
-    latest = db.session.scalar(
-        select(ProgressUpdate).where(ProgressUpdate.row_id == row.id).order_by(ProgressUpdate.id.desc()).limit(1)
-    )
-    return (
-        render_template("plans/progress_form.html", form=form, plan=plan, row=row, latest=latest, conflict=conflict),
-        409 if conflict else 200,
-    )
+        upload, checked, data = form.evidence_file.data, None, b""
+        if upload is not None and getattr(upload, "filename", ""):
+            limit = current_app.config["MAX_CONTENT_LENGTH"]
+            data = upload.read(limit + 1)
+            try:
+                checked = check_upload(upload.filename, data, max_bytes=limit)
+            except UploadRejected as rejected:
+                form.evidence_file.errors.append(str(rejected))
+        if not form.evidence_file.errors:
+            try:
+                services.record_update(
+                    row,
+                    items=split_items(form.items.data),
+                    rag=form.rag.data,
+                    reason=form.reason.data or "",
+                    actor=current_user,
+                    expected_version=_version(form.version.data),
+                    evidence=checked,
+                    evidence_data=data,
+                    evidence_note=form.evidence_note.data or "",
+                )
+            except (services.EditConflict, StaleDataError):
+                # Forget this update and show the row as it now stands; the 409 writes nothing.
+                db.session.rollback()
+                conflict = db.session.get(PlanRow, row_id)
+                form.version.data = str(conflict.version)
+                row = conflict
+            except StorageError as failure:
+                db.session.rollback()
+                current_app.logger.error("evidence storage failed: %s", failure)
+                form.evidence_file.errors.append("The file could not be saved. Try again later; nothing was recorded")
+                row = db.session.get(PlanRow, row_id)
+            else:
+                flash("Progress update saved." + (" Evidence file added." if checked else ""), "success")
+                return redirect(url_for("plans.show_plan", plan_id=plan.id, _anchor=f"row-{row.id}"))
+    return _row_page(plan, row, form=form, conflict=conflict, status=409 if conflict else 200)
 
 
 @bp.route("/<int:plan_id>/rows/<int:row_id>/evidence", methods=["GET", "POST"])

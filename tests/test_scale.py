@@ -60,6 +60,7 @@ def test_statement_count_per_page_does_not_grow_with_the_data(app):
     at_large = _measure(app, urls)
 
     assert set(at_small) == {
+        "Prevent Lead home",
         "Prevent Lead overview",
         "plan page",
         "board agenda",

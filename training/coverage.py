@@ -17,6 +17,10 @@ The rules, pinned by tests/training/test_coverage.py:
 - Overall: the sum of trained over the sum of headcounts of organisations that have one, each
   organisation's trained counted up to its headcount (an over-count in one organisation must
   not hide a shortfall in another).
+- One organisation's figure is shown as counted wherever it appears (its row, its page, its
+  quarter-end table): 6 trained against a headcount of 5 is 120.0%, flagged, never 100.0% in one
+  table and 120.0% in another. The cap to the headcount applies only to the RAG and to adding
+  organisations together (``_overall``).
 """
 
 from dataclasses import dataclass, field
@@ -440,17 +444,25 @@ def coverage_trend(
     points = trend_points(as_of, quarters)
     trained = trained_counts(points, organisation_id=organisation_id)
     headcounts = latest_headcounts(points, organisation_id=organisation_id)
-    return _trend(points, settings, trained, headcounts, _organisations(organisation_id))
+    return _trend(
+        points, settings, trained, headcounts, _organisations(organisation_id), single=organisation_id is not None
+    )
 
 
-def _trend(points, settings, trained, headcounts, organisations) -> list["TrendPoint"]:
+def _trend(points, settings, trained, headcounts, organisations, *, single: bool = False) -> list["TrendPoint"]:
+    """Coverage at each point: overall, or (``single``) one organisation's own figures, as
+    counted (see the module's rules)."""
     out = []
     for point in points:
         rows = [
             _row(org, point, settings, trained.get((point, org[0]), 0), headcounts.get((point, org[0])))
             for org in organisations
         ]
-        headcount, counted, percent, rag = _overall(rows, settings)
+        if single and len(rows) == 1:
+            (row,) = rows
+            headcount, counted, percent, rag = row.headcount or 0, row.trained, row.percent, row.rag
+        else:
+            headcount, counted, percent, rag = _overall(rows, settings)
         label = f"{point:%b %Y}" if point == Quarter.from_date(point).end else f"{point:%-d %b %Y}"
         out.append(TrendPoint(point, label, headcount, counted, percent, rag))
     return out

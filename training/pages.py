@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core import clock
 from core.auth import forbid_unless
 from core.extensions import db
+from core.forms import bad_date_message
 from partnership.models import Organisation
 from training.access import can_see_people
 from training.forms import AsOfForm
@@ -50,7 +51,7 @@ def as_of_from_request() -> tuple[date, AsOfForm]:
             day = None
         form = AsOfForm(formdata=None, data={"as_of": day or current})
         if day is None or not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-            form.as_of.errors = ["Coverage on must be a real date, like 31 3 2026"]
+            form.as_of.errors = [bad_date_message("Coverage on", [values[0]])]
             return current, form
         return day, form
     if values:

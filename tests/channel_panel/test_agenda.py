@@ -58,8 +58,9 @@ def test_agenda_lists_reviews_due_by_reference_kind_due_date_and_days_overdue(ap
     assert "New referrals since 10 February 2026" in text and "CP-2026-009" in text
     assert "Post-closure reviews due" in text
     reviews = text[text.index("Post-closure reviews due") :]
-    assert re.search(r"CP-2025-031 6-month review 28 February 2026 10\b", reviews)
-    assert re.search(r"CP-2025-007 12-month review 10 March 2026 0\b", reviews)
+    # Each with the day its case closed, which the review dates count from.
+    assert re.search(r"CP-2025-031\s*31 August 2025\s*6-month review\s*28 February 2026 10\b", reviews)
+    assert re.search(r"CP-2025-007\s*10 March 2025\s*12-month review\s*10 March 2026 0\b", reviews)
     assert "CP-2025-020" not in reviews
     assert "Date of the next meeting 14 April 2026" in text
     for page in pages:

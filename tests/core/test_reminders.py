@@ -21,6 +21,7 @@ from core.extensions import db
 from core.reminders import ReminderLog, ReminderOptOut, send_due
 from core.vocab import Role
 from partnership.models import Organisation
+from plans.models import PlanRow
 from tests.channel_panel.factories import SECRET_NAMES, closed_case
 from tests.training.factories import CompletionFactory, CourseFactory, PersonFactory
 
@@ -86,6 +87,8 @@ def due(app, world):
         add_action(
             meeting, description="Far off", owner="SPOC Person", due_on=TODAY + timedelta(days=60), agenda_item_id=None
         )
+        # The SPOC's row was added last quarter and never updated: stale (plans/rules.py).
+        db.session.get(PlanRow, world.row_id).created_at = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
         record_membership_review(partnership_id=world.partnership_id, reviewed_on=date(2025, 12, 1), outcome="Reviewed")
         case = closed_case(closed_on=date(2026, 5, 25), name=SECRET_NAMES[0])
         db.session.add(Panel(id=1, name="Test Channel Panel", terms_review_due_on=TODAY + timedelta(days=10)))

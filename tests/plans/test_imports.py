@@ -156,6 +156,22 @@ def test_county_plan_has_no_area_and_no_updates_for_empty_cells(ctx):
     assert counts()["PlanSection"] == 6
 
 
+def test_rows_imported_without_progress_are_not_stale_or_suggested_amber_on_the_day_of_import(ctx):
+    from plans import services
+
+    plan = import_fixture(COUNTY)  # no progress cells: no update on any row
+    today = date(2026, 11, 16)
+    rows = [r for s in services.plan_view(plan, today=today, since=date(2026, 10, 1)) for r in s.rows]
+    assert len(rows) == 24 and all(r.latest is None for r in rows)
+    undated = [r for r in rows if r.row.due_date is None]
+    assert undated, "the county plan has rows without a due date"
+    assert [r for r in rows if r.stale] == []
+    assert {r.suggested for r in undated} == {None}
+    # Stale from the first day of the next quarter without an update.
+    next_quarter = [s for s in services.plan_view(plan, today=date(2027, 1, 1), since=date(2027, 1, 1))]
+    assert all(r.stale for s in next_quarter for r in s.rows if r.row.rag != "complete")
+
+
 # --- heading matching ------------------------------------------------------------------------
 
 

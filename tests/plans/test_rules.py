@@ -79,8 +79,17 @@ def test_a_row_updated_on_the_quarter_start_is_not_stale_and_the_day_before_is(p
     assert both(rules.stale, rules.is_stale, last_moment_before, TODAY) is True
 
 
-def test_never_updated_rows_are_stale_unless_complete(plan):
-    assert both(rules.stale, rules.is_stale, row(plan, updated=None, rag=None), TODAY) is True
+def test_never_updated_rows_count_from_the_day_they_were_added(plan):
+    # Added (imported) before this quarter and never updated: stale. Added today: not stale
+    # on the day of import, whatever its RAG; it becomes stale when the next quarter starts.
+    added_last_quarter = row(plan, updated=None, rag=None)
+    added_last_quarter.created_at = datetime(2026, 9, 30, 23, 59, tzinfo=UTC)
+    db.session.flush()
+    assert both(rules.stale, rules.is_stale, added_last_quarter, TODAY) is True
+    imported_today = row(plan, updated=None, rag=None)
+    assert imported_today.created_at.date() == TODAY
+    assert both(rules.stale, rules.is_stale, imported_today, TODAY) is False
+    assert both(rules.stale, rules.is_stale, imported_today, date(2027, 1, 1)) is True
     assert both(rules.stale, rules.is_stale, row(plan, updated=None, rag="complete"), TODAY) is False
     old_but_done = row(plan, updated=datetime(2025, 1, 1, tzinfo=UTC), rag="complete")
     assert both(rules.stale, rules.is_stale, old_but_done, TODAY) is False

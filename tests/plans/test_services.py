@@ -108,16 +108,18 @@ def test_plan_summaries_count_in_sql(plan):
     make_row(plan, rag="red", due=TODAY - timedelta(days=1), updated=datetime(2026, 11, 2, tzinfo=UTC))
     make_row(plan, rag="green", updated=datetime(2026, 7, 2, tzinfo=UTC))
     make_row(plan, rag="complete", due=TODAY - timedelta(days=30))
-    make_row(other, rag=None)
+    make_row(other, rag=None).created_at = datetime(2026, 9, 1, tzinfo=UTC)  # added last quarter, never updated
+    make_row(other, rag=None)  # added today: not stale on the day it was added
+    db.session.flush()
     summaries = {s.plan.title: s for s in services.plan_summaries(today=TODAY)}
     education = summaries["Education plan"]
     assert education.counts == {"red": 1, "green": 1, "complete": 1}
     assert (education.rows, education.overdue, education.stale) == (3, 1, 1)
     assert education.last_update == datetime(2026, 11, 2, tzinfo=UTC)
     county = summaries["County delivery plan"]
-    assert (county.counts, county.stale) == ({"unset": 1}, 1)
+    assert (county.counts, county.stale) == ({"unset": 2}, 1)
     totals = services.rag_by_area(list(summaries.values()))
-    assert totals == {"County plan": {"unset": 1}, "Education": {"red": 1, "green": 1, "complete": 1}}
+    assert totals == {"County plan": {"unset": 2}, "Education": {"red": 1, "green": 1, "complete": 1}}
 
 
 def test_update_row_refuses_a_stale_version(plan):
