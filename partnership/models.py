@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped
+from core.disclosure import DEFAULT_THRESHOLD, THRESHOLD_RANGE
 
 
 class OrganisationKind(StrEnum):
@@ -53,12 +54,20 @@ KIND_VALUES = ", ".join(f"'{k.value}'" for k in OrganisationKind)
 class Partnership(Timestamped, Base):
     __tablename__ = "partnerships"
     __audited__ = True
+    __table_args__ = (
+        CheckConstraint(
+            f"disclosure_threshold BETWEEN {THRESHOLD_RANGE[0]} AND {THRESHOLD_RANGE[1]}",
+            name="disclosure_threshold_range",
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
     #: Target share of relevant staff WRAP-trained, in percent.
     training_target_percent: Mapped[int] = mapped_column(default=90)
     #: Coverage this many points or fewer below the target is Amber; further below is Red.
     training_amber_band_points: Mapped[int] = mapped_column(default=10, server_default="10")
+    #: Counts about people from 1 to this less one are published as [c] (core.disclosure).
+    disclosure_threshold: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLD, server_default=str(DEFAULT_THRESHOLD))
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="partnership", order_by="Organisation.name"

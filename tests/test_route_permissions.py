@@ -53,6 +53,7 @@ EXPECTED = {
     "partnership.list_organisations": READERS,
     "partnership.create_organisation": LEAD,
     "partnership.edit_organisation": LEAD,
+    "partnership.edit_settings": LEAD,
     "spoc.list_areas": READERS,
     "spoc.show_area": READERS,
     "spoc.create_area": LEAD,
