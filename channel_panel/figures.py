@@ -1,7 +1,8 @@
 """The anonymised log as the board and auditors read it, and the board's Channel figures.
 
 Everything here is counted from the anonymised log only: no names and no case references.
-The log is kept in step with each case by channel_panel.services.sync_log.
+The log is kept in step with each case by channel_panel.services.sync_log. Figures are shown only
+through published_figures (core.disclosure): small counts as [c], with the sums between them.
 """
 
 from datetime import date, timedelta
@@ -11,8 +12,9 @@ from sqlalchemy import Select, case, func, literal_column, select
 from channel_panel.dates import REVIEW_MONTHS, add_months
 from channel_panel.models import AnonymisedLogEntry
 from channel_panel.vocab import CaseStage, IndividualType, LifeStage, ReviewOutcome, category_label
+from core.disclosure import Published, publish
 from core.extensions import db
-from core.vocab import REFERRAL_CATEGORIES
+from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
 
 
 def log_query() -> Select:
@@ -243,3 +245,54 @@ def _first_closed_due_on_or_after(day: date, months: int) -> date:
     while add_months(closed, months) < day:
         closed += timedelta(days=1)
     return closed
+
+
+# --- the figures as they may be published ------------------------------------------------
+
+#: The period's headline counts, in the order pages and the pack list them.
+HEADLINE = (
+    ("referrals", "Referrals"),
+    ("discussed_at_panel", "Discussed at panel (Channel referrals)"),
+    ("adopted", "Adopted"),
+    ("not_adopted", "Not adopted"),
+    ("closed", "Closed"),
+    ("open_at_end", "Open at the end of the period"),
+    ("reviews_due", "Post-closure reviews due"),
+    ("reviews_held", "Post-closure reviews held"),
+    ("reviews_outstanding", "Post-closure reviews outstanding at the end of the period"),
+)
+DIMENSIONS = ("sector", "concern", "age_band", "gender")
+
+
+def published_figures(figures: dict, *, threshold: int) -> Published:
+    """board_figures as they may be shown: every count of one period published together.
+
+    Keys: each HEADLINE key; ("by_sector", code) and the other breakdowns; ("by_stage", stage).
+    The sums a reader can form: each breakdown adds up to the referrals, and the open stages at
+    the end add up to the cases open at the end. A period is always published whole, whichever
+    page or document shows part of it, so two outputs never hide different cells of one period.
+    """
+    counts: dict = {key: figures[key] for key, _ in HEADLINE}
+    relations = []
+    for dimension in DIMENSIONS:
+        keys = [(f"by_{dimension}", code) for code, _ in REFERRAL_CATEGORIES[dimension]]
+        counts.update({key: figures[key[0]][key[1]] for key in keys})
+        relations.append(("referrals", keys))
+    counts.update({("by_stage", stage.value): figures["by_stage"][stage.value] for stage in CaseStage})
+    relations.append(("open_at_end", [("by_stage", stage.value) for stage in CaseStage if stage.is_open]))
+    return publish(counts, relations, threshold=threshold)
+
+
+def figures_table(shown: Published) -> list[tuple[str, str, str]]:
+    """Every published count of a period as (table, row, count) for CSV and XLSX: "[c]" where hidden."""
+    rows = [("In the period", label, str(shown[key])) for key, label in HEADLINE]
+    for dimension in DIMENSIONS:
+        table = f"Referrals by {REFERRAL_DIMENSION_LABELS[dimension].lower()}"
+        rows += [
+            (table, label, str(shown[(f"by_{dimension}", code)])) for code, label in REFERRAL_CATEGORIES[dimension]
+        ]
+    rows += [
+        ("Cases referred by the end of the period, by stage then", stage.label, str(shown[("by_stage", stage.value)]))
+        for stage in CaseStage
+    ]
+    return rows

@@ -46,14 +46,15 @@ from channel_panel.vocab import (
 from core import clock
 from core.auth import forbid_unless
 from core.dates import Quarter
+from core.disclosure import Published, footnote, publish
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.models import User, UserRole
 from core.pagination import page_number, paginate
 from core.permissions import Permission, can_see_channel_personal, has_permission, requires
-from core.spreadsheets import csv_lines
+from core.spreadsheets import csv_lines, csv_text, xlsx_bytes
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS, Role
-from partnership.services import list_organisations
+from partnership.services import disclosure_threshold, list_organisations
 from spoc.services import list_areas
 
 bp = Blueprint("channel_panel", __name__, url_prefix="/channel")
@@ -110,6 +111,22 @@ def home():
     upcoming = meetings.next_meeting(today)
     due = services.reviews_due(upcoming.held_on) if upcoming else []
     panel = meetings.get_panel() if panel_view else None
+    overdue = services.overdue_review_count(today)
+    if panel_view:  # the panel reads the cases themselves: counts as they are
+        open_counts = services.open_case_counts()
+        counts = {"due": len(due), "overdue": overdue, **open_counts}
+        shown = publish(counts, threshold=1)
+    else:
+        # Everyone else reads published figures: the open stages as the current quarter's figures
+        # publish them (so this page and the figures page hide the same cells), reviews on their own.
+        _, quarter = _quarter_figures(Quarter.from_date(today))
+        open_counts = {s.value: quarter.counts[("by_stage", s.value)] for s in CaseStage if s.is_open}
+        reviews = publish({"due": len(due), "overdue": overdue}, threshold=quarter.threshold)
+        shown = {
+            "due": reviews["due"],
+            "overdue": reviews["overdue"],
+            **{stage: quarter[("by_stage", stage)] for stage in open_counts},
+        }
     return render_template(
         "channel_panel/home.html",
         panel_view=panel_view,
@@ -117,46 +134,84 @@ def home():
         terms_flag=meetings.terms_review_flag(panel, today) if panel else None,
         upcoming=upcoming,
         due=due,
-        overdue=services.overdue_review_count(today),
-        open_counts=services.open_case_counts(),
+        shown=shown,
+        any_suppressed=any(v.suppressed for v in (shown[k] for k in ("due", "overdue", *open_counts))),
+        footnote=footnote(disclosure_threshold()),
+        open_stages=list(open_counts),
+        any_open=any(open_counts.values()),
     )
+
+
+def _chosen_quarter() -> tuple[Quarter, list[Quarter], str | None]:
+    """The quarter asked for (the current one by default), the five offered, and any problem."""
+    today = clock.today()
+    quarters = Quarter.from_date(today).back(5)
+    raw = request.args.get("quarter", "")
+    if not raw:
+        return quarters[0], quarters, None
+    try:
+        chosen = Quarter.parse(raw)
+    except ValueError:
+        return quarters[0], quarters, "Choose a quarter from the list"
+    if chosen.start > today:
+        return quarters[0], quarters, "Choose a quarter from the list"
+    return chosen, quarters, None
+
+
+def _quarter_figures(q: Quarter) -> tuple[dict, Published]:
+    """A quarter's counts (the quarter in progress up to today) and how they may be shown."""
+    counts = figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, clock.today()))
+    return counts, figures.published_figures(counts, threshold=disclosure_threshold())
 
 
 @bp.route("/figures")
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def show_figures():
-    today = clock.today()
-    quarters = Quarter.from_date(today).back(5)
-    raw = request.args.get("quarter", "")
-    chosen, problem = quarters[0], None
-    if raw:
-        try:
-            chosen = Quarter.parse(raw)
-        except ValueError:
-            problem = "Choose a quarter from the list"
-        else:
-            if chosen.start > today:
-                chosen, problem = quarters[0], "Choose a quarter from the list"
-
-    def counted(q: Quarter) -> dict:  # the quarter in progress is counted up to today
-        return figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, today))
-
-    counts = counted(chosen)
-    trend = [(q, counted(q)) for q in reversed(quarters)]
+    chosen, quarters, problem = _chosen_quarter()
+    counts, shown = _quarter_figures(chosen)
+    trend = [(q, _quarter_figures(q)[1]) for q in reversed(quarters)]
     return (
         render_template(
             "channel_panel/figures.html",
-            figures=counts,
-            in_progress=chosen.end > today,
+            shown=shown,
+            period_end=counts["quarter_end"],
+            in_progress=chosen.end > clock.today(),
             trend=trend,
+            any_suppressed=any(p.any_suppressed for _, p in trend) or shown.any_suppressed,
             quarter=chosen,
             quarters=quarters,
             problem=problem,
+            headline=figures.HEADLINE,
             categories=REFERRAL_CATEGORIES,
             dimension_labels=REFERRAL_DIMENSION_LABELS,
             stages=CaseStage,
         ),
         400 if problem else 200,
+    )
+
+
+@bp.route("/figures/download")
+@requires(Permission.VIEW_CHANNEL_FIGURES)
+def export_figures():
+    """A quarter's figures as CSV or XLSX (``?format=``), hidden cells as [c] exactly as on the page."""
+    chosen, _, problem = _chosen_quarter()
+    fmt = request.args.get("format", "csv")
+    if problem or fmt not in ("csv", "xlsx"):
+        abort(404)
+    _, shown = _quarter_figures(chosen)
+    header = ["Table", "Row", "Count"]
+    rows = [*figures.figures_table(shown), ("Note", "", shown.footnote)]
+    name = f"channel-figures-{chosen.slug}"
+    if fmt == "csv":
+        return Response(
+            csv_text(header, rows),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+        )
+    return Response(
+        xlsx_bytes(header, rows, title=f"Channel figures {chosen.name}"),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
     )
 
 

@@ -2,9 +2,11 @@
 
 from markupsafe import Markup, escape
 
+from core.disclosure import SUPPRESSED
+
 
 def bar_chart_svg(
-    bars: list[tuple[str, float, str]],
+    bars: list[tuple[str, float | None, str]],
     *,
     max_value: float | None = None,
     unit: str = "",
@@ -13,10 +15,13 @@ def bar_chart_svg(
     label_width: int = 210,
     width: int = 640,
 ) -> Markup:
-    """One bar per (label, value, colour), largest scale max_value, optional target line."""
+    """One bar per (label, value, colour), largest scale max_value, optional target line.
+
+    A value of None is a count that may not be published (core.disclosure): its label is shown
+    with [c] and no bar, so the chart says no more than the table beside it."""
     bar_height, gap, top = 18, 8, 8
     plot_width = width - label_width - 60
-    highest = max([max_value or 0, target or 0, *(v for _, v, _ in bars)]) or 1
+    highest = max([max_value or 0, target or 0, *(v for _, v, _ in bars if v is not None)]) or 1
     height = top + len(bars) * (bar_height + gap) + 24
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -24,6 +29,12 @@ def bar_chart_svg(
     ]
     for index, (label, value, colour) in enumerate(bars):
         y = top + index * (bar_height + gap)
+        if value is None:
+            parts.append(
+                f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(label[:40])}</text>'
+                f'<text x="{label_width + 4}" y="{y + 13}">{SUPPRESSED}</text>'
+            )
+            continue
         length = max(0.0, value) / highest * plot_width
         parts.append(
             f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(label[:40])}</text>'

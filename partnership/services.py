@@ -59,10 +59,13 @@ def update_organisation(organisation: Organisation, *, name: str, kind: str, sho
     db.session.flush()
 
 
-def disclosure_threshold() -> int:
-    """The partnership's threshold for publishing counts about people (the default before there
-    is a partnership)."""
-    value = db.session.scalar(select(Partnership.disclosure_threshold).order_by(Partnership.id).limit(1))
+def disclosure_threshold(partnership_id: int | None = None) -> int:
+    """A partnership's threshold for publishing counts about people (core.disclosure): this
+    deployment's partnership unless one is named, and the default before there is one."""
+    query = select(Partnership.disclosure_threshold).order_by(Partnership.id).limit(1)
+    if partnership_id is not None:
+        query = query.where(Partnership.id == partnership_id)
+    value = db.session.scalar(query)
     return DEFAULT_THRESHOLD if value is None else value
 
 

@@ -248,6 +248,7 @@ EXPECTED.update(
         "channel_panel.show_figures": CHANNEL_FIGURES,
         "channel_panel.list_log": CHANNEL_FIGURES,
         "channel_panel.export_log": CHANNEL_FIGURES,
+        "channel_panel.export_figures": CHANNEL_FIGURES,
         "channel_panel.list_cases": CHANNEL_PANEL,
         "channel_panel.show_case": CHANNEL_PANEL,
         "channel_panel.show_personal": CHANNEL_PANEL,
