@@ -283,16 +283,18 @@ def published_figures(figures: dict, *, threshold: int) -> Published:
     return publish(counts, relations, threshold=threshold)
 
 
-def figures_table(shown: Published) -> list[tuple[str, str, str]]:
+def figures_table(shown: Published) -> list[tuple[str, str, int | str]]:
     """Every published count of a period as (table, row, count) for CSV and XLSX: "[c]" where hidden."""
-    rows = [("In the period", label, str(shown[key])) for key, label in HEADLINE]
+
+    def cell(key) -> int | str:
+        return str(shown[key]) if shown[key].suppressed else shown[key].value
+
+    rows: list[tuple[str, str, int | str]] = [("In the period", label, cell(key)) for key, label in HEADLINE]
     for dimension in DIMENSIONS:
         table = f"Referrals by {REFERRAL_DIMENSION_LABELS[dimension].lower()}"
-        rows += [
-            (table, label, str(shown[(f"by_{dimension}", code)])) for code, label in REFERRAL_CATEGORIES[dimension]
-        ]
+        rows += [(table, label, cell((f"by_{dimension}", code))) for code, label in REFERRAL_CATEGORIES[dimension]]
     rows += [
-        ("Cases referred by the end of the period, by stage then", stage.label, str(shown[("by_stage", stage.value)]))
+        ("Cases referred by the end of the period, by stage then", stage.label, cell(("by_stage", stage.value)))
         for stage in CaseStage
     ]
     return rows

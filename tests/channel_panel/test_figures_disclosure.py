@@ -1,0 +1,121 @@
+"""The Channel figures as the board reads them: small counts as [c], and nothing hidden that a
+total or another table would give away. Expected values worked out by hand below."""
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from core.vocab import Role
+
+TODAY = date(2026, 11, 16)
+
+
+@pytest.fixture
+def seven_referrals(app, world):
+    """Seven referrals from 1 July to 30 September 2026, all still at the referral stage, and one
+    case referred in May 2026 and adopted then.
+
+        sector:  education 5, police 2          concern: Islamist 7
+        age:     21 to 30 6, 15 to 20 1          gender:  male 4, female 3
+        stages at 30 September (and today): referral 7, adopted 1; open 8
+    """
+    from core.extensions import db
+    from tests.channel_panel.factories import adopted_case, new_case
+
+    people = [("education", "21_30", "male")] * 4 + [("education", "21_30", "female")]
+    people += [("police", "21_30", "female"), ("police", "15_20", "female")]
+    with app.app_context():
+        for day, (sector, age, gender) in enumerate(people, start=1):
+            new_case(
+                today=TODAY,
+                concern_reported_on=date(2026, 7, day),
+                referral_date=date(2026, 7, day + 2),
+                referring_sector=sector,
+                concern_type="islamist",
+                age_band=age,
+                gender=gender,
+            )
+        adopted_case(today=TODAY, concern_reported_on=date(2026, 5, 1), referral_date=date(2026, 5, 4))
+        db.session.commit()
+
+
+def flat(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_figures_page_hides_small_counts_and_the_cells_that_would_give_them_away(client, login_as, seven_referrals):
+    login_as(Role.BOARD_MEMBER)
+    page = flat(client.get("/channel/figures?quarter=2026-q3").get_data(as_text=True))
+    # Threshold 5. Referrals 7: shown. Police 2 is hidden; with the total shown, education would
+    # give it away (7 - 5), so education is hidden too. Age: 15 to 20 (1) hidden, and 21 to 30 (6)
+    # with it. Gender: 4 and 3, both small. Concern: Islamist 7, shown; the other concerns are 0.
+    assert "[c]: fewer than 5, suppressed to protect individuals." in page
+    assert "Referrals 7 Discussed at panel (Channel referrals) 0" in page
+    assert "Education [c] Police [c] Local authority 0 Health 0" in page
+    assert "Islamist 7 Extreme right-wing 0" in page
+    assert "Under 15 0 15 to 20 [c] 21 to 30 [c] 31 to 40 0" in page
+    assert "Male [c] Female [c] Other or not known 0" in page
+    # Stages at 30 September: referral 7, adopted 1 (the May case), open 8. The adopted 1 is hidden;
+    # with "open at the end" 8 shown, referral (8 - 1) would give it away, so referral is hidden too.
+    assert "Open at the end of the period 8" in page
+    assert "Referral [c] Screening 0 Discussed at panel 0 Adopted [c] Not adopted 0 Support plan 0 Closed 0" in page
+    # The five quarters: July to September shows its 7 referrals, as the quarter's own table does;
+    # April to June's single referral (the May case) is hidden.
+    assert "April to June 2026 [c] [c] [c] 0 0 0 July to September 2026 7 0 0 0 0 0" in page
+
+
+def test_the_threshold_is_the_partnerships_setting(client, login_as, seven_referrals):
+    login_as(Role.PREVENT_LEAD)
+    assert client.post("/partnership/settings", data={"disclosure_threshold": "3"}).status_code == 302
+    page = flat(client.get("/channel/figures?quarter=2026-q3").get_data(as_text=True))
+    # At 3, the 4 and 3 of the gender table are shown; the police 2 and the 15 to 20 1 still hidden,
+    # with education and 21 to 30 beside them.
+    assert "[c]: fewer than 3, suppressed to protect individuals." in page
+    assert "Male 4 Female 3 Other or not known 0" in page
+    assert "Education [c] Police [c] Local authority 0" in page
+    assert "15 to 20 [c] 21 to 30 [c]" in page
+
+
+def test_figures_download_matches_the_page(client, login_as, seven_referrals):
+    login_as(Role.AUDITOR)
+    response = client.get("/channel/figures/download?quarter=2026-q3&format=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["Table", "Row", "Count"]
+    table = {(t, r): c for t, r, c in rows[1:]}
+    assert table[("In the period", "Referrals")] == "7"
+    assert table[("Referrals by referring sector", "Education")] == "[c]"
+    assert table[("Referrals by referring sector", "Police")] == "[c]"
+    assert table[("Referrals by gender", "Male")] == "[c]"
+    assert table[("Referrals by type of concern", "Islamist")] == "7"
+    assert table[("Cases referred by the end of the period, by stage then", "Adopted")] == "[c]"
+    assert rows[-1][0] == "Note" and rows[-1][2].startswith("[c]: fewer than 5, suppressed to protect individuals.")
+    # No cell of the file is a 1 to 4.
+    assert not {c for _, _, c in rows[1:]} & {"1", "2", "3", "4"}
+
+    workbook = load_workbook(io.BytesIO(client.get("/channel/figures/download?quarter=2026-q3&format=xlsx").data))
+    cells = {(r[0], r[1]): r[2] for r in workbook.active.iter_rows(min_row=2, values_only=True)}
+    assert cells[("In the period", "Referrals")] == 7
+    assert cells[("Referrals by age band", "15 to 20")] == "[c]"
+    assert cells[("Referrals by age band", "21 to 30")] == "[c]"
+    assert client.get("/channel/figures/download?quarter=2026-q3&format=pdf").status_code == 404
+
+
+def test_channel_home_shows_the_board_the_open_stages_as_the_figures_publish_them(client, login_as, seven_referrals):
+    # Today (16 November 2026) the open cases are 7 at referral and 1 adopted: the adopted 1 is
+    # hidden, and the 7 beside it (the figures page shows 8 open at the end of the quarter to date).
+    login_as(Role.BOARD_MEMBER)
+    page = flat(client.get("/channel").get_data(as_text=True))
+    assert "Referral [c] Screening 0 Discussed at panel 0 Adopted [c] Support plan 0" in page
+    assert "[c]: fewer than 5" in page
+
+
+def test_the_panel_reads_its_own_open_case_counts(client, login_as, seven_referrals):
+    login_as(Role.PANEL_CHAIR)
+    page = flat(client.get("/channel").get_data(as_text=True))
+    assert "Referral 7 Screening 0 Discussed at panel 0 Adopted 1 Support plan 0" in page
+    assert "[c]" not in page
