@@ -1,4 +1,5 @@
-"""Static SVG charts for PDFs (no JavaScript in a PDF): simple labelled horizontal bars."""
+"""Charts: static SVG bars for PDFs (no JavaScript in a PDF), and the one rule for text that goes
+into a plotly figure drawn on a page."""
 
 from markupsafe import Markup, escape
 
@@ -51,3 +52,13 @@ def bar_chart_svg(
     parts.append("</svg>")
     # Every label was escaped above; the rest is markup we wrote.
     return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+def plotly_text(value: str) -> str:
+    """Text for a plotly figure (axis categories, bar and hover text): always shown as text.
+
+    plotly.js reads a small HTML subset in every label (``<a href>``, ``<b>``, ``<br>`` ...) and
+    turns it into live SVG markup, so a business area named ``<a href="...">`` would become a link
+    in the chart. Escaped, the label has no tags for plotly to read, and plotly turns the entities
+    back into the characters: the reader sees exactly the name as typed."""
+    return str(escape(value))
