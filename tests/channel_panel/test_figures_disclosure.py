@@ -119,3 +119,58 @@ def test_the_panel_reads_its_own_open_case_counts(client, login_as, seven_referr
     page = flat(client.get("/channel").get_data(as_text=True))
     assert "Referral 7 Screening 0 Discussed at panel 0 Adopted 1 Support plan 0" in page
     assert "[c]" not in page
+
+
+# --- the demo partnership: its small counts are [c] wherever the board reads them -------------
+
+DEMO_QUARTERS = ["2026-q4", "2026-q3", "2026-q2", "2026-q1", "2025-q4"]
+
+
+def _demo_client(app, email="margaret.hughes@peterborough.example"):
+    from core.demo import DEMO_PASSWORD
+    from tests.conftest import sign_in
+
+    client = app.test_client()
+    assert sign_in(client, email, DEMO_PASSWORD).status_code == 302
+    return client
+
+
+def _published(value: str) -> bool:
+    """What a published count may be: [c], 0, or at least the default threshold of 5."""
+    return value in ("[c]", "0") or (value.isdigit() and int(value) >= 5)
+
+
+def test_the_demos_figures_show_no_count_from_1_to_4_and_do_show_c(app, demo):
+    client = _demo_client(app)
+    seen_c = False
+    for quarter in DEMO_QUARTERS:
+        html = client.get(f"/channel/figures?quarter={quarter}").get_data(as_text=True)
+        cells = re.findall(r'govuk-table__cell--numeric">([^<]*)</td>', html)
+        assert len(cells) == 9 + 8 + 7 + 8 + 3 + 7 + 5 * 6, quarter  # every table, every row
+        assert all(_published(c) for c in cells), (quarter, cells)
+        seen_c = seen_c or "[c]" in cells
+        rows = list(csv.reader(io.StringIO(client.get(f"/channel/figures/download?quarter={quarter}").text)))
+        assert all(_published(c) for _, _, c in rows[1:-1]), quarter
+    assert seen_c  # the demo has small counts, and they are hidden
+    home = client.get("/channel").get_data(as_text=True)
+    assert all(_published(c) for c in re.findall(r'govuk-table__cell--numeric">([^<]*)</td>', home))
+    assert "[c]" in home
+
+
+def test_the_demos_board_pack_shows_c_for_its_small_counts(app, demo):
+    from pypdf import PdfReader
+
+    from board import pack
+    from board import services as board
+    from core import clock
+
+    with app.app_context():
+        meeting = board.next_meeting(1, clock.today())
+        pdf = pack.render(meeting, part="pack", today=clock.today())
+        shown = pack.pack_context(meeting, today=clock.today())["channel"]["shown"]
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    section = text[text.index("Channel Panel figures Anonymised counts") :]
+    assert "[c]: fewer than 5, suppressed to protect individuals." in section
+    assert "New referrals [c]" in section
+    for key in shown.counts:
+        assert shown.value(key) is None or shown.value(key) == 0 or shown.value(key) >= 5, key
