@@ -44,7 +44,7 @@ class SettingsForm(FlaskForm):
         "Smallest count published about people",
         widget=GovTextInput(),
         description=(
-            "Counts about people below this (from 1 up) are shown as [c] on the Channel figures, in the board "
+            "Counts about people smaller than this (but not 0) are shown as [c] on the Channel figures, in the board "
             "pack and wherever referrals are counted, with other counts hidden so the small ones cannot be "
             f"worked out from totals. Official statistics commonly use 5. A whole number from {THRESHOLD_RANGE[0]} "
             f"to {THRESHOLD_RANGE[1]}."
