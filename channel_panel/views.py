@@ -46,7 +46,7 @@ from channel_panel.vocab import (
 from core import clock
 from core.auth import forbid_unless
 from core.dates import Quarter
-from core.disclosure import Published, footnote, publish
+from core.disclosure import Published, Shown, footnote, publish
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.models import User, UserRole
@@ -112,16 +112,16 @@ def home():
     due = services.reviews_due(upcoming.held_on) if upcoming else []
     panel = meetings.get_panel() if panel_view else None
     overdue = services.overdue_review_count(today)
+    threshold = disclosure_threshold()
     if panel_view:  # the panel reads the cases themselves: counts as they are
         open_counts = services.open_case_counts()
-        counts = {"due": len(due), "overdue": overdue, **open_counts}
-        shown = publish(counts, threshold=1)
+        shown = {key: Shown(n) for key, n in {"due": len(due), "overdue": overdue, **open_counts}.items()}
     else:
         # Everyone else reads published figures: the open stages as the current quarter's figures
         # publish them (so this page and the figures page hide the same cells), reviews on their own.
-        _, quarter = _quarter_figures(Quarter.from_date(today))
+        _, quarter = _quarter_figures(Quarter.from_date(today), threshold)
         open_counts = {s.value: quarter.counts[("by_stage", s.value)] for s in CaseStage if s.is_open}
-        reviews = publish({"due": len(due), "overdue": overdue}, threshold=quarter.threshold)
+        reviews = publish({"due": len(due), "overdue": overdue}, threshold=threshold)
         shown = {
             "due": reviews["due"],
             "overdue": reviews["overdue"],
@@ -136,7 +136,7 @@ def home():
         due=due,
         shown=shown,
         any_suppressed=any(v.suppressed for v in (shown[k] for k in ("due", "overdue", *open_counts))),
-        footnote=footnote(disclosure_threshold()),
+        footnote=footnote(threshold),
         open_stages=list(open_counts),
         any_open=any(open_counts.values()),
     )
@@ -158,18 +158,19 @@ def _chosen_quarter() -> tuple[Quarter, list[Quarter], str | None]:
     return chosen, quarters, None
 
 
-def _quarter_figures(q: Quarter) -> tuple[dict, Published]:
+def _quarter_figures(q: Quarter, threshold: int) -> tuple[dict, Published]:
     """A quarter's counts (the quarter in progress up to today) and how they may be shown."""
     counts = figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, clock.today()))
-    return counts, figures.published_figures(counts, threshold=disclosure_threshold())
+    return counts, figures.published_figures(counts, threshold=threshold)
 
 
 @bp.route("/figures")
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def show_figures():
     chosen, quarters, problem = _chosen_quarter()
-    counts, shown = _quarter_figures(chosen)
-    trend = [(q, _quarter_figures(q)[1]) for q in reversed(quarters)]
+    threshold = disclosure_threshold()
+    counts, shown = _quarter_figures(chosen, threshold)
+    trend = [(q, _quarter_figures(q, threshold)[1]) for q in reversed(quarters)]
     return (
         render_template(
             "channel_panel/figures.html",
@@ -198,7 +199,7 @@ def export_figures():
     fmt = request.args.get("format", "csv")
     if problem or fmt not in ("csv", "xlsx"):
         abort(404)
-    _, shown = _quarter_figures(chosen)
+    _, shown = _quarter_figures(chosen, disclosure_threshold())
     header = ["Table", "Row", "Count"]
     rows = [*figures.figures_table(shown), ("Note", "", shown.footnote)]
     name = f"channel-figures-{chosen.slug}"
