@@ -46,7 +46,7 @@ from channel_panel.vocab import (
 from core import clock
 from core.auth import forbid_unless
 from core.dates import Quarter
-from core.disclosure import Published, Shown, footnote, publish
+from core.disclosure import Shown, footnote, publish
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.models import User, UserRole
@@ -119,7 +119,8 @@ def home():
     else:
         # Everyone else reads published figures: the open stages as the current quarter's figures
         # publish them (so this page and the figures page hide the same cells), reviews on their own.
-        _, quarter = _quarter_figures(Quarter.from_date(today), threshold)
+        quarters, _, published = _window(threshold)
+        quarter = published[quarters[0].slug]
         open_counts = {s.value: quarter.counts[("by_stage", s.value)] for s in CaseStage if s.is_open}
         reviews = publish({"due": len(due), "overdue": overdue}, threshold=threshold)
         shown = {
@@ -142,43 +143,46 @@ def home():
     )
 
 
-def _chosen_quarter() -> tuple[Quarter, list[Quarter], str | None]:
-    """The quarter asked for (the current one by default), the five offered, and any problem."""
+def _window(threshold: int) -> tuple[list[Quarter], dict[str, dict], dict[str, figures.QuarterShown]]:
+    """The five quarters offered (newest first), their counts (the quarter in progress up to
+    today) and how they may be shown: published as one output, so that no view of one quarter
+    gives away a count hidden in another (see figures.published_quarters)."""
     today = clock.today()
     quarters = Quarter.from_date(today).back(5)
+    counts = {
+        q.slug: figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, today)) for q in reversed(quarters)
+    }
+    return quarters, counts, figures.published_quarters(list(counts.items()), threshold=threshold)
+
+
+def _chosen_quarter(quarters: list[Quarter]) -> tuple[Quarter, str | None]:
+    """The quarter asked for (the current one by default) if it is one offered, and any problem."""
     raw = request.args.get("quarter", "")
     if not raw:
-        return quarters[0], quarters, None
+        return quarters[0], None
     try:
         chosen = Quarter.parse(raw)
     except ValueError:
-        return quarters[0], quarters, "Choose a quarter from the list"
-    if chosen.start > today:
-        return quarters[0], quarters, "Choose a quarter from the list"
-    return chosen, quarters, None
-
-
-def _quarter_figures(q: Quarter, threshold: int) -> tuple[dict, Published]:
-    """A quarter's counts (the quarter in progress up to today) and how they may be shown."""
-    counts = figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, clock.today()))
-    return counts, figures.published_figures(counts, threshold=threshold)
+        return quarters[0], "Choose a quarter from the list"
+    if chosen not in quarters:
+        return quarters[0], "Choose a quarter from the list"
+    return chosen, None
 
 
 @bp.route("/figures")
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def show_figures():
-    chosen, quarters, problem = _chosen_quarter()
-    threshold = disclosure_threshold()
-    counts, shown = _quarter_figures(chosen, threshold)
-    trend = [(q, _quarter_figures(q, threshold)[1]) for q in reversed(quarters)]
+    quarters, counts, shown = _window(disclosure_threshold())
+    chosen, problem = _chosen_quarter(quarters)
+    trend = [(q, shown[q.slug]) for q in reversed(quarters)]
     return (
         render_template(
             "channel_panel/figures.html",
-            shown=shown,
-            period_end=counts["quarter_end"],
+            shown=shown[chosen.slug],
+            period_end=counts[chosen.slug]["quarter_end"],
             in_progress=chosen.end > clock.today(),
             trend=trend,
-            any_suppressed=any(p.any_suppressed for _, p in trend) or shown.any_suppressed,
+            any_suppressed=any(p.any_suppressed for _, p in trend),
             quarter=chosen,
             quarters=quarters,
             problem=problem,
@@ -195,11 +199,12 @@ def show_figures():
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def export_figures():
     """A quarter's figures as CSV or XLSX (``?format=``), hidden cells as [c] exactly as on the page."""
-    chosen, _, problem = _chosen_quarter()
+    quarters, _, published = _window(disclosure_threshold())
+    chosen, problem = _chosen_quarter(quarters)
     fmt = request.args.get("format", "csv")
     if problem or fmt not in ("csv", "xlsx"):
         abort(404)
-    _, shown = _quarter_figures(chosen, disclosure_threshold())
+    shown = published[chosen.slug]
     header = ["Table", "Row", "Count"]
     rows = [*figures.figures_table(shown), ("Note", "", shown.footnote)]
     name = f"channel-figures-{chosen.slug}"

@@ -80,13 +80,29 @@ class Published:
 Relation = tuple[Hashable, Sequence[Hashable]]
 
 
-def publish(counts: Mapping[Hashable, int], relations: Iterable[Relation] = (), *, threshold: int) -> Published:
+def publish(
+    counts: Mapping[Hashable, int],
+    relations: Iterable[Relation] = (),
+    *,
+    threshold: int,
+    unpublished: Iterable[Hashable] = (),
+) -> Published:
     """The counts with every cell that must be hidden marked (see the module's docstring)."""
-    return Published(dict(counts), suppress(counts, relations, threshold=threshold), threshold)
+    return Published(dict(counts), suppress(counts, relations, threshold=threshold, unpublished=unpublished), threshold)
 
 
-def suppress(counts: Mapping[Hashable, int], relations: Iterable[Relation] = (), *, threshold: int) -> frozenset:
-    """The keys of the cells to show as [c]."""
+def suppress(
+    counts: Mapping[Hashable, int],
+    relations: Iterable[Relation] = (),
+    *,
+    threshold: int,
+    unpublished: Iterable[Hashable] = (),
+) -> frozenset:
+    """The keys of the cells to show as [c].
+
+    ``unpublished`` cells are never shown; they carry a sum a reader can still form from shown
+    cells (the cases at every stage add up to the cases known by a date, say), so that relations
+    can join them (known at the end of one quarter = known at the end of the last + referrals)."""
     if threshold < 1:
         raise ValueError("the threshold must be 1 or more")
     relations = [(total, tuple(parts)) for total, parts in relations]
@@ -100,9 +116,12 @@ def suppress(counts: Mapping[Hashable, int], relations: Iterable[Relation] = (),
         if n < 0:
             raise ValueError(f"{key!r} is negative")
     order = {key: index for index, key in enumerate(counts)}
-    hidden = {key for key, n in counts.items() if 0 < n < threshold}
+    carriers = set(unpublished)
+    hidden = {key for key, n in counts.items() if 0 < n < threshold} | carriers
     while True:
-        exposed = recoverable(counts, relations, hidden)
+        # A carrier may well follow from what is shown (it is a sum of shown cells): only the
+        # published cells hidden as [c] need protecting.
+        exposed = recoverable(counts, relations, hidden) - carriers
         if not exposed:
             return frozenset(hidden)
         cell = min(exposed, key=order.__getitem__)

@@ -16,15 +16,13 @@ TODAY = date(2026, 11, 16)
 
 @pytest.fixture
 def seven_referrals(app, world):
-    """Seven referrals from 1 July to 30 September 2026, all still at the referral stage, and one
-    case referred in May 2026 and adopted then.
+    """Seven referrals from 1 July to 30 September 2026, all still at the referral stage.
 
-        sector:  education 5, police 2          concern: Islamist 7
-        age:     21 to 30 6, 15 to 20 1          gender:  male 4, female 3
-        stages at 30 September (and today): referral 7, adopted 1; open 8
+    sector:  education 5, police 2          concern: Islamist 7
+    age:     21 to 30 6, 15 to 20 1          gender:  male 4, female 3
     """
     from core.extensions import db
-    from tests.channel_panel.factories import adopted_case, new_case
+    from tests.channel_panel.factories import new_case
 
     people = [("education", "21_30", "male")] * 4 + [("education", "21_30", "female")]
     people += [("police", "21_30", "female"), ("police", "15_20", "female")]
@@ -39,6 +37,16 @@ def seven_referrals(app, world):
                 age_band=age,
                 gender=gender,
             )
+        db.session.commit()
+
+
+@pytest.fixture
+def and_one_in_may(app, seven_referrals):
+    """One more case, referred on 4 May 2026 and adopted then (still adopted today)."""
+    from core.extensions import db
+    from tests.channel_panel.factories import adopted_case
+
+    with app.app_context():
         adopted_case(today=TODAY, concern_reported_on=date(2026, 5, 1), referral_date=date(2026, 5, 4))
         db.session.commit()
 
@@ -59,13 +67,29 @@ def test_figures_page_hides_small_counts_and_the_cells_that_would_give_them_away
     assert "Islamist 7 Extreme right-wing 0" in page
     assert "Under 15 0 15 to 20 [c] 21 to 30 [c] 31 to 40 0" in page
     assert "Male [c] Female [c] Other or not known 0" in page
-    # Stages at 30 September: referral 7, adopted 1 (the May case), open 8. The adopted 1 is hidden;
-    # with "open at the end" 8 shown, referral (8 - 1) would give it away, so referral is hidden too.
+    assert "Open at the end of the period 7" in page
+    assert "Referral 7 Screening 0 Discussed at panel 0 Adopted 0" in page
+    # The five quarters: July to September shows its 7 referrals, as the quarter's own table does.
+    assert "April to June 2026 0 0 0 0 0 0 July to September 2026 7 0 0 0 0 0" in page
+
+
+def test_a_count_hidden_in_one_quarter_is_not_given_away_by_the_next(client, login_as, and_one_in_may):
+    # April to June: the May case is the quarter's 1 referral, and the 1 case known (adopted) at
+    # its end: all hidden. July to September: 7 referrals, and at its end 7 at referral and the
+    # May case still adopted, so 8 open. Shown as they stand, 8 open at the end of September less
+    # 7 referred in the quarter leaves the 1 known at the end of June: April to June's hidden
+    # referral. So the 7 referrals are hidden too, and with them Islamist 7 (the only concern),
+    # which would give the 7 back; the stage table hides the adopted 1 and the 7 beside it.
+    login_as(Role.BOARD_MEMBER)
+    page = flat(client.get("/channel/figures?quarter=2026-q3").get_data(as_text=True))
+    assert "Referrals [c] Discussed at panel (Channel referrals) 0" in page
     assert "Open at the end of the period 8" in page
-    assert "Referral [c] Screening 0 Discussed at panel 0 Adopted [c] Not adopted 0 Support plan 0 Closed 0" in page
-    # The five quarters: July to September shows its 7 referrals, as the quarter's own table does;
-    # April to June's single referral (the May case) is hidden.
-    assert "April to June 2026 [c] [c] [c] 0 0 0 July to September 2026 7 0 0 0 0 0" in page
+    assert "Islamist [c] Extreme right-wing 0" in page
+    assert "Referral [c] Screening 0 Discussed at panel 0 Adopted [c] Not adopted 0" in page
+    assert "April to June 2026 [c] [c] [c] 0 0 0 July to September 2026 [c] 0 0 0 0 0" in page
+    # The April to June page says the same of its own quarter.
+    june = flat(client.get("/channel/figures?quarter=2026-q2").get_data(as_text=True))
+    assert "Referrals [c] Discussed at panel (Channel referrals) [c] Adopted [c]" in june
 
 
 def test_the_threshold_is_the_partnerships_setting(client, login_as, seven_referrals):
@@ -92,7 +116,7 @@ def test_figures_download_matches_the_page(client, login_as, seven_referrals):
     assert table[("Referrals by referring sector", "Police")] == "[c]"
     assert table[("Referrals by gender", "Male")] == "[c]"
     assert table[("Referrals by type of concern", "Islamist")] == "7"
-    assert table[("Cases referred by the end of the period, by stage then", "Adopted")] == "[c]"
+    assert table[("Cases referred by the end of the period, by stage then", "Referral")] == "7"
     assert rows[-1][0] == "Note" and rows[-1][2].startswith("[c]: fewer than 5, suppressed to protect individuals.")
     # No cell of the file is a 1 to 4.
     assert not {c for _, _, c in rows[1:]} & {"1", "2", "3", "4"}
@@ -103,9 +127,11 @@ def test_figures_download_matches_the_page(client, login_as, seven_referrals):
     assert cells[("Referrals by age band", "15 to 20")] == "[c]"
     assert cells[("Referrals by age band", "21 to 30")] == "[c]"
     assert client.get("/channel/figures/download?quarter=2026-q3&format=pdf").status_code == 404
+    assert client.get("/channel/figures/download?quarter=2024-q1&format=csv").status_code == 404  # not offered
+    assert client.get("/channel/figures?quarter=2024-q1").status_code == 400
 
 
-def test_channel_home_shows_the_board_the_open_stages_as_the_figures_publish_them(client, login_as, seven_referrals):
+def test_channel_home_shows_the_board_the_open_stages_as_the_figures_publish_them(client, login_as, and_one_in_may):
     # Today (16 November 2026) the open cases are 7 at referral and 1 adopted: the adopted 1 is
     # hidden, and the 7 beside it (the figures page shows 8 open at the end of the quarter to date).
     login_as(Role.BOARD_MEMBER)
@@ -114,7 +140,7 @@ def test_channel_home_shows_the_board_the_open_stages_as_the_figures_publish_the
     assert "[c]: fewer than 5" in page
 
 
-def test_the_panel_reads_its_own_open_case_counts(client, login_as, seven_referrals):
+def test_the_panel_reads_its_own_open_case_counts(client, login_as, and_one_in_may):
     login_as(Role.PANEL_CHAIR)
     page = flat(client.get("/channel").get_data(as_text=True))
     assert "Referral 7 Screening 0 Discussed at panel 0 Adopted 1 Support plan 0" in page

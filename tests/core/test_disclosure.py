@@ -237,3 +237,20 @@ def test_a_hidden_cell_between_two_hidden_blocks_is_still_found_recoverable():
     assert _determined_by_subtraction(counts, relations, hidden) == set()
     # With every cell small (threshold 11) all sixteen are hidden and only margins shown: none follows.
     assert _determined_by_algebra(counts, relations, suppress(counts, relations, threshold=11)) == set()
+
+
+def test_unpublished_sums_join_periods_so_one_period_cannot_give_away_another():
+    # Quarter 1: 0 at referral, 1 adopted; 1 case known at its end (never shown: a carrier).
+    # Quarter 2: 7 referred, so 8 known at its end: 7 at referral, 1 adopted, 8 open.
+    counts = {"ref1": 0, "adopt1": 1, "r2": 7, "ref2": 7, "adopt2": 1, "open2": 8, "known1": 1, "known2": 8}
+    within = [("known1", ["ref1", "adopt1"]), ("known2", ["ref2", "adopt2"]), ("open2", ["ref2", "adopt2"])]
+    carriers = ["known1", "known2"]
+    # Each quarter alone: adopt2 (1) would be open2 - ref2, so ref2 goes too; adopt1 is safe.
+    assert suppress(counts, within, threshold=5, unpublished=carriers) == {"adopt1", "adopt2", "ref2", *carriers}
+    # Joined (known at the end of quarter 2 = known at the end of quarter 1 + its referrals):
+    # known2 = open2 = 8, so known1 = 8 - 7 = 1 and adopt1 = 1 - ref1 = 1. The only other cell in
+    # quarter 1's sum is ref1 (a 0), so it is hidden too; the 7 referrals stay shown.
+    joined = [*within, ("known2", ["known1", "r2"])]
+    hidden = suppress(counts, joined, threshold=5, unpublished=carriers)
+    assert hidden == {"adopt1", "adopt2", "ref2", "ref1", *carriers}
+    assert _determined_by_algebra(counts, joined, hidden) <= set(carriers)
