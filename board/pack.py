@@ -11,6 +11,7 @@ from core.charts import bar_chart_svg, describe
 from core.dates import Quarter
 from core.pdf import PdfError, render_pdf
 from core.vocab import Rag
+from partnership.services import disclosure_threshold
 from plans import rules
 from plans import services as plan_services
 
@@ -99,7 +100,7 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
             "previous_raised": board.actions_raised(previous) if previous else [],
             "previous_attendance": board.attendance(previous) if previous else [],
             "training": _training(today, meeting.partnership_id),
-            "channel": _channel(since, today),
+            "channel": _channel(since, today, threshold=disclosure_threshold(partnership_id)),
         }
     )
     return context
@@ -140,19 +141,27 @@ def _training_chart(summary):
     return bar_chart_svg(bars, max_value=100, unit="%", target=target, target_label=f"Target {target}%", title=alt)
 
 
-def _channel(since: date, today: date) -> dict:
-    from channel_panel.figures import board_figures
+def _channel(since: date, today: date, *, threshold: int) -> dict:
+    """The Channel figures for the period, published as every other output publishes them: small
+    counts as [c] (core.disclosure), and no bar in the chart for a hidden count."""
+    from channel_panel.figures import board_figures, published_figures
     from channel_panel.vocab import CaseStage
     from core.vocab import REFERRAL_CATEGORIES
 
     figures = board_figures(quarter_start=since, quarter_end=today)
-    stages = [(CaseStage(code).label, count, "#1d70b8") for code, count in figures["by_stage"].items() if count]
-    # The alternative text leaves the counts to the data table after the chart.
+    shown = published_figures(figures, threshold=threshold)
+    # A stage is drawn when it has cases or is hidden: leaving out only the hidden zeros would say
+    # which hidden counts are not zero.
+    codes = [code for code, count in figures["by_stage"].items() if count or shown[("by_stage", code)].suppressed]
+    stages = [(CaseStage(code).label, shown.value(("by_stage", code)), "#1d70b8") for code in codes]
+    # The alternative text leaves the counts to the data table that follows the chart.
     alt = "Bar chart of cases by stage at the end of the period; the counts are in the table that follows."
     return {
-        "figures": figures,
+        "period": (figures["quarter_start"], figures["quarter_end"]),
+        "shown": shown,
         "chart": bar_chart_svg(stages, title=alt, width=CHART_BESIDE_TABLE) if stages else None,
-        "stages": [(label, count) for label, count, _ in stages],
+        # The table beside the chart publishes exactly what the table above does.
+        "stages": [(CaseStage(code).label, str(shown[("by_stage", code)])) for code in codes],
         "labels": {
             "by_sector": REFERRAL_CATEGORIES["sector"],
             "by_concern": REFERRAL_CATEGORIES["concern"],

@@ -1,9 +1,11 @@
 """The anonymised log as the board and auditors read it, and the board's Channel figures.
 
 Everything here is counted from the anonymised log only: no names and no case references.
-The log is kept in step with each case by channel_panel.services.sync_log.
+The log is kept in step with each case by channel_panel.services.sync_log. Figures are shown only
+through published_figures (core.disclosure): small counts as [c], with the sums between them.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, case, func, literal_column, select
@@ -11,8 +13,9 @@ from sqlalchemy import Select, case, func, literal_column, select
 from channel_panel.dates import REVIEW_MONTHS, add_months
 from channel_panel.models import AnonymisedLogEntry
 from channel_panel.vocab import CaseStage, IndividualType, LifeStage, ReviewOutcome, category_label
+from core.disclosure import Published, Shown, publish
 from core.extensions import db
-from core.vocab import REFERRAL_CATEGORIES
+from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
 
 
 def log_query() -> Select:
@@ -243,3 +246,123 @@ def _first_closed_due_on_or_after(day: date, months: int) -> date:
     while add_months(closed, months) < day:
         closed += timedelta(days=1)
     return closed
+
+
+# --- the figures as they may be published ------------------------------------------------
+
+#: The period's headline counts, in the order pages and the pack list them.
+HEADLINE = (
+    ("referrals", "Referrals"),
+    ("discussed_at_panel", "Discussed at panel (Channel referrals)"),
+    ("adopted", "Adopted"),
+    ("not_adopted", "Not adopted"),
+    ("closed", "Closed"),
+    ("open_at_end", "Open at the end of the period"),
+    ("reviews_due", "Post-closure reviews due"),
+    ("reviews_held", "Post-closure reviews held"),
+    ("reviews_outstanding", "Post-closure reviews outstanding at the end of the period"),
+)
+DIMENSIONS = ("sector", "concern", "age_band", "gender")
+
+
+def published_figures(figures: dict, *, threshold: int) -> Published:
+    """board_figures as they may be shown: every count of one period published together.
+
+    Keys: each HEADLINE key; ("by_sector", code) and the other breakdowns; ("by_stage", stage).
+    The sums a reader can form: each breakdown adds up to the referrals, and the open stages at
+    the end add up to the cases open at the end. A period is always published whole, whichever
+    page or document shows part of it, so two outputs never hide different cells of one period.
+    """
+    counts: dict = {key: figures[key] for key, _ in HEADLINE}
+    for dimension in DIMENSIONS:
+        counts.update(
+            {(f"by_{dimension}", code): figures[f"by_{dimension}"][code] for code, _ in REFERRAL_CATEGORIES[dimension]}
+        )
+    counts.update({("by_stage", stage.value): figures["by_stage"][stage.value] for stage in CaseStage})
+    return publish(counts, figure_relations(), threshold=threshold)
+
+
+def figure_relations() -> list:
+    """The sums within one period's figures: each breakdown adds up to the referrals; the open
+    stages at the end add up to the cases open at the end."""
+    relations: list = [
+        ("referrals", [(f"by_{dimension}", code) for code, _ in REFERRAL_CATEGORIES[dimension]])
+        for dimension in DIMENSIONS
+    ]
+    relations.append(("open_at_end", [("by_stage", stage.value) for stage in CaseStage if stage.is_open]))
+    return relations
+
+
+def figures_table(shown: "Published | QuarterShown") -> list[tuple[str, str, int | str]]:
+    """Every published count of a period as (table, row, count) for CSV and XLSX: "[c]" where hidden."""
+
+    def cell(key) -> int | str:
+        return str(shown[key]) if shown[key].suppressed else shown[key].value
+
+    rows: list[tuple[str, str, int | str]] = [("In the period", label, cell(key)) for key, label in HEADLINE]
+    for dimension in DIMENSIONS:
+        table = f"Referrals by {REFERRAL_DIMENSION_LABELS[dimension].lower()}"
+        rows += [(table, label, cell((f"by_{dimension}", code))) for code, label in REFERRAL_CATEGORIES[dimension]]
+    rows += [
+        ("Cases referred by the end of the period, by stage then", stage.label, cell(("by_stage", stage.value)))
+        for stage in CaseStage
+    ]
+    return rows
+
+
+@dataclass(frozen=True)
+class QuarterShown:
+    """One quarter's cells of a publication of several quarters, read as published_figures is."""
+
+    published: Published
+    slug: str
+
+    def __getitem__(self, key) -> Shown:
+        return self.published[(self.slug, key)]
+
+    def value(self, key) -> int | None:
+        return self[key].value
+
+    @property
+    def counts(self) -> dict:
+        return {key: n for (slug, key), n in self.published.counts.items() if slug == self.slug and key != "known"}
+
+    @property
+    def any_suppressed(self) -> bool:
+        return any(slug == self.slug and key != "known" for slug, key in self.published.suppressed)
+
+    @property
+    def threshold(self) -> int:
+        return self.published.threshold
+
+    @property
+    def footnote(self) -> str:
+        return self.published.footnote
+
+
+def published_quarters(quarters: list[tuple[str, dict]], *, threshold: int) -> dict[str, QuarterShown]:
+    """Consecutive quarters' board_figures (oldest first, keyed by slug) published as one output.
+
+    Each quarter's own sums as in published_figures, and the sums that join a quarter to the one
+    before: the cases known at its end (every stage added up; never shown itself) are those known
+    at the last one's end plus its referrals, and the closed (and not adopted) at its end are the
+    last one's plus those it closed (did not adopt). Without them, the stage tables of two
+    quarters would give away a hidden count of closed cases or referrals by subtraction."""
+    counts: dict = {}
+    relations: list = []
+    known = []
+    for slug, quarter in quarters:
+        single = published_figures(quarter, threshold=threshold)
+        counts.update({(slug, key): n for key, n in single.counts.items()})
+        relations += [((slug, total), [(slug, p) for p in parts]) for total, parts in figure_relations()]
+        counts[(slug, "known")] = sum(quarter["by_stage"].values())
+        relations.append(((slug, "known"), [(slug, ("by_stage", s.value)) for s in CaseStage]))
+        known.append((slug, "known"))
+    chains = [("known", "referrals"), (("by_stage", "closed"), "closed"), (("by_stage", "not_adopted"), "not_adopted")]
+    for (before, _), (slug, _) in zip(quarters, quarters[1:], strict=False):
+        for stock, flow in chains:
+            relation = ((slug, stock), [(before, stock), (slug, flow)])
+            if counts[relation[0]] == sum(counts[k] for k in relation[1]):  # only sums that hold
+                relations.append(relation)
+    published = publish(counts, relations, threshold=threshold, unpublished=known)
+    return {slug: QuarterShown(published, slug) for slug, _ in quarters}

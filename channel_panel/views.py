@@ -48,14 +48,15 @@ from channel_panel.vocab import (
 from core import clock
 from core.auth import forbid_unless
 from core.dates import Quarter
+from core.disclosure import Shown, footnote, publish
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.models import User, UserRole
 from core.pagination import page_number, paginate
 from core.permissions import Permission, can_see_channel_personal, has_permission, requires
-from core.spreadsheets import csv_lines
+from core.spreadsheets import csv_lines, csv_text, xlsx_bytes
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS, Role
-from partnership.services import list_organisations
+from partnership.services import disclosure_threshold, list_organisations
 from spoc.services import list_areas
 
 bp = Blueprint("channel_panel", __name__, url_prefix="/channel")
@@ -108,7 +109,8 @@ def _saved(form, action) -> bool:
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def home():
     """The panel's front page. Readers of the figures alone (the board) are pointed to them; the
-    counts of open cases and reviews are for those who may see counts unsuppressed."""
+    Prevent Lead and auditors see the counts of open cases and reviews as published figures
+    (core.disclosure) and the anonymised log's size; the panel sees its counts as they are."""
     today = clock.today()
     panel_view = has_permission(current_user, Permission.VIEW_CHANNEL_CASES)
     if not has_permission(current_user, Permission.VIEW_CHANNEL_COUNTS):
@@ -116,6 +118,23 @@ def home():
     upcoming = meetings.next_meeting(today)
     due = services.reviews_due(upcoming.held_on) if upcoming else []
     panel = meetings.get_panel() if panel_view else None
+    overdue = services.overdue_review_count(today)
+    threshold = disclosure_threshold()
+    if panel_view:  # the panel reads the cases themselves: counts as they are
+        open_counts = services.open_case_counts()
+        shown = {key: Shown(n) for key, n in {"due": len(due), "overdue": overdue, **open_counts}.items()}
+    else:
+        # Everyone else reads published figures: the open stages as the current quarter's figures
+        # publish them (so this page and the figures page hide the same cells), reviews on their own.
+        quarters, _, published = _window(threshold)
+        quarter = published[quarters[0].slug]
+        open_counts = {s.value: quarter.counts[("by_stage", s.value)] for s in CaseStage if s.is_open}
+        reviews = publish({"due": len(due), "overdue": overdue}, threshold=threshold)
+        shown = {
+            "due": reviews["due"],
+            "overdue": reviews["overdue"],
+            **{stage: quarter[("by_stage", stage)] for stage in open_counts},
+        }
     return render_template(
         "channel_panel/home.html",
         counts_view=True,
@@ -124,47 +143,90 @@ def home():
         terms_flag=meetings.terms_review_flag(panel, today) if panel else None,
         upcoming=upcoming,
         due=due,
-        overdue=services.overdue_review_count(today),
-        open_counts=services.open_case_counts(),
+        shown=shown,
+        any_suppressed=any(v.suppressed for v in (shown[k] for k in ("due", "overdue", *open_counts))),
+        footnote=footnote(threshold),
+        open_stages=list(open_counts),
+        any_open=any(open_counts.values()),
         log=services.log_extent(),
     )
+
+
+def _window(threshold: int) -> tuple[list[Quarter], dict[str, dict], dict[str, figures.QuarterShown]]:
+    """The five quarters offered (newest first), their counts (the quarter in progress up to
+    today) and how they may be shown: published as one output, so that no view of one quarter
+    gives away a count hidden in another (see figures.published_quarters)."""
+    today = clock.today()
+    quarters = Quarter.from_date(today).back(5)
+    counts = {
+        q.slug: figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, today)) for q in reversed(quarters)
+    }
+    return quarters, counts, figures.published_quarters(list(counts.items()), threshold=threshold)
+
+
+def _chosen_quarter(quarters: list[Quarter]) -> tuple[Quarter, str | None]:
+    """The quarter asked for (the current one by default) if it is one offered, and any problem."""
+    raw = request.args.get("quarter", "")
+    if not raw:
+        return quarters[0], None
+    try:
+        chosen = Quarter.parse(raw)
+    except ValueError:
+        return quarters[0], "Choose a quarter from the list"
+    if chosen not in quarters:
+        return quarters[0], "Choose a quarter from the list"
+    return chosen, None
 
 
 @bp.route("/figures")
 @requires(Permission.VIEW_CHANNEL_FIGURES)
 def show_figures():
-    today = clock.today()
-    quarters = Quarter.from_date(today).back(5)
-    raw = request.args.get("quarter", "")
-    chosen, problem = quarters[0], None
-    if raw:
-        try:
-            chosen = Quarter.parse(raw)
-        except ValueError:
-            problem = "Choose a quarter from the list"
-        else:
-            if chosen.start > today:
-                chosen, problem = quarters[0], "Choose a quarter from the list"
-
-    def counted(q: Quarter) -> dict:  # the quarter in progress is counted up to today
-        return figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, today))
-
-    counts = counted(chosen)
-    trend = [(q, counted(q)) for q in reversed(quarters)]
+    quarters, counts, shown = _window(disclosure_threshold())
+    chosen, problem = _chosen_quarter(quarters)
+    trend = [(q, shown[q.slug]) for q in reversed(quarters)]
     return (
         render_template(
             "channel_panel/figures.html",
-            figures=counts,
-            in_progress=chosen.end > today,
+            shown=shown[chosen.slug],
+            period_end=counts[chosen.slug]["quarter_end"],
+            in_progress=chosen.end > clock.today(),
             trend=trend,
+            any_suppressed=any(p.any_suppressed for _, p in trend),
             quarter=chosen,
             quarters=quarters,
             problem=problem,
+            headline=figures.HEADLINE,
             categories=REFERRAL_CATEGORIES,
             dimension_labels=REFERRAL_DIMENSION_LABELS,
             stages=CaseStage,
         ),
         400 if problem else 200,
+    )
+
+
+@bp.route("/figures/download")
+@requires(Permission.VIEW_CHANNEL_FIGURES)
+def export_figures():
+    """A quarter's figures as CSV or XLSX (``?format=``), hidden cells as [c] exactly as on the page."""
+    quarters, _, published = _window(disclosure_threshold())
+    chosen, problem = _chosen_quarter(quarters)
+    fmt = request.args.get("format", "csv")
+    if problem or fmt not in ("csv", "xlsx"):
+        abort(404)
+    shown = published[chosen.slug]
+    header = ["Table", "Row", "Count"]
+    rows = [*figures.figures_table(shown), ("Note", "", shown.footnote)]
+    name = f"channel-figures-{chosen.slug}"
+    if fmt == "csv":
+        return Response(
+            csv_text(header, rows),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+        )
+    return Response(
+        xlsx_bytes(header, rows, title=f"Channel figures {chosen.name}"),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
     )
 
 

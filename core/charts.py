@@ -1,12 +1,16 @@
-"""Static SVG charts for PDFs (no JavaScript in a PDF): simple labelled horizontal bars.
+"""Charts: static SVG bars for PDFs (no JavaScript in a PDF), and the one rule for text that goes
+into a plotly figure drawn on a page.
 
 Every label is measured (Liberation Sans, the PDFs' font, metric-compatible with Arial), so the
 drawing is laid out to hold it: the label column is as wide as the longest label, a label too
 long for 40% of the chart wraps onto a second line, and a value that would sit on the target
-line is moved past it. The chart's ``<title>`` is its alternative text in a tagged PDF.
+line is moved past it. The chart's ``<title>`` is its alternative text in a tagged PDF. A value
+of None is a count that may not be published (core.disclosure): it is shown as [c] with no bar.
 """
 
 from markupsafe import Markup, escape
+
+from core.disclosure import SUPPRESSED
 
 #: Advance widths of Liberation Sans for the printable ASCII characters " " to "~", in
 #: thousandths of the font size (read from the font's hmtx table); others count as an "M".
@@ -54,13 +58,17 @@ def describe(
     bars: list[tuple[str, float, str]], *, unit: str = "", target: float | None = None, heading: str = "Bar chart"
 ) -> str:
     """The chart in words, for its alternative text: each bar's label and value, and the target."""
-    values = "; ".join(f"{label} {value:g}{unit}" for label, value, _ in bars)
+    values = "; ".join(f"{label} {_value_text(value, unit)}" for label, value, _ in bars)
     aim = f" Target {target:g}{unit}." if target is not None else ""
     return f"{heading}: {values}.{aim}"
 
 
+def _value_text(value: float | None, unit: str) -> str:
+    return SUPPRESSED if value is None else f"{value:g}{unit}"
+
+
 def bar_chart_svg(
-    bars: list[tuple[str, float, str]],
+    bars: list[tuple[str, float | None, str]],
     *,
     max_value: float | None = None,
     unit: str = "",
@@ -71,15 +79,17 @@ def bar_chart_svg(
 ) -> Markup:
     """One bar per (label, value, colour), largest scale max_value, optional target line.
 
-    ``title`` is the chart's alternative text (a description of the bars when not given)."""
+    ``title`` is the chart's alternative text (a description of the bars when not given). A value
+    of None is a count that may not be published (core.disclosure): its label is shown with [c]
+    and no bar, so the chart says no more than the table beside it."""
     bar_height, gap, top = 18, 8, 8
     labels = [wrap_label(label, width * 0.4) for label, _, _ in bars]
     label_width = max([40.0, *(text_width(line) + 10 for lines in labels for line in lines)])
     row = bar_height + (12 if any(len(lines) > 1 for lines in labels) else gap)
-    values = [f"{value:g}{unit}" for _, value, _ in bars]
+    values = [_value_text(value, unit) for _, value, _ in bars]
     value_room = max([0.0, *(text_width(v) for v in values)]) + 8
     plot_width = width - label_width - value_room
-    highest = max([max_value or 0, target or 0, *(v for _, v, _ in bars)]) or 1
+    highest = max([max_value or 0, target or 0, *(v for _, v, _ in bars if v is not None)]) or 1
     bottom = top + len(bars) * row
     height = bottom + (24 if target is not None else 6)
     target_x = label_width + target / highest * plot_width if target is not None else None
@@ -91,7 +101,7 @@ def bar_chart_svg(
     ]
     for index, ((_, value, colour), lines, text) in enumerate(zip(bars, labels, values, strict=True)):
         y = top + index * row
-        length = max(0.0, value) / highest * plot_width
+        length = 0.0 if value is None else max(0.0, value) / highest * plot_width
         first = y + 13 if len(lines) == 1 else y + 7
         for number, line in enumerate(lines):
             parts.append(
@@ -100,10 +110,12 @@ def bar_chart_svg(
         start = label_width + length + 4
         if target_x is not None and start - 3 <= target_x <= start + text_width(text) + 3:
             start = target_x + 4  # past the target line, never on it
-        parts.append(
-            f'<rect x="{label_width:.1f}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{escape(colour)}"/>'
-            f'<text x="{start:.1f}" y="{y + 13}">{escape(text)}</text>'
-        )
+        if value is not None:  # a suppressed count draws no bar
+            parts.append(
+                f'<rect x="{label_width:.1f}" y="{y}" width="{length:.1f}" height="{bar_height}" '
+                f'fill="{escape(colour)}"/>'
+            )
+        parts.append(f'<text x="{start:.1f}" y="{y + 13}">{escape(text)}</text>')
     if target_x is not None:
         half = text_width(target_label) / 2
         centre = min(max(target_x, half + 1), width - half - 1)
@@ -115,3 +127,13 @@ def bar_chart_svg(
     parts.append("</svg>")
     # Every label was escaped above; the rest is markup we wrote.
     return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+def plotly_text(value: str) -> str:
+    """Text for a plotly figure (axis categories, bar and hover text): always shown as text.
+
+    plotly.js reads a small HTML subset in every label (``<a href>``, ``<b>``, ``<br>`` ...) and
+    turns it into live SVG markup, so a business area named ``<a href="...">`` would become a link
+    in the chart. Escaped, the label has no tags for plotly to read, and plotly turns the entities
+    back into the characters: the reader sees exactly the name as typed."""
+    return str(escape(value))

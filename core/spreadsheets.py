@@ -30,7 +30,8 @@ class Row:
 
 
 def safe_cell(value) -> object:
-    """Neutralise text that a spreadsheet would run as a formula."""
+    """Neutralise text that a spreadsheet would run as a formula: the one rule for every cell of
+    every CSV and XLSX export, headings included."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -44,12 +45,17 @@ def xlsx_cell(value) -> object:
     return safe_cell(value)
 
 
+def _csv_row(values: Iterable) -> list:
+    """A CSV line's cells, headings or data alike: None as blank, formulas neutralised."""
+    return ["" if v is None else safe_cell(v) for v in values]
+
+
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow(_csv_row(header))
     for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow(_csv_row(row))
     return out.getvalue()
 
 
@@ -57,19 +63,20 @@ def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
     """The same CSV, a line at a time, for streaming large exports."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow(_csv_row(header))
     yield out.getvalue()
     for row in rows:
         out.seek(0)
         out.truncate()
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow(_csv_row(row))
         yield out.getvalue()
 
 
 def xlsx_bytes(header: list[str], rows: Iterable[Iterable], *, title: str = "Export") -> bytes:
+    """One sheet: the header row and the rows, every cell (headings too) through xlsx_cell."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(header)
+    sheet.append([xlsx_cell(v) for v in header])
     for row in rows:
         sheet.append([xlsx_cell(v) for v in row])
     out = io.BytesIO()

@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped
+from core.disclosure import DEFAULT_THRESHOLD, THRESHOLD_RANGE
 
 
 class OrganisationKind(StrEnum):
@@ -53,7 +54,13 @@ KIND_VALUES = ", ".join(f"'{k.value}'" for k in OrganisationKind)
 class Partnership(Timestamped, Base):
     __tablename__ = "partnerships"
     __audited__ = True
-    __table_args__ = (CheckConstraint("leaver_retention_months BETWEEN 1 AND 240", name="leaver_retention_in_range"),)
+    __table_args__ = (
+        CheckConstraint("leaver_retention_months BETWEEN 1 AND 240", name="leaver_retention_in_range"),
+        CheckConstraint(
+            f"disclosure_threshold BETWEEN {THRESHOLD_RANGE[0]} AND {THRESHOLD_RANGE[1]}",
+            name="disclosure_threshold_range",
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
     #: Target share of relevant staff WRAP-trained, in percent.
@@ -63,6 +70,8 @@ class Partnership(Timestamped, Base):
     #: A leaver's training records and person record are deleted this many months after the day
     #: they left (training.retention; 24 by default: see LEAVER_RETENTION_REASON there).
     leaver_retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: Counts about people from 1 to this less one are published as [c] (core.disclosure).
+    disclosure_threshold: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLD, server_default=str(DEFAULT_THRESHOLD))
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="partnership", order_by="Organisation.name"

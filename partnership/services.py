@@ -3,6 +3,7 @@
 from flask import abort
 from sqlalchemy import func, select
 
+from core.disclosure import DEFAULT_THRESHOLD, THRESHOLD_RANGE
 from core.extensions import db
 from partnership.models import Organisation, Partnership
 
@@ -55,4 +56,23 @@ def update_organisation(organisation: Organisation, *, name: str, kind: str, sho
     organisation.kind = kind
     organisation.short_name = short_name.strip()
     organisation.active = active
+    db.session.flush()
+
+
+def disclosure_threshold(partnership_id: int | None = None) -> int:
+    """A partnership's threshold for publishing counts about people (core.disclosure): this
+    deployment's partnership unless one is named, and the default before there is one."""
+    query = select(Partnership.disclosure_threshold).order_by(Partnership.id).limit(1)
+    if partnership_id is not None:
+        query = query.where(Partnership.id == partnership_id)
+    value = db.session.scalar(query)
+    return DEFAULT_THRESHOLD if value is None else value
+
+
+def update_disclosure_threshold(partnership: Partnership, *, threshold: int) -> None:
+    """Change the threshold; the audit trail records the change with the partnership."""
+    low, high = THRESHOLD_RANGE
+    if not low <= threshold <= high:
+        raise ValueError(f"The threshold must be from {low} to {high}")
+    partnership.disclosure_threshold = threshold
     db.session.flush()

@@ -1,12 +1,12 @@
-"""Pages for the partnership's member organisations."""
+"""Pages for the partnership's member organisations and its settings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.permissions import Permission, requires
 from partnership import services
-from partnership.forms import OrganisationForm
+from partnership.forms import OrganisationForm, SettingsForm
 from partnership.models import BusinessArea, Organisation, OrganisationKind
 
 bp = Blueprint("partnership", __name__, url_prefix="/partnership")
@@ -77,3 +77,17 @@ def edit_organisation(organisation_id: int):
             flash("Organisation saved.", "success")
             return redirect(url_for("partnership.list_organisations"))
     return render_template("partnership/organisation_form.html", form=form, organisation=organisation)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires(Permission.MANAGE_PARTNERSHIP)
+def edit_settings():
+    partnership = services.partnership_or_404()
+    form = SettingsForm()
+    if request.method == "GET":
+        form.disclosure_threshold.data = str(partnership.disclosure_threshold)
+    if form.validate_on_submit():
+        services.update_disclosure_threshold(partnership, threshold=form.threshold)
+        flash("Partnership settings saved.", "success")
+        return redirect(url_for("partnership.edit_settings"))
+    return render_template("partnership/settings.html", form=form, partnership=partnership)

@@ -2,6 +2,7 @@
 
 import json
 
+from core.charts import plotly_text
 from core.vocab import Rag
 
 
@@ -11,6 +12,7 @@ def rag_by_area_figure(totals: dict[str, dict[str, int]]) -> str:
     Written as plain JSON rather than through plotly's figure objects: validating those costs
     more than the rest of the overview page put together."""
     areas = list(totals)
+    labels = [plotly_text(area) for area in areas]  # area names are typed by users: text, never markup
     traces = []
     for rag in [*(r.value for r in Rag), "unset"]:
         counts = [totals[a].get(rag, 0) for a in areas]
@@ -21,7 +23,7 @@ def rag_by_area_figure(totals: dict[str, dict[str, int]]) -> str:
             {
                 "type": "bar",
                 "name": look.label,
-                "y": areas,
+                "y": labels,
                 "x": counts,
                 "orientation": "h",
                 "marker": {"color": look.colour},

@@ -7,11 +7,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from core import clock
 from core.auth import forbid_unless
 from core.dates import Quarter
+from core.disclosure import publish
 from core.extensions import db
 from core.permissions import Permission, can_edit_area, has_permission, requires
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
 from partnership.models import BusinessArea
-from partnership.services import current_partnership, list_organisations
+from partnership.services import current_partnership, disclosure_threshold, list_organisations
 from spoc import services
 from spoc.forms import AreaForm, referral_form_class
 from spoc.models import SpocAssignment
@@ -51,13 +52,15 @@ def show_area(area_id: int):
     if has_permission(current_user, Permission.VIEW_PLANS):
         summaries = plan_summaries(today=today, area_ids=[area.id])
     last_update = max((s.last_update for s in summaries or [] if s.last_update), default=None)
+    # Each quarter's referrals (every heading adds up to it), published as counts about people are.
+    recorded = {q: max(t.values()) for q, t in services.referral_totals(area.id, quarters).items() if t}
     return render_template(
         "spoc/area.html",
         area=area,
         summaries=summaries,
         last_update=last_update,
         quarters=quarters,
-        totals=services.referral_totals(area.id, quarters),
+        referrals=publish(recorded, threshold=disclosure_threshold(area.partnership_id)),
         can_record=can_edit_area(current_user, area.id),
         dimensions=REFERRAL_DIMENSION_LABELS,
     )

@@ -5,6 +5,7 @@ import json
 
 from markupsafe import Markup, escape
 
+from core.charts import plotly_text
 from core.vocab import Rag
 from training.coverage import TrendPoint
 
@@ -44,7 +45,7 @@ def trend_figure(points: list[TrendPoint], *, target: int, amber_from: int) -> s
     more than the rest of the coverage page's work."""
     bars = {
         "type": "bar",
-        "x": [p.label for p in points],
+        "x": [plotly_text(p.label) for p in points],
         "y": [_percent(p) for p in points],
         "marker": {"color": [Rag.look_of(p.rag).colour for p in points]},
         "text": [f"{p.percent}%" if p.percent is not None else "No headcount" for p in points],

@@ -190,25 +190,50 @@ def test_pack_figures_are_those_worked_out_by_hand(small_partnership):
     #   reviews due: D's 6-month (20 October), E's 12-month (1 November) = 2; held: E's 12-month = 1
     #   outstanding (due by 16 November, not held): D's 6-month = 1 (C's fall due in 2027)
     #   breakdowns count A and B only (C, D and E were referred before the period)
+    # Published at the default threshold of 5: every count from 1 to 4 is [c], the 0s are shown.
     assert (
-        "Anonymised counts from the Channel Panel's log for 1 October 2026 to 16 November 2026. Measure Count "
-        "New referrals 2 Discussed at panel 1 Adopted 1 Not adopted 0 Closed 1 Open at the end of the period 2 "
-        "Post-closure reviews due in the period 2 Post-closure reviews held in the period 1 "
-        "Post-closure reviews outstanding 1" in flat
+        "Anonymised counts from the Channel Panel's log for 1 October 2026 to 16 November 2026. "
+        "[c]: fewer than 5, suppressed to protect individuals." in flat
     )
     assert (
-        "Referring sector (referrals in the period) Education 1 Police 1 Local authority 0 Health 0 Community 0 "
+        "Measure Count New referrals [c] Discussed at panel [c] Adopted [c] Not adopted 0 Closed [c] "
+        "Open at the end of the period [c] Post-closure reviews due in the period [c] "
+        "Post-closure reviews held in the period [c] Post-closure reviews outstanding [c]" in flat
+    )
+    assert (
+        "Referring sector (referrals in the period) Education [c] Police [c] Local authority 0 Health 0 Community 0 "
         "Family and friends 0 Prison and probation 0 Other 0" in flat
     )
     assert (
-        "Type of concern (referrals in the period) Islamist 1 Extreme right-wing 1 Mixed, unclear or unstable 0 "
-        "Conflicted 0 School massacre 0 Left wing, anarchist or single issue 0 Other 0" in flat
+        "Type of concern (referrals in the period) Islamist [c] Extreme right-wing [c] Mixed, unclear or unstable 0 "
+        "Conflicted 0 School massacre 0 Left wing, anarchist or single issue 0" in flat
     )
     assert (
-        "Age band (referrals in the period) Under 15 0 15 to 20 1 21 to 30 1 31 to 40 0 41 to 50 0 51 to 60 0 "
+        "Age band (referrals in the period) Under 15 0 15 to 20 [c] 21 to 30 [c] 31 to 40 0 41 to 50 0 51 to 60 0 "
         "61 and over 0 Not known 0" in flat
     )
-    assert "Gender (referrals in the period) Male 1 Female 1 Other or not known 0" in flat
+    assert "Gender (referrals in the period) Male [c] Female [c] Other or not known 0" in flat
+    # The stage chart: cases referred by 16 November at their stage then: A referral, B adopted,
+    # C, D, E closed (3). All three are under 5: labels with [c] and no bar at all.
+    assert "Cases by stage at the end of the period" in flat and "Referral [c] Adopted [c] Closed [c]" in flat
+    assert "Screening" not in flat  # a stage with no cases and nothing hidden is not drawn
+
+
+def test_pack_at_a_threshold_of_3_shows_the_3_and_draws_its_bar_only(small_partnership):
+    from partnership.models import Partnership
+    from partnership.services import update_disclosure_threshold
+
+    update_disclosure_threshold(db.session.get(Partnership, small_partnership.partnership_id), threshold=3)
+    pdf = pack.render(small_partnership, part="pack", today=DAY)
+    flat = squash("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    # 1s and 2s hidden, the 3 closed cases by the end of the period shown.
+    assert "[c]: fewer than 3, suppressed to protect individuals." in flat
+    assert "New referrals [c] Discussed at panel [c] Adopted [c] Not adopted 0 Closed [c]" in flat
+    assert "Referral [c] Adopted [c] Closed 3" in flat
+    # One bar in the SVG chart (Closed); the hidden stages have a label and no <rect>.
+    chart = pack._channel(date(2026, 10, 1), DAY, threshold=3)["chart"]
+    assert str(chart).count("<rect") == 1
+    assert str(chart).count(">[c]<") == 2
 
 
 def test_membership_review_item_appears_only_when_due(small_partnership):

@@ -140,3 +140,34 @@ def test_channel_pages_and_forms_have_no_axe_violations(page: Page, app):
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select the new stage")
     assert page.title().startswith("Error:")
     assert_no_axe_violations(page)
+
+
+def test_the_board_reads_small_channel_counts_as_c_and_the_lead_sets_the_threshold(page: Page):
+    sign_in(page, BOARD)
+    page.goto("/channel/figures")
+    note = page.locator("#suppression-note")
+    expect(note).to_contain_text("[c]: fewer than 5, suppressed to protect individuals.")
+    cells = page.locator("td.govuk-table__cell--numeric").all_text_contents()
+    assert "[c]" in cells
+    assert not set(cells) & {"1", "2", "3", "4"}
+    assert_no_axe_violations(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    text = download.value.path().read_text(encoding="utf-8")
+    assert ",[c]" in text and "fewer than 5, suppressed to protect individuals" in text
+
+    page.context.clear_cookies()
+    sign_in(page, "helen.marsh@cambridgeshire.example")
+    page.goto("/channel/figures")
+    page.get_by_role("link", name="Change the smallest count published").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partnership settings")
+    assert_no_axe_violations(page)
+    page.get_by_label("Smallest count published about people").fill("2")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("whole number from 3 to 20")
+    assert_no_axe_violations(page)
+    page.get_by_label("Smallest count published about people").fill("10")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Partnership settings saved")
+    page.goto("/channel/figures")
+    expect(page.locator("#suppression-note")).to_contain_text("[c]: fewer than 10, suppressed")

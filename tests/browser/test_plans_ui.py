@@ -4,6 +4,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from core.extensions import db
+from plans import services
 from plans.models import Plan, PlanRow, ProgressUpdate
 from tests.browser.conftest import assert_no_axe_violations, path_of, sign_in
 
@@ -110,4 +111,28 @@ def test_plan_forms_and_area_pages_have_no_axe_violations(page: Page, app):
     page.goto(base + f"/areas/{area_id}")
     page.get_by_role("link", name="Record", exact=False).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Referral activity")
+    assert_no_axe_violations(page)
+
+
+def test_an_area_named_as_a_link_is_plain_text_in_the_overview_chart(page: Page, app):
+    """A business area named <a href="https://example.org">x</a> with a plan: in the chart the
+    Prevent Lead sees its name as typed, and plotly draws no link anywhere in the chart."""
+    from partnership.models import BusinessArea, Partnership
+
+    hostile = '<a href="https://example.org">x</a>'
+    with app.app_context():
+        partnership = db.session.scalars(select(Partnership).order_by(Partnership.id)).first()
+        area = BusinessArea(partnership_id=partnership.id, name=hostile)
+        db.session.add(area)
+        db.session.flush()
+        plan = services.create_plan(area_id=area.id, title="Plan of the oddly named area", template="spoc")
+        services.add_row(plan, values={"duty": "A duty", "actions": ["An action"]})
+        db.session.commit()
+    sign_in(page, LEAD)
+    page.goto("/plans")
+    page.wait_for_selector(".app-chart .main-svg")
+    ticks = page.locator(".app-chart .ytick text").all_text_contents()
+    assert hostile in ticks
+    assert page.locator(".app-chart a").count() == 0
+    assert page.evaluate("() => document.querySelectorAll('.app-chart [href], .app-chart [*|href]').length") == 0
     assert_no_axe_violations(page)

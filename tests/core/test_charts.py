@@ -1,12 +1,13 @@
 """Bar charts for PDFs hold every label inside the drawing, wrap labels too long for the label
 column, keep values off the target line, and describe themselves for the tagged PDF. Each chart
-is drawn in a real PDF and read back with the layout checks (tests/pdf_layout.py)."""
+is drawn in a real PDF and read back with the layout checks (tests/pdf_layout.py). Labels are text,
+never markup; a count that may not be published has no bar."""
 
 import re
 
 from weasyprint import HTML
 
-from core.charts import bar_chart_svg, text_width, wrap_label
+from core.charts import bar_chart_svg, plotly_text, text_width, wrap_label
 from core.pdf import PDF_VARIANT
 from tests.pdf_layout import layout_faults
 
@@ -67,3 +68,22 @@ def test_the_title_is_the_charts_alternative_text():
     svg = str(bar_chart_svg([("Education", 2, AMBER), ("Health & care", 1, RED)]))
     assert "<title>Bar chart: Education 2; Health &amp; care 1.</title>" in svg
     assert "<title>Given</title>" in str(bar_chart_svg([("Education", 2, AMBER)], title="Given"))
+
+
+HOSTILE = '<a href="https://example.org">x</a>'
+
+
+def test_plotly_text_leaves_no_tag_for_plotly_to_read():
+    assert plotly_text(HOSTILE) == "&lt;a href=&#34;https://example.org&#34;&gt;x&lt;/a&gt;"
+    assert plotly_text("Health & Care") == "Health &amp; Care"  # plotly shows it as "Health & Care"
+    assert plotly_text("Education") == "Education"
+
+
+def test_svg_bars_escape_labels_and_draw_no_bar_for_a_hidden_count():
+    svg = str(bar_chart_svg([(HOSTILE, 6, "#1d70b8"), ("Adopted", None, "#1d70b8")]))
+    assert "<a " not in svg and "&lt;a href=" in svg
+    assert svg.count("<rect") == 1  # the 6 has its bar; the hidden count has none
+    assert ">[c]</text>" in svg and ">6</text>" in svg
+    # The alternative text says no more than the drawing.
+    assert "Adopted [c]" in svg
+    assert layout_faults(pdf_of(svg)) == []

@@ -178,3 +178,16 @@ def test_csv_lines_streams_the_same_csv_a_line_at_a_time():
 def test_a_value_under_no_heading_is_refused_with_its_place():
     with pytest.raises(SpreadsheetError, match=r"people.csv: row 3, column C: a value in a column with no heading"):
         read_table("people.csv", b"Name,Role\r\nAnn,SPOC\r\nBen,Lead,extra\r\n")
+
+
+def test_headings_are_neutralised_by_the_same_rule_as_cells():
+    # One rule for every cell: a heading starting = + - @ (or a tab or CR) gets a leading quote.
+    header = ['=HYPERLINK("http://x","y")', "+1", "Plain"]
+    rows = [['=HYPERLINK("http://x","y")', "-2", "ok"]]
+    expected = ['\'=HYPERLINK("http://x","y")', "'+1", "Plain"]
+    assert next(csv.reader(io.StringIO(csv_text(header, rows)))) == expected
+    assert next(csv.reader(io.StringIO("".join(csv_lines(header, rows))))) == expected
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(header, rows))).active
+    assert [c.value for c in sheet[1]] == expected
+    assert [c.data_type for c in sheet[1]] == ["s", "s", "s"]
+    assert [c.value for c in sheet[2]] == ['\'=HYPERLINK("http://x","y")', "'-2", "ok"]

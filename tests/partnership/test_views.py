@@ -55,3 +55,55 @@ def test_lead_marks_an_organisation_as_left(app, client, world, login_as):
 def test_missing_organisation_is_404(client, world, login_as):
     login_as(Role.PREVENT_LEAD)
     assert client.get("/partnership/organisations/99999/edit").status_code == 404
+
+
+# --- partnership settings: the disclosure threshold ------------------------------------------
+
+
+def _threshold(app):
+    from partnership.models import Partnership
+
+    with app.app_context():
+        return db.session.scalar(select(Partnership.disclosure_threshold))
+
+
+def test_threshold_is_five_until_changed(app, client, world, login_as):
+    assert _threshold(app) == 5
+    login_as(Role.PREVENT_LEAD)
+    page = client.get("/partnership/settings").get_data(as_text=True)
+    assert 'value="5"' in page
+
+
+def test_lead_changes_the_threshold_and_the_audit_trail_records_it(app, client, world, login_as):
+    from core.audit import AuditEntry
+
+    login_as(Role.PREVENT_LEAD)
+    response = client.post("/partnership/settings", data={"disclosure_threshold": "10"})
+    assert response.status_code == 302
+    assert _threshold(app) == 10
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "partnerships").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.action == "update"
+        assert entry.changes["disclosure_threshold"] == [5, 10]
+        assert entry.actor_label == world.users[Role.PREVENT_LEAD].email
+
+
+def test_threshold_out_of_range_is_refused_and_nothing_saved(app, client, world, login_as):
+    login_as(Role.PREVENT_LEAD)
+    for raw, message in [
+        ("", "Enter the smallest count published about people"),
+        ("2", "Smallest count published must be a whole number from 3 to 20"),
+        ("21", "Smallest count published must be a whole number from 3 to 20"),
+        ("five", "Smallest count published must be a whole number from 3 to 20"),
+    ]:
+        response = client.post("/partnership/settings", data={"disclosure_threshold": raw})
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True)
+    assert _threshold(app) == 5
+
+
+def test_others_may_not_change_the_threshold(client, world, login_as):
+    login_as(Role.BOARD_MEMBER)
+    assert client.post("/partnership/settings", data={"disclosure_threshold": "3"}).status_code == 403

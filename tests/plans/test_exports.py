@@ -215,3 +215,21 @@ def test_export_filenames():
 
     assert exports.export_filename([P()], "pdf", single=True) == "kent-prevent-duty-action-plan-2019.pdf"
     assert re.fullmatch(r"plans-\d{4}-\d{2}-\d{2}\.xlsx", exports.export_filename([P(), P()], "xlsx", single=False))
+
+
+def test_plan_column_headings_are_neutralised_like_cells(ctx):
+    from plans.templates import default_columns
+
+    heading = '=HYPERLINK("http://x","y")'
+    columns = [[name, heading if name == "duty" else text] for name, text in default_columns("spoc")]
+    plan = services.create_plan(area_id=None, title="Plan with a hostile heading", template="spoc", columns=columns)
+    services.add_row(plan, values={"duty": "Keep records", "actions": ["Check"]})
+
+    header = next(csv.reader(io.StringIO(exports.plans_csv([plan]))))
+    assert '\'=HYPERLINK("http://x","y")' in header
+    assert heading not in header
+
+    sheet = load_workbook(io.BytesIO(exports.plans_xlsx([plan]))).worksheets[0]
+    first = sheet.cell(row=1, column=1)
+    assert first.value == '\'=HYPERLINK("http://x","y")'
+    assert first.data_type == "s"

@@ -377,3 +377,21 @@ def test_export_downloads(app, client, world, login_as):
 def test_roles_without_plans_cannot_export(client, world, login_as):
     login_as(Role.PANEL_CHAIR)
     assert client.get("/plans/export?format=csv").status_code == 403
+
+
+def test_a_board_member_downloads_a_hostile_heading_as_text(app, client, world, login_as):
+    # A plan column headed =HYPERLINK(...) reaches a board member's spreadsheet as text, in the CSV
+    # and the XLSX the export page offers.
+    import csv
+
+    with app.app_context():
+        plan = db.session.get(Plan, world.plan_id)
+        plan.columns = [[name, '=HYPERLINK("http://x","y")' if name == "duty" else h] for name, h in plan.columns]
+        db.session.commit()
+    login_as(Role.BOARD_MEMBER)
+    text = client.get(f"/plans/export?format=csv&plan={world.plan_id}").get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(text)))
+    assert '\'=HYPERLINK("http://x","y")' in header and '=HYPERLINK("http://x","y")' not in header
+    sheet = load_workbook(io.BytesIO(client.get(f"/plans/export?format=xlsx&plan={world.plan_id}").data)).active
+    headings = [c.value for c in sheet[1]]
+    assert '\'=HYPERLINK("http://x","y")' in headings and '=HYPERLINK("http://x","y")' not in headings

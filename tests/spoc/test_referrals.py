@@ -70,3 +70,26 @@ def test_every_category_has_a_box(client, world, login_as):
     for dimension, options in REFERRAL_CATEGORIES.items():
         for category, _ in options:
             assert f'name="{dimension}__{category}"' in page
+
+
+def test_area_referral_totals_are_published_with_small_counts_hidden(client, world, login_as):
+    # July to September: 3 referrals (fewer than 5: [c]); April to June: 6 (shown); the quarters
+    # with nothing recorded say so. No two quarters add up to anything shown, so nothing else hides.
+    login_as(Role.SPOC)
+    for quarter, n in (("2026-q3", "3"), ("2026-q2", "6")):
+        response = client.post(
+            f"/areas/{world.area_id}/referrals/{quarter}", data={"sector__education": n, "gender__male": n}
+        )
+        assert response.status_code == 302
+    login_as(Role.BOARD_MEMBER)
+    page = " ".join(client.get(f"/areas/{world.area_id}").get_data(as_text=True).split())
+    assert (
+        '<td class="govuk-table__cell">July to September 2026</td> '
+        '<td class="govuk-table__cell govuk-table__cell--numeric">[c]</td>' in page
+    )
+    assert (
+        '<td class="govuk-table__cell">April to June 2026</td> '
+        '<td class="govuk-table__cell govuk-table__cell--numeric">6</td>' in page
+    )
+    assert "Not recorded" in page
+    assert "[c]: fewer than 5, suppressed to protect individuals." in page
