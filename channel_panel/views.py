@@ -44,7 +44,7 @@ from channel_panel.vocab import (
     category_label,
 )
 from core import clock
-from core.auth import forbid_unless
+from core.auth import forbid_unless, needs_fresh_second_factor
 from core.dates import Quarter
 from core.extensions import db
 from core.forms import ConfirmForm
@@ -319,6 +319,7 @@ def close_case(case_id: int):
 
 @bp.route("/cases/<int:case_id>/personal")
 @requires(Permission.VIEW_CHANNEL_PERSONAL)
+@needs_fresh_second_factor
 def show_personal(case_id: int):
     case = _get_case(case_id)
     forbid_unless(can_see_channel_personal(current_user))
@@ -334,6 +335,7 @@ def show_personal(case_id: int):
 
 @bp.route("/cases/<int:case_id>/personal/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CHANNEL)
+@needs_fresh_second_factor
 def edit_personal(case_id: int):
     case = _get_case(case_id)
     forbid_unless(can_see_channel_personal(current_user))

@@ -9,7 +9,7 @@ from core.app import create_app
 from core.extensions import db
 from core.vocab import Role
 from plans.models import ProgressUpdate
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, finish_sign_in, sign_in
 
 COOKIE = "prevent_session"
 
@@ -44,6 +44,7 @@ def signed_in(app, world, role=Role.SPOC):
         "/login",
         data={"email": world.users[role].email, "password": world.users[role].password, "csrf_token": token},
     )
+    response = finish_sign_in(client, response, world.users[role].email)
     assert response.status_code == 302
     return client
 
