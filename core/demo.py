@@ -12,7 +12,7 @@ from core.registry import DemoContext, parts
 DEMO_PASSWORD = "Demo-Partnership-2026"  # noqa: S105 - printed for the demo on purpose  # nosec B105
 #: The TOTP secret of every demo account whose role needs two-factor authentication: published,
 #: like the password, so anyone trying the demo can add it to an app or run `flask demo-code`.
-DEMO_TOTP_SECRET = "DEMOPREVENTPARTNERSHIP2026AAAAAA"  # noqa: S105  # nosec B105
+DEMO_TOTP_SECRET = "DEMOPREVENTPARTNERSHIPTWOFACTORK"  # noqa: S105  # nosec B105
 
 
 def load_demo() -> None:

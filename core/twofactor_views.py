@@ -38,9 +38,19 @@ def _check_code(user: User, form: SecondFactorForm) -> bool:
                 "info",
             )
             return True
-    elif twofactor.verify_code(user, code):
-        throttle.release(key)
-        return True
+    else:
+        try:
+            accepted = twofactor.verify_code(user, code)
+        except twofactor.SecretUnreadable:
+            # The key changed (TWO_FACTOR_KEY or SECRET_KEY): nobody's code can be checked.
+            accounts.log_event("two_factor_unreadable", user=user, survives_rollback=True)
+            form.code.errors.append(
+                "Your two-factor set-up cannot be checked. Use a recovery code, or ask your Prevent Lead to reset it"
+            )
+            return False
+        if accepted:
+            throttle.release(key)
+            return True
     accounts.log_event("two_factor_failed", user=user, detail=f"attempt {claim.count}", survives_rollback=True)
     form.code.errors.append(WRONG_CODE)
     return False
@@ -109,13 +119,14 @@ def set_up_two_factor():
         if twofactor.code_matches(secret, form.code.data) is None:
             form.code.errors.append("Enter the 6-digit code your authenticator app shows now")
         else:
-            replacing = current_user.has_two_factor
-            codes = twofactor.enrol(current_user, secret=secret)
+            user = current_user._get_current_object()
+            replacing = user.has_two_factor
+            codes = twofactor.enrol(user, secret=secret)
             session.pop("enrol_secret", None)
             # The epoch rose (other sessions end): carry on in this one under the new id.
-            login_user(current_user)
+            login_user(user)
             session["second_factor_at"] = int(clock.now().timestamp())
-            accounts.log_event("two_factor_enrolled", user=current_user, detail="replaced" if replacing else "")
+            accounts.log_event("two_factor_enrolled", user=user, detail="replaced" if replacing else "")
             return render_template("auth/recovery_codes.html", codes=codes, just_enrolled=True)
     return render_template(
         "auth/set_up_two_factor.html",
@@ -148,9 +159,10 @@ def turn_off_two_factor():
     if form.validate_on_submit():
         problem = accounts.check_current_password(current_user, form.password.data)
         if problem is None:
-            twofactor.disable(current_user)
-            login_user(current_user)
-            accounts.log_event("two_factor_disabled", user=current_user, detail="by the account holder")
+            user = current_user._get_current_object()
+            twofactor.disable(user)
+            login_user(user)
+            accounts.log_event("two_factor_disabled", user=user, detail="by the account holder")
             flash("Two-factor authentication is off.", "success")
             return redirect(url_for("auth.show_two_factor"))
         form.password.errors.append(problem)

@@ -17,7 +17,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text, update
 
-from core import clock
+from core import clock, twofactor
 from core.app import create_app
 from core.demo import load_demo
 from core.extensions import db
@@ -198,14 +198,14 @@ def _build_world(app) -> SimpleNamespace:
         )
 
 
-def sign_in(client, email: str, password: str = TEST_PASSWORD, *, secret: str = TEST_TOTP_SECRET, next: str = ""):
-    """Sign in, giving a TOTP code computed from ``secret`` when the account asks for one; the
-    last response (a 302 when signed in)."""
+def sign_in(client, email: str, password: str = TEST_PASSWORD, *, secret: str | None = None, next: str = ""):
+    """Sign in, giving a TOTP code when the account asks for one (from ``secret``, or the key the
+    account was set up with: the factories' or the demo's); the last response (302 when signed in)."""
     response = client.post("/login" + (f"?next={next}" if next else ""), data={"email": email, "password": password})
     return finish_sign_in(client, response, email, secret)
 
 
-def finish_sign_in(client, response, email: str, secret: str = TEST_TOTP_SECRET):
+def finish_sign_in(client, response, email: str, secret: str | None = None):
     """After the password was posted: give the TOTP code if the account was asked for one."""
     if response.status_code == 302 and response.headers["Location"].startswith("/login/two-factor"):
         page = client.get("/login/two-factor").get_data(as_text=True)
@@ -221,13 +221,14 @@ def totp_code(secret: str = TEST_TOTP_SECRET, *, steps_ahead: int = 0) -> str:
     return pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30 * steps_ahead))
 
 
-def unused_code(app, email: str, secret: str = TEST_TOTP_SECRET) -> str:
+def unused_code(app, email: str, secret: str | None = None) -> str:
     """A code the server will accept for ``email`` now. A code works once, and a 30-second step
     and the next are all a sign-in may use; the suite signs one person in many times a minute,
     which no person does, so when both are spent it moves the account's last used step back, as
     if a minute had passed (core.twofactor.verify_code)."""
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        secret = secret or twofactor.decrypt_secret(user.totp_secret)
         step = int(clock.now().timestamp()) // 30
         last = user.totp_last_step
         if last is not None and last >= step + 1:
