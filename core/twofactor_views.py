@@ -1,7 +1,7 @@
 """Pages for two-factor authentication: the second step of signing in, setting it up, new
 recovery codes, turning it off, and the fresh check before a Channel personal record."""
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from core import accounts, clock, throttle, twofactor
@@ -32,10 +32,10 @@ def _check_code(user: User, form: SecondFactorForm) -> bool:
             throttle.release(key)
             left = twofactor.recovery_codes_left(user)
             accounts.log_event("recovery_code_used", user=user, detail=f"{left} left")
-            flash(
+            # Flashed once the session is (re)started: signing in clears the session.
+            g.recovery_note = (
                 f"You used a recovery code. You have {left} left: "
-                "make new ones from your account's two-factor page if you are running out.",
-                "info",
+                "make new ones from your account's two-factor page if you are running out."
             )
             return True
     else:
@@ -69,6 +69,8 @@ def second_factor():
         next_url = session.get("pending_next")
         start_session(user, second_factor=True)
         accounts.log_event("login_ok", user=user, detail="with a second factor")
+        if g.get("recovery_note"):
+            flash(g.recovery_note, "info")
         return redirect(safe_next(next_url) or url_for("main.home"))
     return render_template("auth/second_factor.html", form=form, fresh_check=False)
 
@@ -84,6 +86,8 @@ def check_second_factor():
     if form.validate_on_submit() and _check_code(current_user, form):
         session["second_factor_at"] = int(clock.now().timestamp())
         accounts.log_event("two_factor_ok", user=current_user, detail="fresh check")
+        if g.get("recovery_note"):
+            flash(g.recovery_note, "info")
         return redirect(next_url)
     return render_template("auth/second_factor.html", form=form, fresh_check=True)
 
