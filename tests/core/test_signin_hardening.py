@@ -15,6 +15,7 @@ from core.app import create_app
 from core.cli import demo_code, reset_two_factor
 from core.extensions import db
 from core.models import PasswordResetToken, RecoveryCode, SecurityEvent, User
+from core.permissions import public
 from core.vocab import Role
 from tests.channel_panel.factories import new_case
 from tests.conftest import sign_in, totp_code, unused_code
@@ -360,3 +361,16 @@ def test_an_unknown_email_is_not_written_to_the_log(client, world, caplog):
 def test_an_id_past_the_columns_range_is_not_found(client, login_as, url):
     login_as(Role.PREVENT_LEAD)
     assert client.get(url).status_code == 404
+
+
+def test_a_number_past_the_range_anywhere_else_is_not_found_either(another_app, world):
+    """The backstop for numbers that do not come through a route's id (a query string, a form):
+    SQLite's OverflowError and PostgreSQL's DataError answer 404, not 500 or 503."""
+
+    @another_app.route("/look-up")
+    @public
+    def look_up():
+        db.session.get(User, 10**20)
+        return "found"
+
+    assert another_app.test_client().get("/look-up").status_code == 404
