@@ -82,10 +82,11 @@ def test_a_tampered_session_cookie_is_ignored(app, client, world):
 def test_a_cookie_signed_with_another_key_is_ignored(app, world):
     other = create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="another")
     forger = other.test_client()
-    sign_in(forger, world.users[Role.PREVENT_LEAD].email)
+    # (A SPOC: the Prevent Lead's two-factor secret cannot be read under another key at all.)
+    assert sign_in(forger, world.users[Role.SPOC].email).status_code == 302
     victim = app.test_client()
     victim.set_cookie(COOKIE, session_cookie(forger))
-    response = victim.get("/users")
+    response = victim.get("/areas")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
