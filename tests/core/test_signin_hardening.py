@@ -374,3 +374,15 @@ def test_a_number_past_the_range_anywhere_else_is_not_found_either(another_app, 
         return "found"
 
     assert another_app.test_client().get("/look-up").status_code == 404
+
+
+def test_demo_data_prints_how_to_get_the_demo_codes(app, demo):
+    from core.cli import demo_data
+
+    with app.app_context():
+        result = CliRunner().invoke(demo_data, ["--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "helen.marsh@cambridgeshire.example  (two-factor)" in result.output
+    assert "priya.natarajan@cambridgeshire.example\n" in result.output  # a SPOC: password only
+    assert "flask --app wsgi demo-code EMAIL" in result.output
+    assert "DEMO PREV ENTP ARTN ERSH IPTW OFAC TORK" in result.output

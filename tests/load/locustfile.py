@@ -47,6 +47,8 @@ def sign_in(user: HttpUser, email: str) -> None:
             return
         second_step = response.headers["Location"].startswith("/login/two-factor")
     if second_step:  # the Prevent Lead uses two-factor authentication (tests/factories.py's key)
+        # Signing in started a new session: the page's form carries that session's token.
+        token = TOKEN.search(user.client.get("/login/two-factor", name="/login/two-factor").text).group(1)
         code = pyotp.TOTP(DATA["totp_secret"]).at(clock.now())
         with user.client.post(
             "/login/two-factor",
