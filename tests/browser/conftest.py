@@ -90,8 +90,8 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD, *, secret: st
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form posts: a new page either way (home, code, or errors)
+        page.get_by_role("button", name="Sign in").click()
     if urlsplit(page.url).path == "/login/two-factor":
         page.get_by_label("Code").fill(unused_code(LIVE_APPS[-1], email, secret))
         page.get_by_role("button", name="Continue").click()

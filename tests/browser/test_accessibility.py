@@ -189,8 +189,8 @@ def keyboard_sign_in(page: Page, email: str) -> None:
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password", exact=True)).to_be_focused()
     page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     if page.url.endswith("/login/two-factor"):
         from core.demo import DEMO_TOTP_SECRET
         from tests.browser.conftest import LIVE_APPS
