@@ -51,12 +51,33 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     #: A signed-in session ends after this long without a request.
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("SESSION_MAX_HOURS", 12))
+    #: ... and this long after signing in, however active (counted from the sign-in time kept in
+    #: the signed session, core.auth).
+    SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (Werkzeug's
+    #: ProxyFix): the client's address is then the one the nearest of them saw. 0 trusts none.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
     #: Failed sign-ins before an account is locked, and for how long.
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
+    #: Those limits count one email from one address; this slower one counts it from every address.
+    LOGIN_ACCOUNT_MAX_FAILURES = _int("LOGIN_ACCOUNT_MAX_FAILURES", 50)
+    LOGIN_ACCOUNT_LOCK_MINUTES = _int("LOGIN_ACCOUNT_LOCK_MINUTES", 60)
+    #: Two-factor authentication (TOTP) is required for the Prevent Lead, the Channel Panel chair
+    #: and members and auditors; set this to require it of every account.
+    TWO_FACTOR_FOR_EVERYONE = _bool("TWO_FACTOR_FOR_EVERYONE", False)
+    #: A Channel personal record asks for a new code when the last one is older than this.
+    TWO_FACTOR_FRESH_MINUTES = _int("TWO_FACTOR_FRESH_MINUTES", 15)
+    #: Encrypts TOTP secrets in the database (a Fernet key: `python3 -c "from cryptography.fernet
+    #: import Fernet; print(Fernet.generate_key().decode())"`). Empty: derived from SECRET_KEY.
+    TWO_FACTOR_KEY = os.environ.get("TWO_FACTOR_KEY", "")
+    #: `flask demo-code EMAIL` prints the current code of a demo account (never in production).
+    DEMO_TWO_FACTOR_CODES = False
+    #: How long a password reset link works.
+    PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 30)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 12)
 
     #: Uploaded evidence lives here (outside the web root) unless object storage is configured.
@@ -113,6 +134,7 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     HSTS = _bool("HSTS", False)
+    DEMO_TWO_FACTOR_CODES = _bool("DEMO_TWO_FACTOR_CODES", True)
 
 
 class TestConfig(Config):

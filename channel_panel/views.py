@@ -46,7 +46,7 @@ from channel_panel.vocab import (
     category_label,
 )
 from core import clock
-from core.auth import forbid_unless
+from core.auth import forbid_unless, needs_fresh_second_factor
 from core.dates import Quarter
 from core.disclosure import Shown, footnote, publish
 from core.extensions import db
@@ -401,6 +401,7 @@ def close_case(case_id: int):
 
 @bp.route("/cases/<int:case_id>/personal")
 @requires(Permission.VIEW_CHANNEL_PERSONAL)
+@needs_fresh_second_factor
 def show_personal(case_id: int):
     case = _get_case(case_id)
     forbid_unless(can_see_channel_personal(current_user))
@@ -416,6 +417,7 @@ def show_personal(case_id: int):
 
 @bp.route("/cases/<int:case_id>/personal/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CHANNEL)
+@needs_fresh_second_factor
 def edit_personal(case_id: int):
     case = _get_case(case_id)
     forbid_unless(can_see_channel_personal(current_user))

@@ -4,13 +4,13 @@ Functions add and flush; the request (or command) commits once, at its end.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import clock, transactions
+from core import clock, throttle, transactions
 from core.db import utcnow
 from core.extensions import db
 from core.models import SecurityEvent, User, UserRole
@@ -52,7 +52,8 @@ def log_event(
         transactions.keep(insert(SecurityEvent).values(**values))
     else:
         db.session.add(SecurityEvent(**values))
-    current_app.logger.info("security %s user=%s email=%s path=%s", kind, getattr(user, "id", None), email, path)
+    # Never the typed email: at sign-in it may be anything (a mistyped address, a password).
+    current_app.logger.info("security %s user=%s path=%s", kind, getattr(user, "id", None), path)
 
 
 @dataclass
@@ -61,32 +62,71 @@ class LoginResult:
     message: str = ""
 
 
-def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes: int) -> LoginResult:
-    """Check credentials, counting failures and locking the account after too many.
+def throttled_message(minutes: int) -> str:
+    """The one answer to too many attempts, the same whether or not the email has an account."""
+    return (
+        "Too many attempts to sign in with this email address. "
+        f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, or reset your password"
+    )
 
-    A refused sign-in is recorded, and counted towards the lockout, even if the request then
-    fails: otherwise a request made to fail would be a free guess."""
+
+def _source_address() -> str:
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes: int) -> LoginResult:
+    """Check credentials under two limits counted in the database before the password is checked:
+    ``max_failures`` attempts per email and source address in ``lock_minutes`` (so an outsider
+    cannot lock a person out from everywhere), and a slower limit per email from every address
+    (LOGIN_ACCOUNT_MAX_FAILURES in LOGIN_ACCOUNT_LOCK_MINUTES). Attempts past a limit are refused
+    unchecked, even with the right password, until the window ends. Unknown emails are counted
+    the same way, so the answers never tell whether an account exists.
+
+    A refused sign-in is recorded even if the request then fails: the counts are committed as
+    they are claimed, the events are kept writes."""
+    config = current_app.config
     email = normalise_email(email)
-    user = db.session.scalar(select(User).where(User.email == email))
     now = utcnow()
+    pair = throttle.claim(
+        throttle.pair_key(email, _source_address()), limit=max_failures, minutes=lock_minutes, now=now
+    )
+    overall = None
+    if pair.allowed:
+        overall = throttle.claim(
+            throttle.account_key(email),
+            limit=config["LOGIN_ACCOUNT_MAX_FAILURES"],
+            minutes=config["LOGIN_ACCOUNT_LOCK_MINUTES"],
+            now=now,
+        )
+    user = db.session.scalar(select(User).where(User.email == email))
+    refused = pair if not pair.allowed else overall if not overall.allowed else None
+    if refused is not None:
+        burn_verification_time()  # the same time as a checked attempt
+        which = "this address" if refused is pair else "every address"
+        log_event("login_throttled", user=user, detail=f"attempt {refused.count} from {which}", survives_rollback=True)
+        return LoginResult(None, throttled_message(refused.minutes_left(now)))
+    reached = pair.count >= max_failures or overall.count >= config["LOGIN_ACCOUNT_MAX_FAILURES"]
     if user is None:
         burn_verification_time()
         log_event("login_unknown_email", email=email, survives_rollback=True)
+        if reached:
+            return LoginResult(None, throttled_message(pair.minutes_left(now)))
         return LoginResult(None, GENERIC_LOGIN_ERROR)
-    if user.is_locked(now):
-        log_event("login_locked", user=user, survives_rollback=True)
-        return LoginResult(None, locked_message(user))
     if not verify_password(user.password_hash, password):
-        failures = user.failed_logins + 1
-        if failures >= max_failures:
-            _count_failure(user, failures=0, lock_until=now + timedelta(minutes=lock_minutes))
+        _count_failure(user, lock_until=max(pair.until, overall.until) if reached else None)
+        if reached:
+            which = "from one address" if pair.count >= max_failures else "from every address"
             log_event(
-                "account_locked", user=user, detail=f"after {max_failures} failed attempts", survives_rollback=True
+                "account_locked",
+                user=user,
+                detail=f"after {pair.count if pair.count >= max_failures else overall.count} failed attempts {which}",
+                survives_rollback=True,
             )
-            return LoginResult(None, locked_message(user))
-        _count_failure(user, failures=failures)
+            return LoginResult(None, throttled_message(pair.minutes_left(now)))
         log_event("login_failed", user=user, survives_rollback=True)
         return LoginResult(None, GENERIC_LOGIN_ERROR)
+    throttle.release(throttle.pair_key(email, _source_address()))
+    throttle.give_back(throttle.account_key(email))
     if not user.active:
         log_event("login_inactive", user=user, survives_rollback=True)
         return LoginResult(None, "This account has been deactivated. Contact your Prevent Lead")
@@ -98,27 +138,38 @@ def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    log_event("login_ok", user=user)
     return LoginResult(user)
 
 
-def _count_failure(user: User, *, failures: int, lock_until: datetime | None = None) -> None:
-    """Store the count of failed sign-ins (and the lock) whatever becomes of the request: a kept
-    UPDATE, not a change to ``user`` that a rollback would undo. ``user`` shows the new values."""
-    values: dict = {"failed_logins": failures}
+def _count_failure(user: User, *, lock_until: datetime | None = None) -> None:
+    """Add one to the account's failed sign-ins (shown to the Prevent Lead), in SQL, whatever
+    becomes of the request; and note the lock's end when a limit was reached."""
+    values: dict = {"failed_logins": User.failed_logins + 1}
     if lock_until is not None:
         values["locked_until"] = lock_until
     transactions.keep(update(User).where(User.id == user.id).values(**values))
-    for key, value in values.items():
-        set_committed_value(user, key, value)
+    set_committed_value(user, "failed_logins", (user.failed_logins or 0) + 1)
+    if lock_until is not None:
+        set_committed_value(user, "locked_until", lock_until)
 
 
-def locked_message(user: User) -> str:
-    minutes = max(1, int((user.locked_until - utcnow()).total_seconds() // 60) + 1)
-    return (
-        "This account is locked because of too many failed sign-in attempts. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask your Prevent Lead to unlock it"
-    )
+def check_current_password(user: User, password: str) -> str | None:
+    """A signed-in person's current password, checked under a limit (LOGIN_MAX_FAILURES in
+    LOGIN_LOCK_MINUTES) with a security event for each failure: a stolen session cannot guess
+    it. The error message, or None when it is right."""
+    config = current_app.config
+    now = utcnow()
+    key = throttle.password_check_key(user.id)
+    claim = throttle.claim(key, limit=config["LOGIN_MAX_FAILURES"], minutes=config["LOGIN_LOCK_MINUTES"], now=now)
+    if not claim.allowed:
+        log_event("password_check_locked", user=user, detail=f"attempt {claim.count}", survives_rollback=True)
+        minutes = claim.minutes_left(now)
+        return f"Too many wrong passwords. Wait {minutes} minute{'s' if minutes != 1 else ''} and try again"
+    if not verify_password(user.password_hash, password or ""):
+        log_event("password_check_failed", user=user, detail=f"attempt {claim.count}", survives_rollback=True)
+        return "Your current password is incorrect"
+    throttle.release(key)
+    return None
 
 
 def email_taken(email: str, *, except_user_id: int | None = None) -> bool:
@@ -208,6 +259,7 @@ def reactivate_user(user: User) -> None:
 def unlock_user(user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
+    throttle.forget_email(user.email)
     log_event("account_unlocked", user=user)
     db.session.flush()
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Flask, abort, send_file
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import config as config_module
 from core import auth, clock, errors, registry, security, sso, transactions
@@ -15,6 +17,19 @@ from core.permissions import public
 from core.storage import init_storage
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The largest id any table can hold (PostgreSQL's integer; SQLite's are wider).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number past what an id column holds is no record (404),
+    never a database error (PostgreSQL's "out of range", SQLite's OverflowError)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 
 
@@ -41,6 +56,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
+    app.url_map.converters["int"] = IdConverter
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (see README, Configuration)")
     # A fixed date in production would put every due date wrong; ALLOW_FIXED_CLOCK is for the
@@ -118,7 +137,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The kernel's own pages, then each domain package's, lowest layer first (config PACKAGES)."""
-    from core import audit_views, main, reminder_views
+    from core import audit_views, main, password_reset, reminder_views, twofactor_views  # noqa: F401 - their routes
 
     parts = app.extensions.setdefault(registry.EXTENSION, registry.Parts())
     app.register_blueprint(auth.bp)

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from core import accounts, clock, sso
+from core import accounts, clock, sso, twofactor
 from core.audit import set_request_actor
 from core.extensions import db, login_manager
 from core.forms import ChangePasswordForm, LoginForm
@@ -30,6 +30,17 @@ bp = Blueprint("auth", __name__)
 
 #: Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static", "govuk_assets", "vendor"}
+#: Endpoints a user who must set up two-factor authentication may still reach.
+_ENROL_ALLOWED = {"auth.set_up_two_factor", "auth.logout", "static", "govuk_assets", "vendor"}
+#: How long the second step of signing in waits for a code after the password was accepted.
+PENDING_SECONDS = 300
+
+
+def needs_fresh_second_factor(view):
+    """Mark a view that asks for a new second-factor code when the last one is older than
+    TWO_FACTOR_FRESH_MINUTES (the request guard enforces it)."""
+    view.needs_fresh_second_factor = True
+    return view
 
 
 @login_manager.user_loader
@@ -103,8 +114,14 @@ def guard_request():
         return redirect(url_for("auth.login"))
     now = clock.now()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    longest = timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
     seen = session.get("seen")
-    if seen and now - datetime.fromtimestamp(seen, UTC) > idle:
+    signed_in_at = session.get("signed_in_at")
+    if (
+        (seen and now - datetime.fromtimestamp(seen, UTC) > idle)
+        or not signed_in_at
+        or now - datetime.fromtimestamp(signed_in_at, UTC) > longest
+    ):
         accounts.log_event("session_expired", user=current_user, path=request.path, survives_rollback=True)
         logout_user()
         session.clear()
@@ -119,6 +136,20 @@ def guard_request():
         and not sso.signed_in_by_provider()
     ):
         return redirect(url_for("auth.change_password"))
+    # A provider-signed session's second factor is the organisation's own (its provider's policy).
+    by_provider = sso.signed_in_by_provider()
+    if (
+        not by_provider
+        and not current_user.has_two_factor
+        and endpoint not in _ENROL_ALLOWED
+        and twofactor.required_for(current_user)
+    ):
+        return redirect(url_for("auth.set_up_two_factor"))
+    if getattr(view, "needs_fresh_second_factor", False) and not fresh_second_factor():
+        if by_provider:
+            return redirect(sso.fresh_sign_in_url(_next_for(request)))
+        if current_user.has_two_factor:
+            return redirect(url_for("auth.check_second_factor", next=_next_for(request)))
     permission = getattr(view, "required_permission", None)
     if permission is None or not has_permission(current_user, permission):
         accounts.log_event("forbidden", user=current_user, path=request.path, survives_rollback=True)
@@ -146,15 +177,56 @@ def login():
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
         )
-        if result.user is not None:
-            session.clear()  # a fresh session at sign-in
-            session["sid"] = secrets.token_urlsafe(18)
-            login_user(result.user)
-            session.permanent = True
-            session["seen"] = int(clock.now().timestamp())
+        user = result.user
+        if user is not None and user.has_two_factor:
+            # The password is right; the session is not signed in until the second step.
+            session.clear()
+            session["pending_user"] = user.get_id()
+            session["pending_at"] = int(clock.now().timestamp())
+            session["pending_next"] = safe_next(request.args.get("next"))
+            return redirect(url_for("auth.second_factor"))
+        if user is not None:
+            start_session(user, second_factor=False)
+            accounts.log_event("login_ok", user=user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         form.email.errors.append(result.message)
     return render_template("auth/login.html", form=form)
+
+
+def start_session(user: User, *, second_factor: bool) -> None:
+    """A fresh signed session for ``user``: its own id (for sign-out), the sign-in time (for the
+    absolute lifetime) and, when a second factor was checked, when."""
+    now = int(clock.now().timestamp())
+    session.clear()
+    session["sid"] = secrets.token_urlsafe(18)
+    login_user(user)
+    session.permanent = True
+    session["seen"] = now
+    session["signed_in_at"] = now
+    if second_factor:
+        session["second_factor_at"] = now
+
+
+def fresh_second_factor() -> bool:
+    """Whether this session's last second-factor check is recent enough for a Channel record."""
+    checked = session.get("second_factor_at")
+    limit = timedelta(minutes=current_app.config["TWO_FACTOR_FRESH_MINUTES"])
+    return bool(checked) and clock.now() - datetime.fromtimestamp(checked, UTC) <= limit
+
+
+def pending_user() -> User | None:
+    """The person whose password was accepted and who has yet to give a second factor."""
+    pending = session.get("pending_user")
+    started = session.get("pending_at")
+    if not pending or not started:
+        return None
+    if clock.now() - datetime.fromtimestamp(started, UTC) > timedelta(seconds=PENDING_SECONDS):
+        return None
+    user_id, _, tag = str(pending).partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or user.get_id() != pending or not user.active or not user.has_two_factor:
+        return None
+    return user
 
 
 @bp.route("/logout", methods=["POST"])
@@ -171,7 +243,7 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(Permission.SIGNED_IN)
 def change_password():
-    form = ChangePasswordForm(user=current_user)
+    form = ChangePasswordForm(user=current_user, check_current=accounts.check_current_password)
     if form.validate_on_submit():
         accounts.set_password(current_user, form.new_password.data, must_change=False)
         # The session id carries a tag of the hash: sign in again under the new one.

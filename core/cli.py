@@ -48,6 +48,8 @@ def register(app: Flask) -> None:
     from core.retention import retention_cli
 
     app.cli.add_command(create_admin)
+    app.cli.add_command(demo_code)
+    app.cli.add_command(two_factor_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(audit_cli)
     app.cli.add_command(reminders_cli)
@@ -126,12 +128,67 @@ def _print_logins(password: str | None = None) -> None:
     emails = set(db.session.scalars(select(User.email).where(User.email.in_([e for _, e in logins]))))
     if not emails:
         return
+    from core import twofactor
+    from core.demo import DEMO_TOTP_SECRET
+
+    two_factor = {u.email for u in db.session.scalars(select(User).where(User.email.in_(emails))) if u.has_two_factor}
     click.echo("")
     click.echo("Demo logins (password for each: %s)" % (password or DEMO_PASSWORD))
     for role, email in logins:
         if email in emails:
-            click.echo(f"  {role.label:<32} {email}")
+            click.echo(f"  {role.label:<32} {email}{'  (two-factor)' if email in two_factor else ''}")
+    if two_factor:
+        click.echo("")
+        click.echo("Accounts marked (two-factor) then ask for a code. Get it with")
+        click.echo("  .venv/bin/flask --app wsgi demo-code EMAIL")
+        click.echo(f"or add the demo key to an authenticator app: {twofactor.group_secret(DEMO_TOTP_SECRET)}")
     click.echo("")
+
+
+@click.command("demo-code")
+@click.argument("email")
+@with_appcontext
+def demo_code(email: str) -> None:
+    """Print the current two-factor code of a demo account (development and demonstrations only)."""
+    from core import twofactor
+    from core.demo import DEMO_TOTP_SECRET
+
+    if not current_app.config.get("DEMO_TWO_FACTOR_CODES"):
+        fail(["demo codes are switched off here (DEMO_TWO_FACTOR_CODES); they are never printed in production"])
+    user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    if user is None or user.totp_secret is None:
+        fail([f"{email} is not a demo account with two-factor authentication"])
+    try:
+        secret = twofactor.decrypt_secret(user.totp_secret)
+    except twofactor.SecretUnreadable:
+        secret = None
+    if secret != DEMO_TOTP_SECRET:
+        fail([f"{email} has its own two-factor key, not the demo one: only demo codes are printed"])
+    import pyotp
+
+    click.echo(pyotp.TOTP(secret).at(clock.now()))
+
+
+@click.group("two-factor")
+def two_factor_cli() -> None:
+    """Two-factor authentication of accounts."""
+
+
+@two_factor_cli.command("reset")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email: str) -> None:
+    """Remove an account's two-factor set-up (a lost phone and no recovery codes left): it sets
+    up a new app at its next sign-in, and its sessions end."""
+    from core import twofactor
+
+    with command_transaction("flask two-factor reset"):
+        user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+        if user is None:
+            fail([f"no account uses {email}"])
+        twofactor.disable(user)
+        accounts.log_event("two_factor_reset", user=user, detail="by flask two-factor reset")
+    click.echo(f"Two-factor authentication reset for {user.email}.")
 
 
 @click.group("audit")

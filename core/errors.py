@@ -4,7 +4,7 @@ import contextlib
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.extensions import db, login_manager
@@ -64,6 +64,16 @@ def register(app: Flask) -> None:
         body = f"{error}. Nothing was saved. Try again in a few minutes; if it keeps failing, tell your administrator."
         title = "Sorry, the document could not be produced"
         return render_template("errors/error.html", status=503, title=title, body=body), 503
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(error):
+        # A number past what a column holds (SQLite's OverflowError, PostgreSQL's "out of range"),
+        # from a query string or form: routes' ids are bounded by core.app.IdConverter already.
+        with contextlib.suppress(DBAPIError):
+            db.session.rollback()
+        app.logger.info("value out of the database's range on %s", request.path)
+        return _page(404)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

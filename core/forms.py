@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
-from core.passwords import password_problem, verify_password
+from core.passwords import password_problem
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -125,14 +125,18 @@ class ChangePasswordForm(FlaskForm):
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, check_current, **kwargs):
         super().__init__(*args, **kwargs)
         self._user = user
+        self._check_current = check_current
         self._email_for_policy = user.email
 
     def validate_current_password(self, field) -> None:
-        if not verify_password(self._user.password_hash, field.data or ""):
-            raise ValidationError("Your current password is incorrect")
+        # Counted and limited (core.accounts.check_current_password): a stolen session must not
+        # be able to guess the password it would need to take the account over.
+        problem = self._check_current(self._user, field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
     def validate_confirm_password(self, field) -> None:
         if field.data != self.new_password.data:
@@ -189,3 +193,64 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The 'to' date must be the same as or after the 'from' date")
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code",
+        widget=GovTextInput(),
+        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        validators=[InputRequired(message="Enter the code from your authenticator app"), Length(max=40)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        widget=GovTextInput(),
+        description="After adding the account, enter the 6-digit code the app shows.",
+        validators=[InputRequired(message="Enter the 6-digit code from your authenticator app"), Length(max=20)],
+    )
+    submit = SubmitField("Turn on two-factor authentication", widget=GovSubmitInput())
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password")],
+    )
+    submit = SubmitField("Turn off two-factor authentication", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter your email address"), Length(max=254)],
+    )
+    submit = SubmitField("Send a reset link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="At least 12 characters. Avoid common words and passwords used elsewhere.",
+        validators=[InputRequired(message="Enter a new password"), check_new_password],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Confirm your new password")],
+    )
+    submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._email_for_policy = email
+
+    def validate_confirm_password(self, field) -> None:
+        if field.data != self.new_password.data:
+            raise ValidationError("Passwords must match")

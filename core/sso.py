@@ -13,7 +13,6 @@ that is configuration, the same on every server.
 
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -22,7 +21,6 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from joserfc.errors import JoseError
@@ -30,7 +28,7 @@ from sqlalchemy import select
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp
 
-from core import accounts, auth, clock
+from core import accounts, auth
 from core.db import utcnow
 from core.extensions import db
 from core.forms import LoginForm
@@ -263,6 +261,8 @@ def _start(provider: Provider, *, login_hint: str = ""):
     if next_url:
         session[SESSION_NEXT] = next_url
     extra = {"login_hint": login_hint} if login_hint else {}
+    if request.args.get("fresh"):  # a fresh check: the provider must ask for the sign-in again
+        extra.update(prompt="login", max_age="0")
     client = _client(provider)
     problem = _check_metadata(provider, client)
     if problem is not None:
@@ -362,12 +362,16 @@ def finish_sign_in(provider: str):
 
 
 def _begin_session(user: User) -> None:
-    """A fresh session for a person the provider vouched for, as a password sign-in starts one."""
-    session.clear()
-    session["sid"] = secrets.token_urlsafe(18)
-    login_user(user)
-    session.permanent = True
-    session["seen"] = int(clock.now().timestamp())
+    """A fresh session for a person the provider vouched for, started as a password sign-in
+    starts one. The provider's sign-in counts as this session's second-factor check: the
+    organisation's provider applies its own multi-factor policy (see README, Sign-in)."""
+    auth.start_session(user, second_factor=True)
+
+
+def fresh_sign_in_url(next_url: str | None) -> str:
+    """Where a provider-signed session goes when a page needs a fresh check (a Channel personal
+    record): back to its provider, asked to sign the person in again (prompt=login, max_age=0)."""
+    return url_for("sso.start_sign_in", provider=session.get(SESSION_PROVIDER, ""), next=next_url, fresh=1)
 
 
 def _refuse(provider: Provider, kind: str, detail: str, *, email: str = ""):

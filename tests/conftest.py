@@ -9,22 +9,32 @@ import os
 import re
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
+import pyotp
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
+from core import clock, twofactor
 from core.app import create_app
 from core.demo import load_demo
 from core.extensions import db
+from core.models import User
 from core.storage import get_storage
 from core.vocab import Role
 from plans.models import EvidenceFile
 from plans.services import add_row, create_plan
 from tests.database_state import Snapshot, build_or_restore, empty_database
-from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    TEST_TOTP_SECRET,
+    BusinessAreaFactory,
+    OrganisationFactory,
+    PartnershipFactory,
+    UserFactory,
+)
 
 #: The suite's "today". Every process of a run (this one, the live server, gunicorn, CLI
 #: subprocesses) reads it through core.clock, so no result depends on the day the suite runs
@@ -188,8 +198,46 @@ def _build_world(app) -> SimpleNamespace:
         )
 
 
-def sign_in(client, email: str, password: str = TEST_PASSWORD):
-    return client.post("/login", data={"email": email, "password": password})
+def sign_in(client, email: str, password: str = TEST_PASSWORD, *, secret: str | None = None, next: str = ""):
+    """Sign in, giving a TOTP code when the account asks for one (from ``secret``, or the key the
+    account was set up with: the factories' or the demo's); the last response (302 when signed in)."""
+    response = client.post("/login" + (f"?next={next}" if next else ""), data={"email": email, "password": password})
+    return finish_sign_in(client, response, email, secret)
+
+
+def finish_sign_in(client, response, email: str, secret: str | None = None):
+    """After the password was posted: give the TOTP code if the account was asked for one."""
+    if response.status_code == 302 and response.headers["Location"].startswith("/login/two-factor"):
+        page = client.get("/login/two-factor").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        data = {"csrf_token": token.group(1)} if token else {}
+        code = unused_code(client.application, email, secret)
+        response = client.post("/login/two-factor", data={**data, "code": code})
+    return response
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator app with ``secret`` shows now (by the suite's clock)."""
+    return pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30 * steps_ahead))
+
+
+def unused_code(app, email: str, secret: str | None = None) -> str:
+    """A code the server will accept for ``email`` now. A code works once, and a 30-second step
+    and the next are all a sign-in may use; the suite signs one person in many times a minute,
+    which no person does, so when both are spent it moves the account's last used step back, as
+    if a minute had passed (core.twofactor.verify_code)."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        secret = secret or twofactor.decrypt_secret(user.totp_secret)
+        step = int(clock.now().timestamp()) // 30
+        last = user.totp_last_step
+        if last is not None and last >= step + 1:
+            db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=step - 2))
+            db.session.commit()
+        elif last == step:
+            step += 1
+        db.session.remove()
+    return pyotp.TOTP(secret).at(step * 30)
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from core import clock
 from core.extensions import db
 from core.models import User, UserRole
 from core.passwords import hash_password
@@ -11,6 +14,9 @@ from partnership.models import BusinessArea, Organisation, OrganisationKind, Par
 from spoc.models import SpocAssignment
 
 TEST_PASSWORD = "Correct-Horse-Staple-42"
+#: Every factory user whose role needs two-factor authentication is set up with this TOTP secret;
+#: tests compute its codes with pyotp (tests/conftest.py: sign_in).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTTOTPSECRET22"
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -58,6 +64,21 @@ class UserFactory(BaseFactory):
     def roles(self, create, extracted, **kwargs):
         for role in extracted or []:
             self.roles.append(UserRole(role=Role(role).value))
+
+    @factory.post_generation
+    def two_factor(self, create, extracted, **kwargs):
+        """Set up TOTP with TEST_TOTP_SECRET when the roles need it (or ``two_factor=True``);
+        ``two_factor=False`` leaves it off."""
+        from core import twofactor
+
+        if extracted is False or (extracted is None and not twofactor.required_for(self)):
+            return
+        # Written as part of the account's making, not as a later change to it (no audit entry).
+        values = {"totp_secret": twofactor.encrypt_secret(TEST_TOTP_SECRET), "totp_enrolled_at": clock.now()}
+        db.session.flush()
+        db.session.execute(update(User).where(User.id == self.id).values(**values))
+        for key, value in values.items():
+            set_committed_value(self, key, value)
 
     @factory.post_generation
     def areas(self, create, extracted, **kwargs):

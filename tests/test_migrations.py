@@ -111,7 +111,7 @@ def test_connection_settings(fresh_app):
 
 
 def test_retention_migration_keeps_the_channel_runs_and_dates_deactivated_accounts(fresh_app):
-    """0012_retention: the Channel-only runs become runs of the channel_cases schedule, and an
+    """0011_retention: the Channel-only runs become runs of the channel_cases schedule, and an
     account already deactivated gets its last change's day as its deactivation date."""
     upgrade(revision="0009_security_event_lookup")
     with db.engine.begin() as conn:

@@ -6,10 +6,11 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 
 from core import clock
-from core.demo import DEMO_PASSWORD
+from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from core.extensions import db
 from core.vocab import Role
 from plans.models import Plan, ProgressUpdate
+from tests.conftest import sign_in
 from training.models import Completion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -40,7 +41,7 @@ def _statements(app, client, url: str) -> int:
 def _measure(app, urls: dict[str, str]) -> dict[str, int]:
     lead, chair = app.test_client(), app.test_client()
     for client, email in ((lead, run.LEAD_EMAIL), (chair, run.CHAIR_EMAIL)):
-        assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302
+        assert sign_in(client, email, DEMO_PASSWORD, secret=DEMO_TOTP_SECRET).status_code == 302
     return {name: _statements(app, chair if url.startswith("/channel") else lead, url) for name, url in urls.items()}
 
 

@@ -17,6 +17,7 @@ from core.app import create_app
 from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from partnership.demo import PEOPLE
+from tests.conftest import unused_code
 
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -33,6 +34,8 @@ TIMEOUT_MS = 10_000
 #: The demo people's full names by email.
 DEMO_NAMES = {email: name for name, email, *_ in PEOPLE}
 HOME_URL = re.compile(r"^http://127\.0\.0\.1:\d+/$")
+#: The live app (one per session), for sign_in to look up which TOTP step is unused.
+LIVE_APPS: list = []
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +48,7 @@ def live_server(app):
         WTF_CSRF_ENABLED=True,
     )
     assert live_app.config["WTF_CSRF_ENABLED"] is True
+    LIVE_APPS.append(live_app)
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -80,11 +84,18 @@ def page(browser, live_server, demo):
     context.close()
 
 
-def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD, *, secret: str | None = None) -> None:
+    """Sign in as a person would; accounts with two-factor authentication (the demo's Prevent
+    Lead, panel chair and members and auditor) then type the code their app shows."""
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():  # the form posts: a new page either way (home, code, or errors)
+        page.get_by_role("button", name="Sign in").click()
+    if urlsplit(page.url).path == "/login/two-factor":
+        page.get_by_label("Code").fill(unused_code(LIVE_APPS[-1], email, secret))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
 
 
 def path_of(page: Page) -> str:

@@ -192,7 +192,16 @@ def keyboard_sign_in(page: Page, email: str) -> None:
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password", exact=True)).to_be_focused()
     page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    if page.url.endswith("/login/two-factor"):
+        from core.demo import DEMO_TOTP_SECRET
+        from tests.browser.conftest import LIVE_APPS
+        from tests.conftest import unused_code
+
+        tab_to(page, page.get_by_label("Code"))
+        page.keyboard.type(unused_code(LIVE_APPS[-1], email, DEMO_TOTP_SECRET))
+        page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 

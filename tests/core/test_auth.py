@@ -2,12 +2,12 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import clock
 from core.app import create_app
 from core.extensions import db
-from core.models import SecurityEvent, User
+from core.models import LoginThrottle, SecurityEvent, User
 from core.permissions import public
 from core.vocab import Role
 from tests.conftest import csrf_token, sign_in
@@ -63,38 +63,48 @@ def test_empty_form_names_each_missing_field(client, world):
     assert 'href="#email"' in page
 
 
+LOCKED = "Too many attempts to sign in with this email address. Wait 15 minutes and try again"
+
+
 def test_repeated_failures_lock_the_account(app, client, world):
     spoc = world.users[Role.SPOC]
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         response = sign_in(client, spoc.email, "Not-The-Password-1")
-    assert "This account is locked" in response.get_data(as_text=True)
-    assert get_user(app, spoc.id).is_locked()
-    # Even the right password is refused while locked.
+    assert LOCKED in response.get_data(as_text=True)
+    assert get_user(app, spoc.id).is_locked()  # shown to the Prevent Lead, who may unlock it
+    # Even the right password is refused while locked, and is not checked.
     response = sign_in(client, spoc.email)
     assert response.status_code == 200
-    assert "This account is locked" in response.get_data(as_text=True)
+    assert LOCKED in response.get_data(as_text=True)
     assert len(events(app, "account_locked")) == 1
-    assert len(events(app, "login_locked")) == 1
-    # When the lock expires the right password works again.
+    assert [e.detail for e in events(app, "login_throttled")] == ["attempt 6 from this address"]
+    # When the lock's 15 minutes have passed the right password works again.
     with app.app_context():
-        db.session.get(User, spoc.id).locked_until = clock.now() - timedelta(seconds=1)
+        db.session.execute(update(LoginThrottle).values(window_start=clock.now() - timedelta(minutes=15, seconds=1)))
         db.session.commit()
     assert sign_in(client, spoc.email).status_code == 302
+
+
+def test_an_unknown_email_is_locked_with_the_same_words(app, client, world):
+    """Locked and unknown accounts answer alike, so the answers do not tell who has an account."""
+    answers = [sign_in(client, "nobody@council.example", "Not-The-Password-1").get_data(as_text=True) for _ in range(6)]
+    assert [LOCKED in a for a in answers] == [False, False, False, False, True, True]
+    assert all("Enter a correct email address and password" in a for a in answers[:4])
 
 
 def test_the_fifth_failure_in_a_row_locks_the_account_and_the_fourth_does_not(app, client, world):
     spoc = world.users[Role.SPOC]
     for _ in range(4):
         response = sign_in(client, spoc.email, "Not-The-Password-1")
-    assert "This account is locked" not in response.get_data(as_text=True)
+    assert LOCKED not in response.get_data(as_text=True)
     assert not get_user(app, spoc.id).is_locked()
     assert get_user(app, spoc.id).failed_logins == 4
 
     response = sign_in(client, spoc.email, "Not-The-Password-1")
 
-    assert "This account is locked" in response.get_data(as_text=True)
+    assert LOCKED in response.get_data(as_text=True)
     assert get_user(app, spoc.id).is_locked()
-    assert [e.detail for e in events(app, "account_locked")] == ["after 5 failed attempts"]
+    assert [e.detail for e in events(app, "account_locked")] == ["after 5 failed attempts from one address"]
 
 
 def test_deactivated_account_cannot_sign_in(app, client, world):

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from core.app import create_app
 from core.audit import acting_as
 from core.backup import BackupError, create_backup, restore_backup
-from core.demo import DEMO_PASSWORD, load_demo
+from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from core.extensions import db
 from core.storage import S3Storage, get_storage
 from core.vocab import Role
@@ -135,7 +135,7 @@ def test_backup_while_writing_then_restore_reproduces_every_record_and_file(app,
         assert file_checksums(get_storage()) == source_files
         # The restored instance works: the demo's users sign in and see their data.
         _, email = DEMO_LOGINS[0]
-        signed_in = other.test_client().post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        signed_in = sign_in(other.test_client(), email, DEMO_PASSWORD, secret=DEMO_TOTP_SECRET)
         assert signed_in.status_code == 302
 
     # The snapshot taken mid-write is consistent: whole transactions only, every file present.

@@ -184,6 +184,34 @@ def test_known_person_is_signed_in_with_the_roles_held_here(sso_app, sso_client,
         assert db.session.get(User, lead.id).last_login_at is not None
 
 
+def test_provider_sign_in_needs_no_second_step_here_but_a_fresh_one_for_personal_records(
+    sso_app, sso_client, idps, world
+):
+    """The provider's sign-in is the session's second-factor check (the organisation's own
+    policy); a Channel personal record opened later than TWO_FACTOR_FRESH_MINUTES after it sends
+    the person back to the provider, asked to sign in again, and back to the record."""
+    from tests.channel_panel.factories import new_case
+
+    with sso_app.app_context():
+        case_id = new_case(name="Alex Example").id
+        db.session.commit()
+    personal = f"/channel/cases/{case_id}/personal"
+    response = _sign_in_via(sso_client, idps, "panel_chair@council.example")
+    assert response.headers["Location"] == "/"  # no code asked for here
+    assert sso_client.get(personal).status_code == 200
+    with sso_client.session_transaction() as session:
+        session["second_factor_at"] -= 16 * 60
+    response = sso_client.get(personal)
+    assert response.headers["Location"] == f"/sign-in/sso/council?next={personal}&fresh=1"
+    again = sso_client.get(response.headers["Location"])
+    query = parse_qs(urlsplit(again.headers["Location"]).query)
+    assert (query["prompt"], query["max_age"]) == (["login"], ["0"])
+    back = sign_in_at_provider(again.headers["Location"], "panel_chair@council.example", app_url=APP_URL)
+    response = sso_client.get(back.removeprefix(APP_URL))
+    assert response.headers["Location"] == personal
+    assert sso_client.get(personal).status_code == 200
+
+
 def test_sign_in_returns_to_the_page_asked_for(sso_client, idps, world):
     start = sso_client.post("/login?next=/users", data={"email": "prevent_lead@council.example"})
     back = sign_in_at_provider(start.headers["Location"], "prevent_lead@council.example", app_url=APP_URL)

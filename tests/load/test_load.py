@@ -32,7 +32,14 @@ from core.vocab import Role
 from partnership.models import BusinessArea
 from plans.models import Plan, PlanRow, ProgressUpdate
 from plans.services import add_row, create_plan
-from tests.factories import TEST_PASSWORD, BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    TEST_TOTP_SECRET,
+    BusinessAreaFactory,
+    OrganisationFactory,
+    PartnershipFactory,
+    UserFactory,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -52,7 +59,10 @@ def free_port() -> int:
 def build_data_set() -> dict:
     partnership = PartnershipFactory(name="Load County Prevent Partnership")
     organisation = OrganisationFactory(partnership=partnership, name="Load County Council")
-    lead = UserFactory(email="lead@load.example", roles=[Role.PREVENT_LEAD], organisation=organisation)
+    leads = [
+        UserFactory(email=f"lead{n:02d}@load.example", roles=[Role.PREVENT_LEAD], organisation=organisation)
+        for n in range(10)
+    ]
     spocs, plan_ids = [], []
     for n in range(SPOCS):
         area = BusinessAreaFactory(partnership=partnership, name=f"Area {n:02d}", organisation=organisation)
@@ -90,7 +100,8 @@ def build_data_set() -> dict:
     db.session.commit()
     return {
         "password": TEST_PASSWORD,
-        "lead": lead.email,
+        "leads": [lead.email for lead in leads],
+        "totp_secret": TEST_TOTP_SECRET,
         "spocs": spocs,
         "deputies": deputies,
         "plan_ids": plan_ids,
@@ -191,7 +202,12 @@ def test_fifty_users_lose_no_update(app, gunicorn, tmp_path):
             "--exit-code-on-error",
             "0",
         ],
-        env={**os.environ, "LOAD_DATA": str(tmp_path / "data.json"), "LOAD_TALLY": str(tally_file)},
+        env={
+            **os.environ,
+            "LOAD_DATA": str(tmp_path / "data.json"),
+            "LOAD_TALLY": str(tally_file),
+            "PYTHONPATH": str(ROOT),  # the scenario reads the suite's clock (core.clock) for TOTP codes
+        },
         capture_output=True,
         text=True,
         timeout=SECONDS + 90,

@@ -1,8 +1,8 @@
 """plan rows keep a plan's extra columns, list markers and an archived time; imported progress
 names its file
 
-Revision ID: 0015_plan_columns
-Revises: 0012_retention
+Revision ID: 0012_plan_columns
+Revises: 0011_retention
 Create Date: 2026-12-01
 
 """
@@ -13,8 +13,8 @@ import core.db
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0015_plan_columns"
-down_revision = "0012_retention"
+revision = "0012_plan_columns"
+down_revision = "0011_retention"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """compliance as at year end: when a plan's status last changed, and the signed-off report's data
 
-Revision ID: 0018_yearend
+Revision ID: 0010_yearend
 Revises: 0009_security_event_lookup
 Create Date: 2026-11-30
 
@@ -12,7 +12,7 @@ from alembic import op
 from core.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = "0018_yearend"
+revision = "0010_yearend"
 down_revision = "0009_security_event_lookup"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """retention schedules: one table of runs for every schedule (replacing the Channel-only one),
 accounts' deactivation and redaction dates, the partnership's leaver retention setting
 
-Revision ID: 0012_retention
-Revises: 0018_yearend
+Revision ID: 0011_retention
+Revises: 0010_yearend
 Create Date: 2026-11-30
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 import core.db
 
 # revision identifiers, used by Alembic.
-revision = "0012_retention"
-down_revision = "0018_yearend"
+revision = "0011_retention"
+down_revision = "0010_yearend"
 branch_labels = None
 depends_on = None
 

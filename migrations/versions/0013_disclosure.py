@@ -1,7 +1,7 @@
 """the partnership's disclosure threshold: counts about people below it are published as [c]
 
-Revision ID: 0010_disclosure
-Revises: 0015_plan_columns
+Revision ID: 0013_disclosure
+Revises: 0012_plan_columns
 Create Date: 2026-11-30
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_disclosure"
-down_revision = "0015_plan_columns"
+revision = "0013_disclosure"
+down_revision = "0012_plan_columns"
 branch_labels = None
 depends_on = None
 
