@@ -141,8 +141,8 @@ MUTANTS = [
     Mutant(
         "sign-in lockout one failure after the limit",
         "core/accounts.py",
-        "if failures >= max_failures:",
-        "if failures > max_failures:",
+        'reached = pair.count >= max_failures or overall.count >= config["LOGIN_ACCOUNT_MAX_FAILURES"]',
+        'reached = pair.count > max_failures or overall.count >= config["LOGIN_ACCOUNT_MAX_FAILURES"]',
         ("tests/core/test_auth.py",),
     ),
 ]

@@ -16,7 +16,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from core import accounts
+from core import accounts, clock, twofactor
 from core.app import create_app
 from core.extensions import db
 from core.permissions import public
@@ -25,6 +25,7 @@ from core.vocab import Role
 from partnership.models import Partnership
 from plans.models import EvidenceFile
 from tests.conftest import sign_in
+from tests.factories import TEST_TOTP_SECRET
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 UNAVAILABLE = "Sorry, the service is unavailable"
@@ -96,13 +97,16 @@ def test_postgresql_stopped_mid_run_gives_503_and_recovers_without_restart(tmp_p
 
         with app.app_context():
             upgrade(revision="heads")
-            accounts.create_user(
+            lead = accounts.create_user(
                 email="lead@outage.example",
                 full_name="Outage Lead",
                 password="x" * 16,
                 roles=[Role.PREVENT_LEAD],
                 must_change_password=False,
             )
+            # A Prevent Lead must use a second factor: set up, as the suite's factories do.
+            lead.totp_secret = twofactor.encrypt_secret(TEST_TOTP_SECRET)
+            lead.totp_enrolled_at = clock.now()
             db.session.commit()
         client = app.test_client()
         assert sign_in(client, "lead@outage.example", "x" * 16).status_code == 302
