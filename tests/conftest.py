@@ -257,3 +257,16 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def security_events(app, kind: str) -> list:
+    """The security events of one kind, in the order they were written (PostgreSQL returns rows
+    in no set order without an ORDER BY), detached so a test can read them after the context."""
+    from core.models import SecurityEvent
+
+    with app.app_context():
+        found = db.session.scalars(
+            select(SecurityEvent).where(SecurityEvent.kind == kind).order_by(SecurityEvent.id)
+        ).all()
+        db.session.expunge_all()
+        return list(found)

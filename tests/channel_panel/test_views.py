@@ -14,10 +14,10 @@ from channel_panel.models import (
 from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
-from core.models import SecurityEvent
 from core.vocab import Role
 from tests.channel_panel.conftest import NON_PANEL_ROLES
 from tests.channel_panel.factories import SECRET_NAMES, PanelMeetingFactory
+from tests.conftest import security_events as events
 
 TODAY = clock.today()
 
@@ -25,13 +25,6 @@ TODAY = clock.today()
 def count(app, model, *where) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def events(app, kind: str) -> list[SecurityEvent]:
-    with app.app_context():
-        found = db.session.scalars(select(SecurityEvent).where(SecurityEvent.kind == kind)).all()
-        db.session.expunge_all()
-        return found
 
 
 def date_fields(name: str, day: date) -> dict:
@@ -261,6 +254,7 @@ def test_a_member_confirms_their_own_case_log_check(app, client, login_as, chann
 
 
 def test_a_panel_user_not_on_the_panel_cannot_confirm(app, client, channel):
+    from tests.conftest import security_events as events
     from tests.conftest import sign_in
     from tests.factories import UserFactory
 

@@ -11,12 +11,8 @@ from core.models import LoginThrottle, SecurityEvent, User
 from core.permissions import public
 from core.vocab import Role
 from tests.conftest import csrf_token, sign_in
+from tests.conftest import security_events as events
 from tests.factories import TEST_PASSWORD
-
-
-def events(app, kind: str) -> list[SecurityEvent]:
-    with app.app_context():
-        return list(db.session.scalars(select(SecurityEvent).where(SecurityEvent.kind == kind)))
 
 
 def get_user(app, user_id: int) -> User:

@@ -14,18 +14,14 @@ from core import clock
 from core.app import create_app
 from core.cli import demo_code, reset_two_factor
 from core.extensions import db
-from core.models import PasswordResetToken, RecoveryCode, SecurityEvent, User
+from core.models import PasswordResetToken, RecoveryCode, User
 from core.permissions import public
 from core.vocab import Role
 from tests.channel_panel.factories import new_case
+from tests.conftest import security_events as events
 from tests.conftest import sign_in, totp_code, unused_code
 from tests.core.test_reminders import smtp  # noqa: F401 - the loopback SMTP server fixture
 from tests.factories import TEST_PASSWORD, UserFactory
-
-
-def events(app, kind: str) -> list[SecurityEvent]:
-    with app.app_context():
-        return list(db.session.scalars(select(SecurityEvent).where(SecurityEvent.kind == kind)))
 
 
 def user_row(app, user_id: int) -> User:

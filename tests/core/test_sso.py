@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from core.app import create_app
 from core.extensions import db
-from core.models import SecurityEvent, User
+from core.models import User
 from core.sso import ProviderSettingsError, parse_providers
 from core.vocab import Role
 from tests.conftest import csrf_token, sign_in
+from tests.conftest import security_events as events
 from tests.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider, free_port, providers_setting, sign_in_at_provider
 
 APP_URL = "http://tracker.test"
@@ -63,11 +64,6 @@ def sso_app(app, idps):
 @pytest.fixture
 def sso_client(sso_app):
     return sso_app.test_client()
-
-
-def events(app, kind: str) -> list[SecurityEvent]:
-    with app.app_context():
-        return list(db.session.scalars(select(SecurityEvent).where(SecurityEvent.kind == kind)))
 
 
 def _continue(client, email: str, **extra):
