@@ -85,3 +85,24 @@ class UserFactory(BaseFactory):
         """areas=[(area, "spoc"|"deputy"), ...]"""
         for area, capacity in extracted or []:
             self.spoc_assignments.append(SpocAssignment(area=area, capacity=capacity))
+
+
+def schedule_board_meetings(partnership, first_on, *, count=1, today, place="Sand Martin House"):
+    """Board meetings every three months from ``first_on``, 10:00 to 12:00, through the service
+    the meetings page uses (the caller commits)."""
+    from datetime import time
+
+    from board import services as board
+
+    return board.schedule_meetings(
+        partnership=partnership,
+        first_on=first_on,
+        count=count,
+        every_months=3,
+        starts_at=time(10),
+        ends_at=time(12),
+        place=place,
+        link="",
+        marking="OFFICIAL-SENSITIVE",
+        today=today,
+    )

@@ -5,11 +5,10 @@ Worked by hand from the world fixture (tests/conftest.py) on 16 November 2026: t
 on 1 October; the world's rows were added today, have no due date and no progress."""
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from sqlalchemy import event
 
-from board import services as board
 from compliance import services as compliance
 from core.extensions import db
 from core.models import User
@@ -17,7 +16,7 @@ from core.vocab import Role
 from partnership.models import Organisation, Partnership
 from plans import services as plans
 from plans.models import Plan, PlanRow
-from tests.factories import BusinessAreaFactory
+from tests.factories import BusinessAreaFactory, schedule_board_meetings
 from tests.training.factories import CompletionFactory, CourseFactory, HeadcountFactory, PersonFactory
 
 STALE_CREATED = datetime(2026, 9, 1, tzinfo=UTC)  # added last quarter, never updated
@@ -149,18 +148,7 @@ def test_the_lead_sees_what_the_next_packs_lacks(app, client, world, login_as):
     _spoc_rows(app, world)
     with app.app_context():
         partnership = db.session.get(Partnership, world.partnership_id)
-        (meeting,) = board.schedule_meetings(
-            partnership=partnership,
-            first_on=date(2026, 12, 1),
-            count=1,
-            every_months=3,
-            starts_at=time(10),
-            ends_at=time(12),
-            place="Sand Martin House",
-            link="",
-            marking="OFFICIAL-SENSITIVE",
-            today=date(2026, 11, 16),
-        )
+        (meeting,) = schedule_board_meetings(partnership, date(2026, 12, 1), count=1, today=date(2026, 11, 16))
         db.session.commit()
         meeting_id = meeting.id
     login_as(Role.PREVENT_LEAD)
@@ -182,18 +170,7 @@ def test_a_board_member_sees_the_next_meeting_and_its_papers(app, client, world,
     assert "No board meeting is scheduled yet." in _panel(client.get("/").get_data(as_text=True), "board-papers")
     with app.app_context():
         partnership = db.session.get(Partnership, world.partnership_id)
-        (meeting,) = board.schedule_meetings(
-            partnership=partnership,
-            first_on=date(2026, 12, 1),
-            count=1,
-            every_months=3,
-            starts_at=time(10),
-            ends_at=time(12),
-            place="Sand Martin House",
-            link="",
-            marking="OFFICIAL-SENSITIVE",
-            today=date(2026, 11, 16),
-        )
+        (meeting,) = schedule_board_meetings(partnership, date(2026, 12, 1), count=1, today=date(2026, 11, 16))
         db.session.commit()
         meeting_id = meeting.id
     panel = _panel(client.get("/").get_data(as_text=True), "board-papers")

@@ -2,7 +2,7 @@
 plan checks, membership review, calendar files and the agenda and minutes PDFs."""
 
 import io
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -15,23 +15,13 @@ from core import clock
 from core.extensions import db
 from core.vocab import Role
 from partnership.models import Partnership
+from tests.factories import schedule_board_meetings
 
 TODAY = date(2026, 11, 21)
 
 
 def schedule(partnership, first_on, count=4, today=TODAY):
-    return board.schedule_meetings(
-        partnership=partnership,
-        first_on=first_on,
-        count=count,
-        every_months=3,
-        starts_at=time(10),
-        ends_at=time(12),
-        place="Sand Martin House",
-        link="",
-        marking="OFFICIAL-SENSITIVE",
-        today=today,
-    )
+    return schedule_board_meetings(partnership, first_on, count=count, today=today)
 
 
 @pytest.fixture

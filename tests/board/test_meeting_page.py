@@ -2,30 +2,19 @@
 the video-call address as a link only when it is a web address."""
 
 import re
-from datetime import date, time
+from datetime import date
 
-from board import services as board
 from board.models import BoardMeeting
 from core.extensions import db
 from core.vocab import Role
 from partnership.models import Partnership
+from tests.factories import schedule_board_meetings
 
 
 def _two_meetings(app, world, *, link: str) -> tuple[int, int]:
     with app.app_context():
         partnership = db.session.get(Partnership, world.partnership_id)
-        first, second = board.schedule_meetings(
-            partnership=partnership,
-            first_on=date(2026, 12, 1),
-            count=2,
-            every_months=3,
-            starts_at=time(10),
-            ends_at=time(12),
-            place="Sand Martin House",
-            link="",
-            marking="OFFICIAL-SENSITIVE",
-            today=date(2026, 11, 16),
-        )
+        first, second = schedule_board_meetings(partnership, date(2026, 12, 1), count=2, today=date(2026, 11, 16))
         db.session.get(BoardMeeting, second.id).link = link
         db.session.commit()
         return first.id, second.id
