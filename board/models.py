@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped, utcnow
+from core.tenancy import Scoped
 from partnership.models import Organisation
 
 # --- the quarterly partnership board ------------------------------------------------------
@@ -36,7 +37,7 @@ class BoardRole(StrEnum):
 BOARD_ROLE_VALUES = ", ".join(f"'{r.value}'" for r in BoardRole)
 
 
-class BoardMember(Timestamped, Base):
+class BoardMember(Scoped, Timestamped, Base):
     """A standing seat on the board: an organisation's representative and deputy."""
 
     __tablename__ = "board_members"
@@ -47,7 +48,6 @@ class BoardMember(Timestamped, Base):
         CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
     )
 
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     representative: Mapped[str] = mapped_column(String(200))
     deputy: Mapped[str] = mapped_column(String(200), default="")
@@ -64,14 +64,13 @@ class BoardMember(Timestamped, Base):
         return self.joined_on <= on and (self.left_on is None or self.left_on >= on)
 
 
-class MembershipReview(Timestamped, Base):
+class MembershipReview(Scoped, Timestamped, Base):
     """The board's 12-monthly review of its own membership."""
 
     __tablename__ = "membership_reviews"
     __audited__ = True
     __audit_label__ = "outcome"
 
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
     reviewed_on: Mapped[date]
     outcome: Mapped[str] = mapped_column(Text)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("board_meetings.id", ondelete="SET NULL"))
@@ -90,7 +89,7 @@ class MeetingStatus(StrEnum):
         return self.value.capitalize()
 
 
-class BoardMeeting(Timestamped, Base):
+class BoardMeeting(Scoped, Timestamped, Base):
     __tablename__ = "board_meetings"
     __audited__ = True
     __audit_label__ = "title"
@@ -100,7 +99,6 @@ class BoardMeeting(Timestamped, Base):
         CheckConstraint("marking IN ('OFFICIAL', 'OFFICIAL-SENSITIVE')", name="known_marking"),
     )
 
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     held_on: Mapped[date]
     starts_at: Mapped[time | None]
@@ -154,7 +152,7 @@ STANDING_ITEMS = [k for k in ItemKind if k is not ItemKind.CUSTOM]
 ITEM_KIND_VALUES = ", ".join(f"'{k.value}'" for k in ItemKind)
 
 
-class AgendaItem(Timestamped, Base):
+class AgendaItem(Scoped, Timestamped, Base):
     __tablename__ = "agenda_items"
     __audited__ = True
     __audit_label__ = "title"
@@ -188,7 +186,7 @@ class AttendanceStatus(StrEnum):
         ]
 
 
-class BoardAttendance(Timestamped, Base):
+class BoardAttendance(Scoped, Timestamped, Base):
     __tablename__ = "board_attendance"
     __audited__ = True
     __audit_label__ = "status"
@@ -201,7 +199,7 @@ class BoardAttendance(Timestamped, Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("board_members.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(12))
     #: Who attended in the member's place, when a deputy came.
-    deputy_name: Mapped[str] = mapped_column(String(200), default="")
+    deputy_name: Mapped[str] = mapped_column(String(200), default="", info={"person_name": True})
 
     member: Mapped[BoardMember] = relationship()
 
@@ -209,7 +207,7 @@ class BoardAttendance(Timestamped, Base):
         return f"<BoardAttendance meeting={self.meeting_id} member={self.member_id} {self.status}>"
 
 
-class Decision(Timestamped, Base):
+class Decision(Scoped, Timestamped, Base):
     __tablename__ = "board_decisions"
     __audited__ = True
     __audit_label__ = "text"
@@ -232,7 +230,7 @@ class ActionStatus(StrEnum):
         return {"open": "Open", "done": "Done", "dropped": "Dropped"}[self.value]
 
 
-class BoardAction(Timestamped, Base):
+class BoardAction(Scoped, Timestamped, Base):
     """An action arising: it stays on every later action log until it is closed."""
 
     __tablename__ = "board_actions"
@@ -262,7 +260,7 @@ class BoardAction(Timestamped, Base):
         return f"<BoardAction A{self.number} {self.status}>"
 
 
-class PlanCheck(Timestamped, Base):
+class PlanCheck(Scoped, Timestamped, Base):
     """The board checked a plan at a meeting: one record per plan per quarter."""
 
     __tablename__ = "plan_checks"
@@ -277,7 +275,7 @@ class PlanCheck(Timestamped, Base):
         return f"<PlanCheck plan={self.plan_id} {self.quarter_start}>"
 
 
-class MeetingPaper(Base):
+class MeetingPaper(Scoped, Base):
     """A paper attached to a meeting (or one of its items); the file is write-once in storage."""
 
     __tablename__ = "meeting_papers"

@@ -29,6 +29,7 @@ from channel_panel.vocab import (
 )
 from core.db import Base, Timestamped
 from core.models import User
+from core.tenancy import Scoped
 from partnership.models import BusinessArea, Organisation
 
 #: Never recorded in the audit trail, only that it changed.
@@ -39,7 +40,7 @@ REDACT = {"audit": "redact"}
 CASE_MATERIAL_READERS = "view_channel_log"
 
 
-class PanelMember(Timestamped, Base):
+class PanelMember(Scoped, Timestamped, Base):
     """A seat on the panel: the member, their deputy and their organisation."""
 
     __tablename__ = "channel_panel_members"
@@ -51,9 +52,9 @@ class PanelMember(Timestamped, Base):
     )
 
     role: Mapped[str] = mapped_column(String(30))
-    member_name: Mapped[str] = mapped_column(String(200))
+    member_name: Mapped[str] = mapped_column(String(200), info={"person_name": True})
     #: Who comes when the member cannot (they must have checked the case logs too).
-    deputy_name: Mapped[str] = mapped_column(String(200), default="")
+    deputy_name: Mapped[str] = mapped_column(String(200), default="", info={"person_name": True})
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     #: The member's account, so they can confirm for themselves that they checked the case logs.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), unique=True)
@@ -75,7 +76,7 @@ class PanelMember(Timestamped, Base):
         return self.left_on is None or self.left_on > on
 
 
-class Panel(Timestamped, Base):
+class Panel(Scoped, Timestamped, Base):
     """The panel itself (one per service): its chair, deputy chair and terms of reference."""
 
     __tablename__ = "channel_panels"
@@ -101,12 +102,13 @@ class Panel(Timestamped, Base):
         return f"<Panel {self.name}>"
 
 
-class PanelMeeting(Timestamped, Base):
+class PanelMeeting(Scoped, Timestamped, Base):
     __tablename__ = "channel_panel_meetings"
     __audited__ = True
     __audit_label__ = "held_on"
+    __table_args__ = (UniqueConstraint("partnership_id", "held_on"),)
 
-    held_on: Mapped[date] = mapped_column(unique=True)
+    held_on: Mapped[date]
     place: Mapped[str] = mapped_column(String(200), default="")
 
     attendance: Mapped[list["PanelAttendance"]] = relationship(
@@ -117,7 +119,7 @@ class PanelMeeting(Timestamped, Base):
         return f"<PanelMeeting {self.id} {self.held_on}>"
 
 
-class PanelAttendance(Timestamped, Base):
+class PanelAttendance(Scoped, Timestamped, Base):
     """A member at a meeting: present, deputy attended, apologies or absent, and whether they
     confirmed checking the case logs beforehand."""
 
@@ -144,7 +146,7 @@ class PanelAttendance(Timestamped, Base):
         return f"<PanelAttendance meeting={self.meeting_id} member={self.member_id} {self.status}>"
 
 
-class ChannelCase(Timestamped, Base):
+class ChannelCase(Scoped, Timestamped, Base):
     """A referral, known by its reference (e.g. CP-2026-014); never by name.
 
     The audit trail (read by the Prevent Lead and auditors, never by the panel) knows a case by
@@ -157,6 +159,7 @@ class ChannelCase(Timestamped, Base):
     __audit_label__ = "stage"
     __table_args__ = (
         CheckConstraint(f"stage IN ({CaseStage.sql_values()})", name="known_stage"),
+        UniqueConstraint("partnership_id", "reference"),
         CheckConstraint(f"referring_sector IN ({category_values('sector')})", name="known_sector"),
         CheckConstraint(f"concern_type IN ({category_values('concern')})", name="known_concern"),
         CheckConstraint(f"age_band IN ({category_values('age_band')})", name="known_age_band"),
@@ -186,7 +189,7 @@ class ChannelCase(Timestamped, Base):
     )
 
     #: CP-YYYY-NNN: the year of the referral and its number in that year.
-    reference: Mapped[str] = mapped_column(String(20), unique=True, info=REDACT)
+    reference: Mapped[str] = mapped_column(String(20), info=REDACT)
     #: The date the concern was first reported; case material is deleted six years after it.
     concern_reported_on: Mapped[date]
     #: The date the referral reached the Prevent team and this panel's process.
@@ -254,7 +257,7 @@ class ChannelCase(Timestamped, Base):
         return max(d for d in dates if d is not None)
 
 
-class CasePersonalDetails(Timestamped, Base):
+class CasePersonalDetails(Scoped, Timestamped, Base):
     """Who the case is about. Opened only through services.open_personal_details, which logs it.
 
     Every field is redacted in the audit trail; no column is called name, title, reference or
@@ -267,7 +270,7 @@ class CasePersonalDetails(Timestamped, Base):
     __audit_label__ = "case_id"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("channel_cases.id", ondelete="CASCADE"), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200), default="", info=REDACT)
+    full_name: Mapped[str] = mapped_column(String(200), default="", info={**REDACT, "person_name": True})
     other_names: Mapped[str] = mapped_column(String(300), default="", info=REDACT)
     date_of_birth: Mapped[date | None] = mapped_column(info=REDACT)
     address: Mapped[str] = mapped_column(Text, default="", info=REDACT)
@@ -278,7 +281,7 @@ class CasePersonalDetails(Timestamped, Base):
         return f"<CasePersonalDetails case={self.case_id}>"
 
 
-class SupportPlanItem(Timestamped, Base):
+class SupportPlanItem(Scoped, Timestamped, Base):
     __tablename__ = "channel_support_items"
     __audited__ = True
     __audit_readers__ = CASE_MATERIAL_READERS
@@ -296,7 +299,7 @@ class SupportPlanItem(Timestamped, Base):
         return f"<SupportPlanItem {self.id} case={self.case_id} {self.status}>"
 
 
-class InformationShare(Timestamped, Base):
+class InformationShare(Scoped, Timestamped, Base):
     """When information about the individual was shared, with whom, what, and on what basis."""
 
     __tablename__ = "channel_information_shares"
@@ -317,7 +320,7 @@ class InformationShare(Timestamped, Base):
         return f"<InformationShare {self.id} case={self.case_id} {self.shared_on}>"
 
 
-class PostClosureReview(Timestamped, Base):
+class PostClosureReview(Scoped, Timestamped, Base):
     """The 6- or 12-month review of a closed case: a standing item until it is held."""
 
     __tablename__ = "channel_post_closure_reviews"
@@ -352,7 +355,7 @@ class PostClosureReview(Timestamped, Base):
         return f"{self.months}-month review"
 
 
-class AnonymisedLogEntry(Timestamped, Base):
+class AnonymisedLogEntry(Scoped, Timestamped, Base):
     """One concern in the anonymised log, kept for ever: no name, no case reference.
 
     Kept in step with its case by the services while the case exists. The link to the case

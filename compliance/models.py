@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped
 from core.models import User
+from core.tenancy import Scoped
 
 
 class Rating(StrEnum):
@@ -76,7 +77,7 @@ def _values(enum) -> str:
     return ", ".join(f"'{v.value}'" for v in enum)
 
 
-class ComplianceAssessment(Timestamped, Base):
+class ComplianceAssessment(Scoped, Timestamped, Base):
     """One version of a year's self-assessment. Signed off, it is read-only for good."""
 
     __tablename__ = "compliance_assessments"
@@ -87,7 +88,6 @@ class ComplianceAssessment(Timestamped, Base):
         CheckConstraint(f"status IN ({_values(AssessmentStatus)})", name="known_status"),
     )
 
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
     #: The calendar year assessed (1 January to 31 December: the board's four quarters).
     year: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -122,7 +122,7 @@ class ComplianceAssessment(Timestamped, Base):
         return self.status != AssessmentStatus.OPEN.value
 
 
-class Expectation(Timestamped, Base):
+class Expectation(Scoped, Timestamped, Base):
     """One expectation of a toolkit section, with the Prevent Lead's rating and narrative."""
 
     __tablename__ = "compliance_expectations"
@@ -159,7 +159,7 @@ class Expectation(Timestamped, Base):
         return Rating(self.rating) if self.rating else None
 
 
-class EvidenceLink(Timestamped, Base):
+class EvidenceLink(Scoped, Timestamped, Base):
     """A link from an expectation to a record that evidences it."""
 
     __tablename__ = "compliance_evidence_links"
@@ -182,7 +182,7 @@ class EvidenceLink(Timestamped, Base):
         return f"<EvidenceLink {self.kind}#{self.target_id}>"
 
 
-class ImprovementAction(Timestamped, Base):
+class ImprovementAction(Scoped, Timestamped, Base):
     """An improvement action: a row of the county plan, linked back to its expectation."""
 
     __tablename__ = "compliance_improvement_actions"
@@ -202,7 +202,7 @@ class ImprovementAction(Timestamped, Base):
         return f"<ImprovementAction row={self.plan_row_id}>"
 
 
-class Finding(Timestamped, Base):
+class Finding(Scoped, Timestamped, Base):
     """An auditor's finding: the owner responds; it closes only with evidence."""
 
     __tablename__ = "compliance_findings"

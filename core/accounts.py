@@ -10,7 +10,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import clock, throttle, transactions
+from core import clock, tenancy, throttle, transactions
 from core.db import utcnow
 from core.extensions import db
 from core.models import SecurityEvent, User, UserRole
@@ -22,6 +22,27 @@ GENERIC_LOGIN_ERROR = "Enter a correct email address and password"
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def identify(email: str) -> User | None:
+    """The account with ``email`` in whichever partnership it belongs to (a person signing in,
+    or asking for a password reset, has not said which); the request then serves that
+    partnership (core.tenancy)."""
+    with tenancy.scoped(tenancy.ALL):
+        user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is not None:
+        tenancy.set_scope(tenancy.Scope.of(user.partnership_id))
+    return user
+
+
+def adopt(user_id: int) -> User | None:
+    """The account with ``user_id`` whichever partnership it belongs to (a reset link, a
+    provider's answer); the request then serves that partnership."""
+    with tenancy.scoped(tenancy.ALL):
+        user = db.session.get(User, user_id)
+    if user is not None:
+        tenancy.set_scope(tenancy.Scope.of(user.partnership_id))
+    return user
 
 
 def log_event(
@@ -43,6 +64,7 @@ def log_event(
         "at": utcnow(),
         "kind": kind,
         "user_id": user.id if user is not None else None,
+        "partnership_id": user.partnership_id if user is not None else None,
         "email": (email or (user.email if user is not None else ""))[:254],
         "ip": ip[:64],
         "path": path[:500],
@@ -98,7 +120,7 @@ def attempt_login(*, email: str, password: str, max_failures: int, lock_minutes:
             minutes=config["LOGIN_ACCOUNT_LOCK_MINUTES"],
             now=now,
         )
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = identify(email)
     refused = pair if not pair.allowed else overall if not overall.allowed else None
     if refused is not None:
         burn_verification_time()  # the same time as a checked attempt
@@ -176,7 +198,8 @@ def email_taken(email: str, *, except_user_id: int | None = None) -> bool:
     query = select(func.count()).select_from(User).where(User.email == normalise_email(email))
     if except_user_id is not None:
         query = query.where(User.id != except_user_id)
-    return db.session.scalar(query) > 0
+    with tenancy.scoped(tenancy.ALL):  # one email, one account, across every partnership
+        return db.session.scalar(query) > 0
 
 
 def set_password(user: User, password: str, *, must_change: bool) -> None:

@@ -27,15 +27,17 @@ from flask import g, has_request_context, request
 from sqlalchemy import JSON, ForeignKey, Index, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import tenancy
 from core.bulk import bulk_insert
 from core.db import Base, utcnow
+from core.tenancy import ScopedOptional
 
 REDACTED = "[redacted]"
 #: In place of a value or label the reader of the trail may not see (it is recorded).
 WITHHELD = "[withheld]"
 
 
-class AuditEntry(Base):
+class AuditEntry(ScopedOptional, Base):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_entity", "entity", "entity_id"),
@@ -206,6 +208,7 @@ def _write_entry(connection, obj, action: str) -> None:
             "action": action,
             "entity": type(obj).__tablename__,
             "entity_id": identity[0] if identity else getattr(obj, "id", None),
+            "partnership_id": tenancy.partnership_of(obj),
             "label": _label(obj),
             "changes": changes,
             "ip": ip,
@@ -237,6 +240,7 @@ def write_insert_entries(model: type[Base], rows: list[dict], ids: list[int], *,
                 "action": "insert",
                 "entity": model.__tablename__,
                 "entity_id": row_id,
+                "partnership_id": row.get("partnership_id", tenancy.current().single),
                 "label": str(row.get(label_key) or "")[:300],
                 "changes": changes,
                 "ip": ip,

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from core import accounts, clock, sso, twofactor
+from core import accounts, clock, sso, tenancy, twofactor
 from core.audit import set_request_actor
 from core.extensions import db, login_manager
 from core.forms import ChangePasswordForm, LoginForm
@@ -82,7 +82,15 @@ def safe_next(target: str | None) -> str | None:
 
 
 def register(app: Flask) -> None:
+    app.before_request(serve_sessions_partnership)
     app.before_request(guard_request)
+
+
+def serve_sessions_partnership() -> None:
+    """A request serves the partnership its signed session names (set at sign-in), or none:
+    everything it reads or writes is scoped to it (core.tenancy), the user's own account first."""
+    pid = session.get("pid")
+    tenancy.set_scope(tenancy.Scope.of(pid) if isinstance(pid, int) else tenancy.NONE)
 
 
 def guard_request():
@@ -181,6 +189,7 @@ def login():
         if user is not None and user.has_two_factor:
             # The password is right; the session is not signed in until the second step.
             session.clear()
+            session["pid"] = user.partnership_id
             session["pending_user"] = user.get_id()
             session["pending_at"] = int(clock.now().timestamp())
             session["pending_next"] = safe_next(request.args.get("next"))
@@ -199,6 +208,8 @@ def start_session(user: User, *, second_factor: bool) -> None:
     now = int(clock.now().timestamp())
     session.clear()
     session["sid"] = secrets.token_urlsafe(18)
+    session["pid"] = user.partnership_id
+    tenancy.set_scope(tenancy.Scope.of(user.partnership_id))
     login_user(user)
     session.permanent = True
     session["seen"] = now

@@ -34,7 +34,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from core import backup_crypto, clock
+from core import backup_crypto, clock, tenancy
 from core.extensions import db
 from core.importing.stash import FOLDER as IMPORT_STASH
 from core.storage import StorageError, check_key, get_storage
@@ -81,6 +81,8 @@ def _pg_args() -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = url.password
+    # A backup holds, and a restore writes, every partnership's rows (core.tenancy).
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c {tenancy.SETTING}=*".strip()
     plain = url.set(drivername="postgresql", password=None)
     return plain.render_as_string(hide_password=False), env
 
@@ -122,7 +124,16 @@ def _snapshot_database(folder: Path) -> tuple[str, Path]:
         target = folder / "database.pgdump"
         url, env = _pg_args()
         done = subprocess.run(  # noqa: S603 - fixed program and arguments, no shell  # nosec B603
-            [_pg_binary("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(target), url],
+            [
+                _pg_binary("pg_dump"),
+                "--enable-row-security",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                "--file",
+                str(target),
+                url,
+            ],
             env=env,
             capture_output=True,
             text=True,

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core import accounts, clock
+from core import accounts, clock, tenancy
 from core.audit import AuditEntry, acting_as, audit_query, audit_rows
 from core.extensions import db
 from core.models import User
@@ -63,30 +63,49 @@ def register(app: Flask) -> None:
 @click.option("--name", "full_name", required=True, help="Full name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
+@tenancy.partnership_option
 def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
-    """Create a Prevent Lead account (the first administrator)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problems = []
+    """Create a Prevent Lead account in a partnership (another administrator)."""
+    password = read_password(password_stdin)
     email = accounts.normalise_email(email)
-    if not _valid_email(email):
-        problems.append("--email: enter an email address in the correct format, like name@example.org")
-    elif accounts.email_taken(email):
-        problems.append(f"--email: a user with the email address {email} already exists")
-    if not full_name.strip():
-        problems.append("--name: enter the user's full name")
-    problem = password_problem(password, email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
-    if problem:
-        problems.append(f"password: {problem}")
+    problems = lead_account_problems(email, full_name, password)
     if problems:
         fail(problems)
     with command_transaction("flask create-admin"):
-        accounts.create_user(
-            email=email, full_name=full_name, password=password, roles=[Role.PREVENT_LEAD], must_change_password=False
-        )
+        create_lead(email, full_name, password)
     click.echo(f"Created Prevent Lead {email}.")
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def lead_account_problems(email: str, full_name: str, password: str, *, email_option: str = "--email") -> list[str]:
+    """What is wrong with a new Prevent Lead's email, name and password (empty when nothing)."""
+    problems = []
+    if not _valid_email(email):
+        problems.append(f"{email_option}: enter an email address in the correct format, like name@example.org")
+    elif accounts.email_taken(email):
+        problems.append(f"{email_option}: a user with the email address {email} already exists")
+    if not full_name.strip():
+        problems.append(
+            "--name: enter the user's full name"
+            if email_option == "--email"
+            else "--lead-name: enter the Prevent Lead's full name"
+        )
+    problem = password_problem(password, email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    if problem:
+        problems.append(f"password: {problem}")
+    return problems
+
+
+def create_lead(email: str, full_name: str, password: str):
+    """A Prevent Lead in the partnership in scope (the caller commits)."""
+    return accounts.create_user(
+        email=email, full_name=full_name, password=password, roles=[Role.PREVENT_LEAD], must_change_password=False
+    )
 
 
 def _valid_email(email: str) -> bool:

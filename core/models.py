@@ -9,17 +9,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.db import Base, Timestamped, utcnow
+from core.tenancy import Scoped, ScopedOptional
 from core.vocab import Role
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 
-class User(UserMixin, Timestamped, Base):
+class User(Scoped, UserMixin, Timestamped, Base):
     __tablename__ = "users"
     __audited__ = True
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(200), info={"person_name": True})
     job_title: Mapped[str] = mapped_column(String(200), default="")
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     password_hash: Mapped[str] = mapped_column(String(255), info={"audit": "redact"})
@@ -105,7 +106,7 @@ class User(UserMixin, Timestamped, Base):
         return self.totp_secret is not None
 
 
-class UserRole(Base):
+class UserRole(Scoped, Base):
     __tablename__ = "user_roles"
     __audited__ = True
     __audit_label__ = "role"
@@ -124,7 +125,7 @@ class UserRole(Base):
         return f"<UserRole {self.user_id} {self.role}>"
 
 
-class SecurityEvent(Base):
+class SecurityEvent(ScopedOptional, Base):
     """Sign-ins, failures, lockouts, refused pages and bad form tokens, for the Prevent Lead."""
 
     __tablename__ = "security_events"

@@ -30,7 +30,7 @@ def _hash(token: str) -> str:
 def request_reset(email: str) -> None:
     """Send a reset link to ``email`` if an active account uses it. Says nothing either way."""
     email = accounts.normalise_email(email)
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = accounts.identify(email)
     claim = throttle.claim(f"r:{throttle.account_key(email)[2:]}", limit=EMAILS_PER_HOUR, minutes=60)
     if user is None or not user.active or user.access_expired():
         accounts.log_event("password_reset_refused", user=user, detail="no active account", survives_rollback=True)
@@ -93,7 +93,7 @@ def complete_reset(token: str, new_password: str) -> User | None:
     ).rowcount
     if spent != 1:
         return None
-    user = db.session.get(User, found.user_id)
+    user = accounts.adopt(found.user_id)
     # Any other link sent to this account stops working too.
     db.session.execute(
         update(PasswordResetToken)
@@ -132,7 +132,7 @@ def reset_password():
         session.pop("reset_token", None)
         burn_verification_time()
         return render_template("auth/reset_expired.html")
-    user = db.session.get(User, found.user_id)
+    user = accounts.adopt(found.user_id)
     form = ResetPasswordForm(email=user.email)
     if form.validate_on_submit():
         if complete_reset(token, form.new_password.data) is None:

@@ -54,6 +54,16 @@ class DemoContext:
     users: dict = field(default_factory=dict)
     #: name -> BusinessArea
     areas: dict = field(default_factory=dict)
+    #: 1 for the demo partnership; 2 for the second one `flask demo-data --partnerships 2` adds
+    #: to try the isolation between partnerships (its people and places renamed afterwards).
+    variant: int = 1
+
+    def email(self, address: str) -> str:
+        """A demo person's sign-in email in this variant (emails are unique across partnerships)."""
+        if self.variant == 1:
+            return address
+        local, _, domain = address.partition("@")
+        return f"{local}@second.{domain}"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped, utcnow
 from core.models import User
+from core.tenancy import Scoped
 from core.vocab import Role
 
 #: SPOCs are reminded of stale and overdue rows this many days before a board meeting.
@@ -116,7 +117,7 @@ class DeliveryStatus(StrEnum):
         return {"sending": "blue", "sent": "green", "failed": "red", "opted_out": "grey"}[self.value]
 
 
-class ReminderLog(Base):
+class ReminderLog(Scoped, Base):
     """One reminder to one person, whatever became of it. Never deleted."""
 
     __tablename__ = "reminder_log"
@@ -159,7 +160,7 @@ class ReminderLog(Base):
         return ReminderKind(self.kind)
 
 
-class ReminderOptOut(Timestamped, Base):
+class ReminderOptOut(Scoped, Timestamped, Base):
     """A user has switched off one non-statutory kind of reminder."""
 
     __tablename__ = "reminder_opt_outs"

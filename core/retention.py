@@ -27,11 +27,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import clock
 from core.db import Base, Timestamped
 from core.extensions import db
+from core.tenancy import Scoped
 
 ACTOR = "flask retention run"
 
 
-class RetentionRun(Timestamped, Base):
+class RetentionRun(Scoped, Timestamped, Base):
     """One real run of one schedule (dry runs are not recorded): the day it was run as of, and
     how much went. Kept in the database so every server, and the annual compliance check, knows
     when each schedule last ran."""

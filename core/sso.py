@@ -24,13 +24,11 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from joserfc.errors import JoseError
-from sqlalchemy import select
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from core import accounts, auth
 from core.db import utcnow
-from core.extensions import db
 from core.forms import LoginForm
 from core.models import User
 from core.permissions import public
@@ -339,7 +337,7 @@ def finish_sign_in(provider: str):
         return _refuse(chosen, "sso_email_unverified", f"{chosen.verified_claim} not true", email=email)
     if email.rpartition("@")[2] not in chosen.domains:
         return _refuse(chosen, "sso_wrong_domain", f"{chosen.name} serves {', '.join(chosen.domains)}", email=email)
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = accounts.identify(email)
     if user is None:
         accounts.log_event("sso_unknown_email", email=email, detail=f"via {chosen.name}", survives_rollback=True)
         return render_template("auth/sso_no_account.html", provider=chosen, email=email), 403

@@ -4,9 +4,10 @@
 def register(app, parts) -> None:
     """Pages, navigation and the demo partnership (see core/registry.py)."""
     from core.registry import NavItem
-    from partnership import demo, views
+    from partnership import cli, demo, views
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.partnership_cli)
     parts.navigation.append(
         NavItem("Organisations", "partnership.list_organisations", "view_partnership", ("partnership.",), order=10)
     )

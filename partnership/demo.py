@@ -176,9 +176,25 @@ PEOPLE = [
 ]
 
 
+#: The demo partnership's name, and the second one's (`flask demo-data --partnerships 2`).
+DEMO_NAMES = {
+    1: "Cambridgeshire and Peterborough Prevent Partnership",
+    2: "Fenmarsh and Wellsbridge Prevent Partnership",
+}
+#: The second demo partnership's places, put for the first's wherever they appear in its records.
+SECOND_PLACES = {
+    "Cambridgeshire": "Fenmarsh",
+    "Peterborough": "Wellsbridge",
+    "Cambridge": "Ouseford",
+    "Huntingdonshire": "Marshland",
+    "Huntingdon": "Marshby",
+    "Fenland": "Lodeside",
+}
+
+
 def load_partnership(demo: DemoContext) -> None:
     """The partnership, its member organisations and everyone's account (the caller commits)."""
-    demo.partnership = Partnership(name="Cambridgeshire and Peterborough Prevent Partnership")
+    demo.partnership = Partnership(name=DEMO_NAMES[demo.variant])
     db.session.add(demo.partnership)
     db.session.flush()
     demo.organisations = {
@@ -187,7 +203,7 @@ def load_partnership(demo: DemoContext) -> None:
     }
     for name, email, title, org, roles, _areas in PEOPLE:
         demo.users[email] = accounts.create_user(
-            email=email,
+            email=demo.email(email),
             full_name=name,
             job_title=title,
             organisation_id=demo.organisations[org].id if org else None,
@@ -206,7 +222,7 @@ def _former_accounts(demo: DemoContext) -> None:
         ("Sunita Leftrecently", "sunita.leftrecently@cambridgeshire.example", 1),
     ):
         user = accounts.create_user(
-            email=email,
+            email=demo.email(email),
             full_name=name,
             job_title="Former Education SPOC",
             organisation_id=demo.organisations["PCC"].id,

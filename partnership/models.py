@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped
 from core.disclosure import DEFAULT_THRESHOLD, THRESHOLD_RANGE
+from core.tenancy import Scoped, register_tenant_model
 
 
 class OrganisationKind(StrEnum):
@@ -81,7 +82,10 @@ class Partnership(Timestamped, Base):
         return f"<Partnership {self.id} {self.name}>"
 
 
-class Organisation(Timestamped, Base):
+register_tenant_model(Partnership)
+
+
+class Organisation(Scoped, Timestamped, Base):
     __tablename__ = "organisations"
     __audited__ = True
     __table_args__ = (
@@ -89,7 +93,6 @@ class Organisation(Timestamped, Base):
         CheckConstraint(f"kind IN ({KIND_VALUES})", name="known_kind"),
     )
 
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
     #: Short form used in tables, e.g. "PCC".
@@ -107,12 +110,11 @@ class Organisation(Timestamped, Base):
         return OrganisationKind(self.kind)
 
 
-class BusinessArea(Timestamped, Base):
+class BusinessArea(Scoped, Timestamped, Base):
     __tablename__ = "business_areas"
     __audited__ = True
     __table_args__ = (UniqueConstraint("partnership_id", "name"),)
 
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     #: The organisation that owns the area's plan, e.g. Peterborough City Council.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))

@@ -3,14 +3,20 @@
 from flask import abort
 from sqlalchemy import func, select
 
+from core import tenancy
 from core.disclosure import DEFAULT_THRESHOLD, THRESHOLD_RANGE
 from core.extensions import db
 from partnership.models import Organisation, Partnership
 
 
 def current_partnership() -> Partnership | None:
-    """This deployment's partnership (one county partnership per deployment today)."""
-    return db.session.scalar(select(Partnership).order_by(Partnership.id).limit(1))
+    """The partnership the request or command serves (core.tenancy); outside one partnership's
+    scope, the deployment's only partnership, or None when it has several."""
+    pid = tenancy.current().single
+    if pid is not None:
+        return db.session.get(Partnership, pid)
+    first_two = list(db.session.scalars(select(Partnership).order_by(Partnership.id).limit(2)))
+    return first_two[0] if len(first_two) == 1 else None
 
 
 def partnership_or_404() -> Partnership:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import Base, Timestamped, utcnow
 from core.models import User
+from core.tenancy import Scoped
 from core.vocab import Rag
 from partnership.models import BusinessArea
 
@@ -27,7 +28,7 @@ class PlanStatus(StrEnum):
         return self.value.capitalize()
 
 
-class Plan(Timestamped, Base):
+class Plan(Scoped, Timestamped, Base):
     """One SPOC area's action plan for a period, or the county delivery plan (no area)."""
 
     __tablename__ = "plans"
@@ -75,7 +76,7 @@ class Plan(Timestamped, Base):
         return value
 
 
-class PlanSection(Timestamped, Base):
+class PlanSection(Scoped, Timestamped, Base):
     """A theme or numbered section grouping rows, e.g. "Training and awareness"."""
 
     __tablename__ = "plan_sections"
@@ -95,7 +96,7 @@ class PlanSection(Timestamped, Base):
         return f"<PlanSection {self.id} {self.title}>"
 
 
-class PlanRow(Timestamped, Base):
+class PlanRow(Scoped, Timestamped, Base):
     """A row of a plan: every column any source format uses; list cells are JSON lists."""
 
     __tablename__ = "plan_rows"
@@ -158,7 +159,7 @@ class PlanRow(Timestamped, Base):
         return getattr(self, name)
 
 
-class ProgressUpdate(Base):
+class ProgressUpdate(Scoped, Base):
     """One dated progress entry: never edited, so the history shows what changed when."""
 
     __tablename__ = "progress_updates"
@@ -194,7 +195,7 @@ class ProgressUpdate(Base):
         return f"<ProgressUpdate {self.id} row={self.row_id}>"
 
 
-class EvidenceFile(Base):
+class EvidenceFile(Scoped, Base):
     """An uploaded evidence file. Never overwritten: a replacement is a new revision."""
 
     __tablename__ = "evidence_files"

@@ -25,12 +25,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${as_pg[@]}" "$PGBIN/initdb" -D "$PGTMP/data" -U app --auth=trust -E UTF8 --locale=C.UTF-8 >"$PGTMP/initdb.log" 2>&1 \
+"${as_pg[@]}" "$PGBIN/initdb" -D "$PGTMP/data" -U admin --auth=trust -E UTF8 --locale=C.UTF-8 >"$PGTMP/initdb.log" 2>&1 \
   || { cat "$PGTMP/initdb.log" >&2; exit 1; }
 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 30 \
   -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGTMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
   || { cat "$PGTMP/server.log" >&2; exit 1; }
-"$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U app appdb
+# The app connects as a role that is not a superuser (and owns its database), as a deployment
+# should: superusers pass row-level security, which the tests prove keeps partnerships apart.
+"$PGBIN/psql" -q -h 127.0.0.1 -p "$PORT" -U admin -d postgres -c "CREATE ROLE app LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS"
+"$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U admin -O app appdb
 
 export TEST_DATABASE_URL="postgresql+psycopg://app@127.0.0.1:$PORT/appdb"
 export PG_TEST_DATA="$PGTMP/data" PG_TEST_BIN="$PGBIN" PG_TEST_PORT="$PORT"

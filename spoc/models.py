@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from core.db import Base, Timestamped
 from core.models import User
+from core.tenancy import Scoped
 from partnership.models import BusinessArea
 
 
@@ -20,7 +21,7 @@ class Capacity(StrEnum):
         return "SPOC" if self is Capacity.SPOC else "Deputy SPOC"
 
 
-class SpocAssignment(Timestamped, Base):
+class SpocAssignment(Scoped, Timestamped, Base):
     """A user leading (SPOC) or deputising for a business area, for one council if several."""
 
     __tablename__ = "spoc_assignments"
@@ -45,7 +46,7 @@ class SpocAssignment(Timestamped, Base):
         return f"<SpocAssignment area={self.area_id} user={self.user_id} {self.capacity}>"
 
 
-class ReferralCount(Timestamped, Base):
+class ReferralCount(Scoped, Timestamped, Base):
     """Referrals recorded by a business area in a quarter, counted by one national category."""
 
     __tablename__ = "referral_counts"

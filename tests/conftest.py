@@ -15,15 +15,17 @@ from types import SimpleNamespace
 import pyotp
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
+from sqlalchemy.orm import Session
 
-from core import clock, twofactor
+from core import clock, tenancy, twofactor
 from core.app import create_app
 from core.demo import load_demo
 from core.extensions import db
 from core.models import User
 from core.storage import get_storage
 from core.vocab import Role
+from partnership.models import Partnership
 from plans.models import EvidenceFile
 from plans.services import add_row, create_plan
 from tests.database_state import Snapshot, build_or_restore, empty_database
@@ -43,6 +45,24 @@ from tests.factories import (
 TEST_TODAY = date(2026, 11, 16)
 os.environ["APP_TODAY"] = TEST_TODAY.isoformat()
 os.environ["APP_CLOCK_STARTED"] = repr(time.time())
+
+
+@event.listens_for(Session, "before_flush")
+def _a_partnership_for_records_made_without_one(session, flush_context, instances) -> None:
+    """Tests that make records of one domain (a Channel case, a course) without setting up a
+    partnership get one, as every deployment has: a row needs the partnership it belongs to."""
+    if not tenancy.current().everything:
+        return
+    if not any(isinstance(o, tenancy.Scoped) and o.partnership_id is None for o in session.new):
+        return
+    connection = session.connection()
+    tenancy.every_partnership_connection(connection)
+    if connection.execute(text("SELECT 1 FROM partnerships LIMIT 1")).first() is None:
+        connection.execute(
+            Partnership.__table__.insert().values(
+                name="Test Partnership", created_at=clock.now(), updated_at=clock.now()
+            )
+        )
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.extensions import db
+from core.tenancy import every_partnership_connection
 
 
 def _tables() -> list[str]:
@@ -30,6 +31,7 @@ def _sqlite_path(app: Flask) -> str:
 
 
 def _filled_tables(conn, tables: list[str]) -> set[str]:
+    every_partnership_connection(conn)
     probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
     return {name for (name,) in conn.execute(text(probe))}
 
@@ -82,6 +84,7 @@ class Snapshot:
             db.session.remove()
             if db.engine.dialect.name == "postgresql":
                 with db.engine.begin() as conn:
+                    every_partnership_connection(conn)
                     conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
                     conn.exec_driver_sql(f"CREATE SCHEMA {self.schema}")
                     conn.exec_driver_sql(
@@ -103,6 +106,7 @@ class Snapshot:
             if db.engine.dialect.name == "postgresql":
                 tables = _tables()
                 with db.engine.begin() as conn:
+                    every_partnership_connection(conn)
                     conn.exec_driver_sql(
                         "; ".join(f"INSERT INTO public.{t} SELECT * FROM {self.schema}.{t}" for t in tables)
                     )

@@ -51,10 +51,25 @@ class BusinessAreaFactory(BaseFactory):
     name = factory.Sequence(lambda n: f"Business area {n}")
 
 
+def home_partnership_id() -> int:
+    """A new account's partnership when a test does not say: the scope's one, else the first
+    partnership, else a new one."""
+    from core import tenancy
+
+    if tenancy.current().single is not None:
+        return tenancy.current().single
+    first = db.session.scalar(select(Partnership.id).order_by(Partnership.id).limit(1))
+    return first if first is not None else PartnershipFactory().id
+
+
 class UserFactory(BaseFactory):
     class Meta:
         model = User
 
+    organisation = None
+    partnership_id = factory.LazyAttribute(
+        lambda o: o.organisation.partnership_id if o.organisation is not None else home_partnership_id()
+    )
     email = factory.Sequence(lambda n: f"person{n}@council.example")
     full_name = factory.Sequence(lambda n: f"Test Person {n}")
     job_title = "Officer"

@@ -12,6 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped
+from core.tenancy import Scoped
 from partnership.models import Organisation
 
 
@@ -54,15 +55,16 @@ DELIVERY_VALUES = ", ".join(f"'{d.value}'" for d in Delivery)
 DEFAULT_VALIDITY_MONTHS = 36
 
 
-class Course(Timestamped, Base):
+class Course(Scoped, Timestamped, Base):
     __tablename__ = "training_courses"
     __audited__ = True
     __table_args__ = (
         CheckConstraint(f"kind IN ({KIND_VALUES})", name="known_kind"),
         CheckConstraint("validity_months BETWEEN 1 AND 240", name="validity_in_range"),
+        UniqueConstraint("partnership_id", "name"),
     )
 
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     #: How long a completion stays current: it counts until the day before this many months later.
     validity_months: Mapped[int] = mapped_column(default=DEFAULT_VALIDITY_MONTHS)
@@ -79,7 +81,7 @@ class Course(Timestamped, Base):
         return CourseKind(self.kind)
 
 
-class Person(Timestamped, Base):
+class Person(Scoped, Timestamped, Base):
     """A member of staff at a partner organisation who has been trained (not a system user).
 
     Matched across registers on the staff number (within the organisation) or the work email,
@@ -90,13 +92,13 @@ class Person(Timestamped, Base):
     __audited__ = True
     __table_args__ = (
         UniqueConstraint("organisation_id", "staff_number"),
-        UniqueConstraint("email"),
+        UniqueConstraint("partnership_id", "email"),
         CheckConstraint("email IS NOT NULL OR staff_number IS NOT NULL", name="has_identifier"),
         CheckConstraint("email IS NULL OR email = lower(email)", name="email_lower_case"),
         Index("ix_training_people_name", "name"),
     )
 
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), info={"person_name": True})
     #: Work email, lower case; None when the registers give only a staff number.
     email: Mapped[str | None] = mapped_column(String(254))
     #: The organisation's own staff or payroll number, upper case; unique within the organisation.
@@ -119,14 +121,14 @@ class Person(Timestamped, Base):
         return self.email or f"Staff number {self.staff_number}"
 
 
-class Facilitator(Timestamped, Base):
+class Facilitator(Scoped, Timestamped, Base):
     """Someone who runs sessions; WRAP facilitators are accredited by the Home Office."""
 
     __tablename__ = "training_facilitators"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("name"),)
+    __table_args__ = (UniqueConstraint("partnership_id", "name"),)
 
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), info={"person_name": True})
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     email: Mapped[str] = mapped_column(String(254), default="")
     #: The date of their WRAP facilitator accreditation; None if not accredited.
@@ -139,7 +141,7 @@ class Facilitator(Timestamped, Base):
         return f"<Facilitator {self.id} {self.name}>"
 
 
-class TrainingSession(Timestamped, Base):
+class TrainingSession(Scoped, Timestamped, Base):
     """A facilitated session: its attendees are the completions that point at it."""
 
     __tablename__ = "training_sessions"
@@ -165,7 +167,7 @@ class TrainingSession(Timestamped, Base):
         return f"<TrainingSession {self.id} {self.held_on} {self.place}>"
 
 
-class RegisterImport(Timestamped, Base):
+class RegisterImport(Scoped, Timestamped, Base):
     """One import of an attendance register or e-learning export, with what it added."""
 
     __tablename__ = "training_imports"
@@ -189,7 +191,7 @@ class RegisterImport(Timestamped, Base):
         return f"<RegisterImport {self.id} {self.filename}>"
 
 
-class Completion(Timestamped, Base):
+class Completion(Scoped, Timestamped, Base):
     """A person completed a course on a day. The same completion is never stored twice."""
 
     __tablename__ = "training_completions"
@@ -231,7 +233,7 @@ class Completion(Timestamped, Base):
         return self.completed_on <= on < self.expires_on
 
 
-class Headcount(Timestamped, Base):
+class Headcount(Scoped, Timestamped, Base):
     """The relevant headcount of an organisation (or one of its teams) as at a date: the
     denominator of coverage. It stands until a later headcount is recorded."""
 
@@ -259,7 +261,7 @@ class Headcount(Timestamped, Base):
         return f"<Headcount {self.organisation_id} {self.team or 'all'} {self.as_of} {self.relevant_headcount}>"
 
 
-class Evaluation(Timestamped, Base):
+class Evaluation(Scoped, Timestamped, Base):
     """An attendee's evaluation of a session: understanding and confidence before and after (1-5)."""
 
     __tablename__ = "training_evaluations"
