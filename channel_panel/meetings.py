@@ -25,9 +25,10 @@ TERMS_DUE_SOON_DAYS = 30
 
 
 def get_panel() -> Panel:
-    """The panel's own record (there is one). Until update_panel first saves it, an unsaved
-    blank one, so that reading a page never writes."""
-    return db.session.get(Panel, 1) or Panel(id=1, name=PANEL_NAME)
+    """The partnership's panel record (there is one per partnership). Until update_panel first
+    saves it, an unsaved blank one, so that reading a page never writes."""
+    panel = db.session.scalar(select(Panel).order_by(Panel.id).limit(1))
+    return panel or Panel(name=PANEL_NAME)
 
 
 def terms_review_flag(panel: Panel, today: date) -> str | None:

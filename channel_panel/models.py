@@ -82,7 +82,7 @@ class Panel(Scoped, Timestamped, Base):
     __tablename__ = "channel_panels"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint("id = 1", name="single_panel"),
+        UniqueConstraint("partnership_id"),  # one panel per partnership
         CheckConstraint(
             "chair_id IS NULL OR deputy_chair_id IS NULL OR chair_id <> deputy_chair_id", name="two_chairs"
         ),

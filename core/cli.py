@@ -120,10 +120,18 @@ def _valid_email(email: str) -> bool:
 
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has users.")
+@click.option(
+    "--partnerships",
+    type=click.IntRange(1, 2),
+    default=1,
+    show_default=True,
+    help="2 adds a second demo partnership (every person and place renamed) to try how partnerships are kept apart.",
+)
 @with_appcontext
-def demo_data(if_empty: bool) -> None:
+def demo_data(if_empty: bool, partnerships: int) -> None:
     """Load the demo Cambridgeshire and Peterborough partnership and print its logins."""
     from core.demo import DEMO_PASSWORD, load_demo
+    from core.registry import parts
 
     # Every record the domains keep is audited, so users or audit entries mean the database is in use.
     has_data = any(db.session.scalar(select(func.count()).select_from(model)) > 0 for model in (User, AuditEntry))
@@ -134,9 +142,12 @@ def demo_data(if_empty: bool) -> None:
             return
         fail(["the database already holds data; demo data is only loaded into an empty database"])
     with command_transaction("flask demo-data"):
-        load_demo()
-    click.echo("Loaded the demo partnership.")
+        load_demo(partnerships, second_places=parts().demo_second_places)
+    click.echo("Loaded the demo partnership." if partnerships == 1 else "Loaded the two demo partnerships.")
     _print_logins(DEMO_PASSWORD)
+    if partnerships == 2:
+        click.echo("The second partnership's people sign in with the same addresses at second.<domain>,")
+        click.echo("e.g. amira.haddad@second.cambridgeshire.example, and the same password.")
 
 
 def _print_logins(password: str | None = None) -> None:

@@ -6,7 +6,7 @@ The records themselves are the domains' (partnership/demo.py, spoc/demo.py, ...)
 in them is fictional.
 """
 
-from core import clock
+from core import clock, tenancy
 from core.registry import DemoContext, parts
 
 DEMO_PASSWORD = "Demo-Partnership-2026"  # noqa: S105 - printed for the demo on purpose  # nosec B105
@@ -15,15 +15,67 @@ DEMO_PASSWORD = "Demo-Partnership-2026"  # noqa: S105 - printed for the demo on 
 DEMO_TOTP_SECRET = "DEMOPREVENTPARTNERSHIPTWOFACTORK"  # noqa: S105  # nosec B105
 
 
-def load_demo() -> None:
-    """Add the demo partnership to an empty database (the caller commits)."""
+def load_demo(partnerships: int = 1, *, second_places: dict[str, str] | None = None) -> None:
+    """Add the demo partnership to an empty database (the caller commits); with
+    ``partnerships=2`` a second one too, to try how partnerships are kept apart: the same records
+    with every person and place renamed (``second_places``: old place -> new)."""
+    for variant in range(1, partnerships + 1):
+        _load_one(DemoContext(today=clock.today(), variant=variant), second_places or {})
+
+
+def _load_one(demo: DemoContext, places: dict[str, str]) -> None:
     from core.reminders import load_demo_reminders
 
-    demo = DemoContext(today=clock.today())
-    for loader in parts().demo_loaders:
-        loader(demo)
-    enrol_demo_two_factor(demo.users.values())
-    load_demo_reminders(today=demo.today)
+    before = tenancy.current()
+    try:
+        for loader in parts().demo_loaders:
+            loader(demo)
+            if demo.partnership is not None and tenancy.current().single != demo.partnership.id:
+                # The first loader made the partnership: everything after it is that partnership's.
+                tenancy.set_scope(tenancy.Scope.of(demo.partnership.id))
+        enrol_demo_two_factor(demo.users.values())
+        load_demo_reminders(today=demo.today)
+        if demo.variant > 1:
+            rename_people_and_places(demo.partnership.id, places, suffix=SECOND_SURNAME)
+    finally:
+        tenancy.set_scope(before)
+
+
+#: Added to every person's name in the second demo partnership, so none is the first's.
+SECOND_SURNAME = "-Fenwick"
+
+
+def rename_people_and_places(partnership_id: int, places: dict[str, str], *, suffix: str) -> None:
+    """In one partnership's records: each person's name (columns marked ``person_name``) gets
+    ``suffix``; each place in ``places`` is replaced in every other text column."""
+    from sqlalchemy import String, func, update  # noqa: F401
+
+    from core.db import Base
+    from core.extensions import db
+
+    db.session.flush()
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        if not issubclass(model, tenancy.Scoped):
+            continue
+        table = model.__table__
+        values = {}
+        for column in table.c:
+            if not isinstance(column.type, String) or column.foreign_keys or column.primary_key:
+                continue
+            if column.info.get("person_name"):
+                values[column.name] = column.concat(suffix)
+            elif places and column.type.length and column.type.length >= 40:
+                renamed = column
+                for old, new in places.items():
+                    renamed = func.replace(renamed, old, new)
+                values[column.name] = renamed
+        if values:
+            db.session.execute(
+                update(table).where(table.c.partnership_id == partnership_id).values(**values),
+                execution_options={"synchronize_session": False},
+            )
+    db.session.expire_all()
 
 
 def enrol_demo_two_factor(users) -> None:

@@ -74,6 +74,8 @@ class Parts:
     reminder_rules: list[Callable[[date], Iterable]] = field(default_factory=list)
     #: Functions of a DemoContext that add a domain's demo records (the caller commits).
     demo_loaders: list[Callable[[DemoContext], None]] = field(default_factory=list)
+    #: Place names the second demo partnership uses for the first's (old -> new).
+    demo_second_places: dict = field(default_factory=dict)
     #: (role, email): one demo sign-in per role, printed by `flask demo-data`.
     demo_logins: list[tuple] = field(default_factory=list)
     #: The day of the last meeting before a date at which the plans were reviewed (the board's

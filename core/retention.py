@@ -24,7 +24,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import clock
+from core import clock, tenancy
 from core.db import Base, Timestamped
 from core.extensions import db
 from core.tenancy import Scoped
@@ -168,7 +168,7 @@ def retention_run(dry_run: bool, as_of: str, only: str) -> None:
     Each removal or redaction is in the audit trail, without the personal data it removed.
     Each schedule is one transaction; a real run is recorded for the annual compliance check.
     """
-    from core.cli import command_transaction, fail
+    from core.cli import fail
 
     problems = []
     today = clock.today()
@@ -196,6 +196,22 @@ def retention_run(dry_run: bool, as_of: str, only: str) -> None:
     failed = []
     if dry_run:
         click.echo(f"Dry run as of {day.isoformat()}: nothing removed or redacted.")
+    # Each partnership's records under its own scope, in turn (core.tenancy).
+    served = tenancy.partnership_ids()
+    for pid in served:
+        if len(served) > 1:
+            click.echo(f"Partnership {pid}:")
+        with tenancy.scoped(pid):
+            failed += _run_schedules(chosen, day=day, dry_run=dry_run)
+    if failed:
+        raise SystemExit(1)
+
+
+def _run_schedules(chosen, *, day: date, dry_run: bool) -> list[str]:
+    """Run (or list) ``chosen`` schedules in the partnership in scope; the titles that failed."""
+    from core.cli import command_transaction
+
+    failed = []
     for schedule in chosen:
         if dry_run:
             try:
@@ -225,8 +241,7 @@ def retention_run(dry_run: bool, as_of: str, only: str) -> None:
         for item in going:
             click.echo(f"  {item.key}  due {item.due_on.isoformat()}: {schedule.verb}: {item.summary}")
         _echo_kept(kept)
-    if failed:
-        raise SystemExit(1)
+    return failed
 
 
 def _echo_kept(items: list[RetentionItem]) -> None:

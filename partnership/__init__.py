@@ -13,3 +13,4 @@ def register(app, parts) -> None:
     )
     parts.demo_loaders.append(demo.load_partnership)
     parts.demo_logins.extend(demo.DEMO_LOGINS)
+    parts.demo_second_places.update(demo.SECOND_PLACES)

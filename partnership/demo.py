@@ -5,7 +5,7 @@ organisations and its people's accounts are loaded here first; each domain adds 
 after (core.demo runs the loaders in the order of config.PACKAGES).
 """
 
-from core import accounts
+from core import accounts, tenancy
 from core.dates import add_months
 from core.demo import DEMO_PASSWORD
 from core.extensions import db
@@ -197,6 +197,7 @@ def load_partnership(demo: DemoContext) -> None:
     demo.partnership = Partnership(name=DEMO_NAMES[demo.variant])
     db.session.add(demo.partnership)
     db.session.flush()
+    tenancy.set_scope(tenancy.Scope.of(demo.partnership.id))  # everything after is this partnership's
     demo.organisations = {
         short: create_organisation(partnership_id=demo.partnership.id, name=name, kind=kind.value, short_name=short)
         for name, kind, short in ORGANISATIONS

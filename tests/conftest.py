@@ -49,20 +49,24 @@ os.environ["APP_CLOCK_STARTED"] = repr(time.time())
 
 @event.listens_for(Session, "before_flush")
 def _a_partnership_for_records_made_without_one(session, flush_context, instances) -> None:
-    """Tests that make records of one domain (a Channel case, a course) without setting up a
-    partnership get one, as every deployment has: a row needs the partnership it belongs to."""
+    """Tests build records outside any request, where a deployment's commands name their
+    partnership: a record that does not hang from another (a course, a Channel case) goes to the
+    test's first partnership, made if the test has none (as every deployment has one). Tests of
+    several partnerships say which with core.tenancy.scoped; the app itself never guesses."""
     if not tenancy.current().everything:
         return
-    if not any(isinstance(o, tenancy.Scoped) and o.partnership_id is None for o in session.new):
+    orphans = [o for o in session.new if isinstance(o, tenancy.Scoped) and o.partnership_id is None]
+    if not orphans:
         return
     connection = session.connection()
     tenancy.every_partnership_connection(connection)
-    if connection.execute(text("SELECT 1 FROM partnerships LIMIT 1")).first() is None:
-        connection.execute(
-            Partnership.__table__.insert().values(
-                name="Test Partnership", created_at=clock.now(), updated_at=clock.now()
-            )
-        )
+    first = connection.execute(text("SELECT min(id) FROM partnerships")).scalar()
+    if first is None:
+        now = clock.now()
+        values = {"name": "Test Partnership", "created_at": now, "updated_at": now}
+        first = connection.execute(Partnership.__table__.insert().values(**values)).inserted_primary_key[0]
+    for obj in orphans:
+        obj.partnership_id = first
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
@@ -37,7 +37,7 @@ class OrganisationFactory(BaseFactory):
     class Meta:
         model = Organisation
 
-    partnership = factory.SubFactory(PartnershipFactory)
+    partnership = factory.LazyFunction(lambda: db.session.get(Partnership, home_partnership_id()))
     name = factory.Sequence(lambda n: f"Test Council {n}")
     kind = OrganisationKind.LOCAL_AUTHORITY.value
     short_name = factory.Sequence(lambda n: f"TC{n}")
@@ -47,7 +47,7 @@ class BusinessAreaFactory(BaseFactory):
     class Meta:
         model = BusinessArea
 
-    partnership = factory.SubFactory(PartnershipFactory)
+    partnership = factory.LazyFunction(lambda: db.session.get(Partnership, home_partnership_id()))
     name = factory.Sequence(lambda n: f"Business area {n}")
 
 

@@ -140,6 +140,11 @@ def upgrade():
             batch_op.drop_constraint(batch_op.f(f"uq_{table}_{column}"), type_="unique")
             batch_op.create_unique_constraint(batch_op.f(f"uq_{table}_partnership_id"), ["partnership_id", column])
 
+    with op.batch_alter_table("channel_panels", schema=None) as batch_op:
+        # One panel per partnership (it was one per deployment, with id 1).
+        batch_op.drop_constraint(batch_op.f("ck_channel_panels_single_panel"), type_="check")
+        batch_op.create_unique_constraint(batch_op.f("uq_channel_panels_partnership_id"), ["partnership_id"])
+
     if postgres:
         op.execute(POLICY_FUNCTION)
         for table in NEW_SCOPED + ALREADY_SCOPED:
@@ -158,6 +163,9 @@ def downgrade():
             op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
         op.execute("DROP FUNCTION IF EXISTS partnership_in_scope(integer)")
+    with op.batch_alter_table("channel_panels", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_channel_panels_partnership_id"), type_="unique")
+        batch_op.create_check_constraint(batch_op.f("ck_channel_panels_single_panel"), "id = 1")
     for table, column in UNIQUE_CHANGES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(batch_op.f(f"uq_{table}_partnership_id"), type_="unique")

@@ -16,7 +16,7 @@ from partnership.demo import DEMO_LOGINS, ORGANISATIONS
 from partnership.models import BusinessArea, Organisation
 from spoc.demo import AREAS
 from tests.conftest import sign_in
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, PartnershipFactory, UserFactory
 
 AUDIT_HEADER = [
     "Entry",
@@ -59,6 +59,15 @@ def user_count(app) -> int:
 
 
 # flask create-admin
+
+
+@pytest.fixture(autouse=True)
+def _a_partnership(request, app):
+    """create-admin adds a Prevent Lead to a partnership: the deployment has one."""
+    if request.node.name.startswith("test_create_admin"):
+        with app.app_context():
+            PartnershipFactory(name="Test County Prevent Partnership")
+            db.session.commit()
 
 
 def test_create_admin_makes_an_active_prevent_lead_who_can_sign_in(app, client):
@@ -113,6 +122,78 @@ def test_create_admin_refuses_bad_input_and_creates_nobody(app, email, password,
     assert errors(result)[0].startswith(expected), result.stderr
     assert "Created" not in result.stdout
     assert user_count(app) == 0
+
+
+def test_create_admin_asks_which_partnership_when_there_are_several(app):
+    with app.app_context():
+        PartnershipFactory(name="Second County Prevent Partnership")
+        db.session.commit()
+    result = create_admin(app)
+    assert result.exit_code == 2
+    assert "several partnerships: say which with --partnership NAME or ID" in result.stderr
+    assert "1: Test County Prevent Partnership; 2: Second County Prevent Partnership" in result.stderr
+    assert user_count(app) == 0
+    named = run(
+        app, "create-admin", "--partnership", "second county prevent partnership", "--email", "lena@council.example",
+        "--name", "Lena Lead", "--password-stdin", input=f"{TEST_PASSWORD}\n",
+    )  # fmt: skip
+    assert named.exit_code == 0, named.output
+    with app.app_context():
+        assert db.session.scalar(select(User.partnership_id).where(User.email == "lena@council.example")) == 2
+    unknown = run(app, "create-admin", "--partnership", "9", "--email", "x@council.example", "--name", "X")
+    assert unknown.exit_code == 2
+    assert "No partnership is called or numbered '9'" in unknown.stderr
+
+
+# flask partnership create / list
+
+
+def test_partnership_create_makes_the_partnership_and_its_first_lead_who_signs_in_to_it(app, client):
+    result = run(
+        app, "partnership", "create", "  Fenmarsh   Prevent Partnership ", "--lead-email", "Lead@Fenmarsh.example",
+        "--lead-name", "Fern Lead", "--password-stdin", input=f"{TEST_PASSWORD}\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "Created partnership 1: Fenmarsh Prevent Partnership, with Prevent Lead lead@fenmarsh.example." in result.stdout
+    )
+    second = run(
+        app, "partnership", "create", "Wellsbridge Prevent Partnership", "--lead-email", "lead@wellsbridge.example",
+        "--lead-name", "Will Lead", "--password-stdin", input=f"{TEST_PASSWORD}\n",
+    )  # fmt: skip
+    assert second.exit_code == 0, second.output
+    listed = run(app, "partnership", "list")
+    assert listed.stdout.splitlines() == [
+        "  Id  Active accounts  Name",
+        "   1                1  Fenmarsh Prevent Partnership",
+        "   2                1  Wellsbridge Prevent Partnership",
+    ]
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.email == "lead@wellsbridge.example"))
+        assert (lead.partnership_id, lead.role_set) == (2, {Role.PREVENT_LEAD})
+    # The Lead signs in (and is asked to set up two-factor authentication first, as Leads are).
+    response = sign_in(client, "lead@wellsbridge.example", TEST_PASSWORD)
+    assert response.status_code == 302
+
+
+def test_partnership_create_refuses_bad_input_and_creates_nothing(app):
+    run(
+        app, "partnership", "create", "Fenmarsh Prevent Partnership", "--lead-email", "lead@fenmarsh.example",
+        "--lead-name", "Fern Lead", "--password-stdin", input=f"{TEST_PASSWORD}\n",
+    )  # fmt: skip
+    before = row_counts(app)
+    result = run(
+        app, "partnership", "create", "FENMARSH prevent partnership", "--lead-email", "lead@fenmarsh.example",
+        "--lead-name", " ", "--password-stdin", input="short\n",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert errors(result) == [
+        "Error: NAME: a partnership called FENMARSH prevent partnership already exists",
+        "Error: --lead-email: a user with the email address lead@fenmarsh.example already exists",
+        "Error: --lead-name: enter the Prevent Lead's full name",
+        "Error: password: Password must be 12 characters or more",
+    ]
+    assert row_counts(app) == before
 
 
 def test_create_admin_refuses_an_email_already_in_use(app):
