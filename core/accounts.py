@@ -30,8 +30,13 @@ def identify(email: str) -> User | None:
     partnership (core.tenancy)."""
     with tenancy.scoped(tenancy.ALL):
         user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+        partnerships = tenancy.partnership_ids() if user is None else []
     if user is not None:
         tenancy.set_scope(tenancy.Scope.of(user.partnership_id))
+    elif len(partnerships) == 1:
+        # A deployment of one partnership: an unknown person's attempt is its Lead's to see.
+        # With several, it belongs to none (the deployment's own log).
+        tenancy.set_scope(tenancy.Scope.of(partnerships[0]))
     return user
 
 
@@ -64,7 +69,7 @@ def log_event(
         "at": utcnow(),
         "kind": kind,
         "user_id": user.id if user is not None else None,
-        "partnership_id": user.partnership_id if user is not None else None,
+        "partnership_id": user.partnership_id if user is not None else tenancy.current().single,
         "email": (email or (user.email if user is not None else ""))[:254],
         "ip": ip[:64],
         "path": path[:500],

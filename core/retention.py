@@ -161,8 +161,15 @@ def retention_cli() -> None:
     help="Judge due dates as of this day (YYYY-MM-DD): any day for a dry run, today or earlier for a real run.",
 )
 @click.option("--schedule", "only", default="", help="Run one schedule only (its name, e.g. import_files).")
+@click.option(
+    "--partnership",
+    "partnership_given",
+    default=None,
+    metavar="NAME|ID",
+    help="Run for one partnership only (default: each in turn).",
+)
 @with_appcontext
-def retention_run(dry_run: bool, as_of: str, only: str) -> None:
+def retention_run(dry_run: bool, as_of: str, only: str, partnership_given: str | None) -> None:
     """Apply every retention schedule: remove or redact what is past its period.
 
     Each removal or redaction is in the audit trail, without the personal data it removed.
@@ -197,7 +204,7 @@ def retention_run(dry_run: bool, as_of: str, only: str) -> None:
     if dry_run:
         click.echo(f"Dry run as of {day.isoformat()}: nothing removed or redacted.")
     # Each partnership's records under its own scope, in turn (core.tenancy).
-    served = tenancy.partnership_ids()
+    served = [tenancy.resolve_partnership(partnership_given)] if partnership_given else tenancy.partnership_ids()
     for pid in served:
         if len(served) > 1:
             click.echo(f"Partnership {pid}:")

@@ -87,7 +87,10 @@ class Scoped:
     @declared_attr
     def partnership_id(cls) -> Mapped[int]:
         return mapped_column(
-            ForeignKey(f"{TENANT_TABLE}.id", ondelete="RESTRICT"), index=True, default=_new_row_partnership
+            ForeignKey(f"{TENANT_TABLE}.id", ondelete="RESTRICT"),
+            index=True,
+            default=_new_row_partnership,
+            info={"audit": False},  # the entry itself records its partnership
         )
 
 
@@ -98,7 +101,10 @@ class ScopedOptional:
     @declared_attr
     def partnership_id(cls) -> Mapped[int | None]:
         return mapped_column(
-            ForeignKey(f"{TENANT_TABLE}.id", ondelete="RESTRICT"), index=True, default=_optional_row_partnership
+            ForeignKey(f"{TENANT_TABLE}.id", ondelete="RESTRICT"),
+            index=True,
+            default=_optional_row_partnership,
+            info={"audit": False},
         )
 
 
@@ -224,25 +230,42 @@ def _limit_to_scope(state: ORMExecuteState) -> None:
 
 
 def _parents_partnership(session: Session, obj) -> int | None:
-    """The partnership of the row ``obj`` hangs from (its plan, its organisation, ...), if any."""
-    for relationship in inspect(type(obj)).relationships:
-        if relationship.direction is not MANYTOONE:
+    """The partnership of the row ``obj`` points to (its plan, its organisation, its user), if any."""
+    table = type(obj).__table__
+    for fk in table.foreign_keys:
+        if fk.parent.name == "partnership_id":
             continue
-        target = relationship.mapper.class_
-        if not issubclass(target, Scoped | ScopedOptional) and target is not _tenant_model:
+        target = _model_of_table(fk.column.table.name)
+        if target is None:
             continue
-        parent = obj.__dict__.get(relationship.key)
-        if parent is None:
-            keys = [getattr(obj, column.key, None) for column in relationship.local_columns]
-            if len(keys) != 1 or keys[0] is None:
-                continue
+        key = getattr(obj, fk.parent.key, None)
+        parent = None
+        for relationship in inspect(type(obj)).relationships:
+            if relationship.direction is MANYTOONE and fk.parent in relationship.local_columns:
+                parent = obj.__dict__.get(relationship.key)
+                break
+        if parent is None and key is not None:
             with session.no_autoflush:
-                parent = session.get(target, keys[0], execution_options={"every_partnership": True})
+                parent = session.get(target, key, execution_options={"every_partnership": True})
         if parent is None:
             continue
         pid = parent.id if target is _tenant_model else parent.partnership_id
         if pid is not None:
             return pid
+    return None
+
+
+@functools.cache
+def _model_of_table(name: str) -> type | None:
+    """The scoped (or tenant) model mapped to table ``name``."""
+    from core.db import Base
+
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        if getattr(model, "__tablename__", None) == name:
+            if issubclass(model, Scoped | ScopedOptional) or model is _tenant_model:
+                return model
+            return None
     return None
 
 

@@ -55,7 +55,9 @@ def _a_partnership_for_records_made_without_one(session, flush_context, instance
     several partnerships say which with core.tenancy.scoped; the app itself never guesses."""
     if not tenancy.current().everything:
         return
-    orphans = [o for o in session.new if isinstance(o, tenancy.Scoped) and o.partnership_id is None]
+    orphans = [
+        o for o in session.new if isinstance(o, tenancy.Scoped | tenancy.ScopedOptional) and o.partnership_id is None
+    ]
     if not orphans:
         return
     connection = session.connection()

@@ -141,7 +141,8 @@ def due(app, world):
 
 
 def run(app, *args):
-    return app.test_cli_runner().invoke(args=["retention", "run", *args])
+    """The run for the test's partnership (the fixture's other partnership has its own)."""
+    return app.test_cli_runner().invoke(args=["retention", "run", "--partnership", "1", *args])
 
 
 def state(app) -> dict:
@@ -512,3 +513,18 @@ def test_schedules_lists_each_period_default_reason_and_last_run(app, world):
     assert "  period:  24 months after leaving (default 24 months, a partnership setting)" in lines
     assert "  period:  6 years after the concern was reported (default 6 years)" in lines
     assert lines.count("  last ran never") == 3 and "  last ran 2026-11-02" in lines
+
+
+def test_without_a_partnership_each_is_run_in_turn_by_its_own_setting(app, due):
+    """The other partnership's leaver (left 1 January 2019, its period 24 months by default) is
+    removed in its own turn; each partnership's records are listed under it."""
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == "Partnership 1:"
+    second = lines.index("Partnership 2:")
+    assert f"person #{due.leaver}  due 2026-11-16" in "\n".join(lines[1:second])
+    theirs = "\n".join(lines[second:])
+    assert "Leavers' training records (training_leavers, 24 months after leaving): 1 would be removed" in theirs
+    assert "due 2021-01-01: would be removed: left 2019-01-01" in theirs
+    assert f"person #{due.leaver} " not in theirs
