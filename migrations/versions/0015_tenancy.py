@@ -77,8 +77,11 @@ UNIQUE_CHANGES = [
 POLICY_FUNCTION = """
 CREATE OR REPLACE FUNCTION partnership_in_scope(pid integer) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-  SELECT coalesce(current_setting('app.partnerships', true), '') = '*'
-      OR pid = ANY (string_to_array(nullif(current_setting('app.partnerships', true), ''), ',')::integer[])
+  SELECT CASE coalesce(current_setting('app.partnerships', true), '')
+    WHEN '*' THEN true
+    WHEN '' THEN false
+    ELSE pid = ANY (string_to_array(current_setting('app.partnerships', true), ',')::integer[])
+  END
 $$
 """
 
