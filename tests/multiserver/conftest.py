@@ -46,8 +46,8 @@ class Deployment:
     b: Gunicorn
     nginx: Nginx
     tmp: Path
-    #: Seconds from nothing to serving through nginx.
-    startup_seconds: float
+    #: How long each step of starting it took.
+    startup: str
 
     @property
     def servers(self) -> tuple[Gunicorn, Gunicorn]:
@@ -62,20 +62,25 @@ def deployment(tmp_path_factory):
     began = time.monotonic()
     tmp = tmp_path_factory.mktemp("multiserver")
     with ExitStack() as stack:
+        steps = {}
         cluster = stack.enter_context(postgres(tmp))
+        steps["postgres"] = time.monotonic()
         s3 = stack.enter_context(s3_store())
         inbox, smtp = stack.enter_context(smtp_server())
         env = app_environment(cluster.url, {**s3, **smtp, "SECRET_KEY": new_secret_key()})
         migrated = flask(["db", "upgrade"], env)
         assert migrated.returncode == 0, migrated.stderr[-3000:]
+        steps["migrated"] = time.monotonic()
         # The servers boot (imports, workers) while the demo loads; they answer /healthz without it.
         a, b = stack.enter_context(
             gunicorns(["a", "b"], env, tmp, upload_folder=lambda name: tmp / f"uploads-{name}", wait=False)
         )
         loaded = flask(["demo-data"], env)
         assert loaded.returncode == 0, loaded.stderr[-3000:]
+        steps["demo loaded"] = time.monotonic()
         for server in (a, b):
             server.wait_until_up()
+        steps["app servers up"] = time.monotonic()
         proxy = stack.enter_context(nginx([a.address, b.address], keep_logs=tmp))
         engine = cluster.admin_engine()
         stack.callback(engine.dispose)
@@ -89,7 +94,7 @@ def deployment(tmp_path_factory):
             b=b,
             nginx=proxy,
             tmp=tmp,
-            startup_seconds=time.monotonic() - began,
+            startup=", ".join(f"{name} {at - began:.1f} s" for name, at in steps.items()),
         )
 
 
@@ -97,6 +102,8 @@ def deployment(tmp_path_factory):
 def both_up(deployment) -> Deployment:
     """Both app servers serving (a test before may have stopped one), and nginx sending requests
     to both again (it skips a server that failed for its fail_timeout, 2 s)."""
+    if deployment.nginx.down:
+        deployment.nginx.mark_down(set())
     restarted = [server for server in deployment.servers if not server.running()]
     for server in restarted:
         server.start()

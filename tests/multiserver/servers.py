@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -220,9 +220,11 @@ def flask(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Complete
 
 class Gunicorn:
     """One app server: gunicorn serving ``wsgi:app`` with sync workers on its own loopback port,
-    in a process group of its own (so a signal reaches the master and every worker)."""
+    in a process group of its own (so a signal reaches the master and every worker). One worker
+    by default: each server is its own process either way, and each worker costs a start-up
+    (importing the app) every time the server starts."""
 
-    def __init__(self, name: str, env: dict[str, str], tmp: Path, *, workers: int = 2) -> None:
+    def __init__(self, name: str, env: dict[str, str], tmp: Path, *, workers: int = 1) -> None:
         self.name, self.env, self.workers = name, env, workers
         self.port = free_port()
         self.log = tmp / f"gunicorn-{name}.log"
@@ -305,9 +307,13 @@ def gunicorns(
                 server.wait_until_up(timeout)
         yield servers
     finally:
-        for server in servers:
-            if server.process is not None:
-                _stop_group(server.process, signal.SIGTERM)
+        # All at once: SIGINT is gunicorn's quick shutdown (no waiting on idle workers).
+        running = [server.process for server in servers if server.process is not None]
+        for process in running:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGINT)
+        for process in running:
+            _stop_group(process, signal.SIGINT)
 
 
 # --- nginx -------------------------------------------------------------------------------------
@@ -354,63 +360,99 @@ http {{
 """
 
 
-@dataclass
 class Nginx:
-    port: int
-    prefix: Path
-    process: subprocess.Popen
-    stderr: Path = field(repr=False)
+    """nginx as the current user, its configuration, pid, logs and temporary files in a
+    temporary prefix, balancing round-robin between the app servers."""
+
+    def __init__(self, upstreams: list[str]) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise RuntimeError("nginx not found (install the nginx package: scripts/system-packages.sh test)")
+        self.binary, self.upstreams = binary, upstreams
+        self.prefix = Path(tempfile.mkdtemp(prefix="prevent-multiserver-nginx.", dir="/tmp"))
+        # Run by root, nginx's workers run as nobody: they must reach the prefix to write request
+        # bodies (uploads) to its client_body folder, which the master makes for them.
+        self.prefix.chmod(0o755)
+        self.port = free_port()
+        self.down: set[str] = set()
+        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def conf(self) -> Path:
+        return self.prefix / "nginx.conf"
+
+    def write_conf(self) -> None:
+        servers = "\n".join(
+            f"        server {address} max_fails=1 fail_timeout=2s{' down' if address in self.down else ''};"
+            for address in self.upstreams
+        )
+        self.conf.write_text(NGINX_CONF.format(prefix=self.prefix, port=self.port, servers=servers))
+
+    def start(self) -> None:
+        self.write_conf()
+        self._out = open(self.prefix / "stderr.log", "w")  # noqa: SIM115 - closed in stop()
+        # -e stderr: as a user other than root nginx must not even try /var/log/nginx/error.log.
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [self.binary, "-e", "stderr", "-p", str(self.prefix), "-c", str(self.conf), "-g", "daemon off;"],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 15
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not listen:\n{self.log()}") from None
+                time.sleep(0.1)
+
+    def mark_down(self, addresses: set[str]) -> None:
+        """Take these servers out of the upstream (``down``), the others back in, and reload:
+        what an operator does before stopping a server. Returns once the new worker serves and the
+        old one (which finishes what it holds under the old configuration) has exited."""
+        self.down = set(addresses)
+        self.write_conf()
+        exited = self.log().count("exited with code")
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        while self.log().count("exited with code") <= exited:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not reload:\n{self.log()}")
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        path = self.prefix / "stderr.log"
+        return path.read_text() if path.exists() else ""
+
+    def stop(self, keep_logs: Path | None = None) -> None:
+        if self.process is not None:
+            _stop_group(self.process, signal.SIGQUIT, timeout=10)
+            self._out.close()
+        if keep_logs is not None:
+            for name in ("stderr.log", "access.log"):
+                if (self.prefix / name).exists():
+                    shutil.copy(self.prefix / name, keep_logs / f"nginx-{name}")
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
 
 @contextmanager
 def nginx(upstreams: list[str], *, keep_logs: Path | None = None) -> Iterator[Nginx]:
-    """nginx as the current user, its configuration, pid, logs and temporary files in a
-    temporary prefix, balancing round-robin between ``upstreams`` (host:port); its logs are
-    copied to ``keep_logs`` when it stops."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
-        raise RuntimeError("nginx not found (install the nginx package: scripts/system-packages.sh test)")
-    prefix = Path(tempfile.mkdtemp(prefix="prevent-multiserver-nginx.", dir="/tmp"))
-    # Run by root, nginx's workers run as nobody: they must reach the prefix to write request
-    # bodies (uploads) to its client_body folder, which the master makes for them.
-    prefix.chmod(0o755)
-    port = free_port()
-    servers = "\n".join(f"        server {address} max_fails=1 fail_timeout=2s;" for address in upstreams)
-    (prefix / "nginx.conf").write_text(NGINX_CONF.format(prefix=prefix, port=port, servers=servers))
-    stderr = prefix / "stderr.log"
-    out = open(stderr, "w")  # noqa: SIM115 - closed below
-    # -e stderr: as a user other than root nginx must not even try /var/log/nginx/error.log.
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [binary, "-e", "stderr", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    """nginx in front of ``upstreams`` (host:port), stopped at the end; its logs are copied to
+    ``keep_logs`` then."""
+    proxy = Nginx(upstreams)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"nginx exited with {process.returncode}:\n{stderr.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not listen:\n{stderr.read_text()}") from None
-                time.sleep(0.1)
-        yield Nginx(port, prefix, process, stderr)
+        proxy.start()
+        yield proxy
     finally:
-        _stop_group(process, signal.SIGQUIT, timeout=10)
-        out.close()
-        if keep_logs is not None:
-            for name in ("stderr.log", "access.log"):
-                if (prefix / name).exists():
-                    shutil.copy(prefix / name, keep_logs / f"nginx-{name}")
-        shutil.rmtree(prefix, ignore_errors=True)
+        proxy.stop(keep_logs)
 
 
 def new_secret_key() -> str:
