@@ -264,6 +264,17 @@ class Gunicorn:
         wait until every process of it has gone."""
         _stop_group(self.process, sig, timeout)
 
+    def waiting_connections(self) -> int:
+        """Connections the kernel has accepted for this server that it has not taken yet (its
+        listening socket's accept queue, from /proc/net/tcp): how a test knows a request has
+        reached a frozen server."""
+        local = f"0100007F:{self.port:04X}"
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1] == local and fields[3] == "0A":  # LISTEN
+                return int(fields[4].split(":")[1], 16)
+        return 0
+
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 

@@ -22,7 +22,6 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 
 import boto3
 import pyotp
@@ -32,7 +31,7 @@ from sqlalchemy import text
 
 from core import clock
 from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from tests.multiserver.servers import BIN, ROOT
+from tests.multiserver.servers import BIN, ROOT, Gunicorn
 
 LEAD = "helen.marsh@cambridgeshire.example"
 SPOC = "priya.natarajan@cambridgeshire.example"
@@ -327,15 +326,19 @@ def test_a_write_on_one_server_is_seen_at_once_on_the_other(deployment, both_up,
 # --- 5. a server dies with a request in it -------------------------------------------------------
 
 
-def _hung(pool, call, *, served_elsewhere: str, tries: int = 3):
-    """Send ``call`` through nginx until one attempt does not come back (it went to the frozen
-    server); each that does must have been answered by ``served_elsewhere``."""
+def _hung(pool, call, *, frozen: Gunicorn, served_elsewhere: str, tries: int = 3):
+    """Send ``call`` through nginx until one attempt is waiting in the frozen server (round-robin:
+    this one or the next); each that comes back must have been answered by ``served_elsewhere``."""
     for _ in range(tries):
+        waiting = frozen.waiting_connections()
         future = pool.submit(call)
-        try:
-            answer = future.result(timeout=1.5)
-        except FutureTimeout:
+        deadline = time.monotonic() + 60
+        while not future.done() and frozen.waiting_connections() == waiting:
+            assert time.monotonic() < deadline, "the request neither came back nor reached the frozen server"
+            time.sleep(0.02)
+        if not future.done():
             return future
+        answer = future.result()
         assert served_by(answer) == served_elsewhere
         assert answer.status_code in {200, 302}
     raise AssertionError("no request reached the frozen server")
@@ -365,9 +368,9 @@ def test_when_a_server_dies_mid_request_nginx_retries_a_get_but_reports_a_post(d
                 sent.append(f"Cut off with its server {run} ({len(sent) + 1})")
                 return tab.post(f"{post_row}/progress", progress_form(form, sent[-1]))
 
-            waiting_post = _hung(pool, post, served_elsewhere=b.address)
-            waiting_get = _hung(pool, lambda: spoc.clone().get(get_row), served_elsewhere=b.address)
-            time.sleep(0.2)
+            waiting_post = _hung(pool, post, frozen=a, served_elsewhere=b.address)
+            waiting_get = _hung(pool, lambda: spoc.clone().get(get_row), frozen=a, served_elsewhere=b.address)
+            assert a.waiting_connections() == 2
             assert not waiting_post.done() and not waiting_get.done()
             a.stop(signal.SIGKILL)
             cut_off, reread = waiting_post.result(timeout=30), waiting_get.result(timeout=30)
