@@ -329,6 +329,10 @@ def gunicorns(
 
 # --- nginx -------------------------------------------------------------------------------------
 
+#: The address nginx connects to the app servers from (any 127.x address is loopback on Linux);
+#: its clients connect from 127.0.0.1.
+NGINX_ADDRESS = "127.0.0.2"
+
 NGINX_CONF = """\
 error_log stderr notice;
 pid {prefix}/nginx.pid;
@@ -358,6 +362,8 @@ http {{
             # repeat a write a server may have made (no "non_idempotent" here).
             proxy_next_upstream error timeout http_502;
             proxy_connect_timeout 2s;
+            # From an address of its own, so the app servers can tell nginx from its clients.
+            proxy_bind {proxy_address};
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
@@ -401,7 +407,9 @@ class Nginx:
             f"        server {address} max_fails=1 fail_timeout=2s{' down' if address in self.down else ''};"
             for address in self.upstreams
         )
-        self.conf.write_text(NGINX_CONF.format(prefix=self.prefix, port=self.port, servers=servers))
+        self.conf.write_text(
+            NGINX_CONF.format(prefix=self.prefix, port=self.port, servers=servers, proxy_address=NGINX_ADDRESS)
+        )
 
     def start(self) -> None:
         self.write_conf()

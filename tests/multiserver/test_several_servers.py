@@ -119,21 +119,24 @@ def progress_form(page: requests.Response, items: str) -> dict:
     }
 
 
-def stored_updates(deployment, texts: list[str]) -> Counter:
-    """How many progress entries and audit entries hold each text, as stored."""
+def stored_updates(deployment, texts: list[str], *, addresses: set | None = None) -> Counter:
+    """How many progress entries and audit entries hold each text, as stored; ``addresses``
+    (if given) gets the client address each of those audit entries recorded."""
     with deployment.db.connect() as conn:
         entries = conn.execute(text("SELECT id, items FROM progress_updates")).all()
-        audited = Counter(
-            conn.execute(
-                text("SELECT entity_id FROM audit_entries WHERE entity = 'progress_updates' AND action = 'insert'")
-            ).scalars()
-        )
+        audited: dict[int, list[str]] = {}
+        for entity_id, ip in conn.execute(
+            text("SELECT entity_id, ip FROM audit_entries WHERE entity = 'progress_updates' AND action = 'insert'")
+        ):
+            audited.setdefault(entity_id, []).append(ip)
     found = Counter()
     for entry_id, items in entries:
         for item in items:
             if item in texts:
                 found[("update", item)] += 1
-                found[("audit", item)] += audited[entry_id]
+                found[("audit", item)] += len(audited.get(entry_id, []))
+                if addresses is not None:
+                    addresses.update(audited.get(entry_id, []))
     return found
 
 
@@ -152,10 +155,12 @@ def test_a_session_signed_in_through_nginx_is_signed_in_on_both_servers(deployme
     print(f"\nMULTISERVER deployment started: {deployment.startup}")
     browser = Browser(deployment.nginx.url)
     steps = sign_in(browser, LEAD, secret=DEMO_TOTP_SECRET)
-    # Password and code pages: four requests, handed round-robin to both servers, so the half-way
-    # state (password right, code to come) travelled in the signed cookie from one to the other.
+    # Password and code pages: four requests, handed round-robin to the two servers in turn, so
+    # the half-way state (password right, code to come) travelled in the signed cookie from the
+    # server that checked the password to the other, which showed the code page.
     assert [r.request.path_url for r in steps] == ["/login", "/login", "/login/two-factor", "/login/two-factor"]
     assert {served_by(r) for r in steps} == {a.address, b.address}
+    assert served_by(steps[1]) != served_by(steps[2])
 
     answered = set()
     for _ in range(4):
@@ -444,6 +449,9 @@ def test_a_server_stopped_mid_run_loses_nothing(deployment, both_up, spoc, how):
 
     def writer(w: int) -> None:
         tab = spoc.clone()
+        # A client that tries to choose the address it is recorded under: nginx appends the one
+        # it saw, and the app (TRUSTED_PROXIES=1) takes that one.
+        tab.session.headers["X-Forwarded-For"] = "203.0.113.9"
         for n, item in enumerate(words[w]):
             if n == PHASE:
                 arrived.wait(timeout=60)
@@ -471,7 +479,11 @@ def test_a_server_stopped_mid_run_loses_nothing(deployment, both_up, spoc, how):
     elapsed = time.monotonic() - started
 
     every = [item for items in words.values() for item in items]
-    stored = stored_updates(deployment, every)
+    addresses: set[str] = set()
+    stored = stored_updates(deployment, every, addresses=addresses)
+    # Recorded under the client's address as nginx saw it: not nginx's own (NGINX_ADDRESS), not
+    # the one the client made up.
+    assert addresses == {"127.0.0.1"}
     for item in every:
         assert stored[("update", item)] == 1, item  # none lost, none doubled
         assert stored[("audit", item)] == 1, item
