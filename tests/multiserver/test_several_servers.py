@@ -14,6 +14,8 @@ Demo users: the SPOC priya.natarajan@cambridgeshire.example (Education; no two-f
 Prevent Lead helen.marsh@cambridgeshire.example (two-factor, the demo's published key).
 """
 
+import csv
+import io
 import re
 import signal
 import subprocess
@@ -87,6 +89,11 @@ def sign_in(browser: Browser, email: str, *, secret: str | None = None) -> list[
         assert answers[-1].status_code == 302, answers[-1].text[:500]
     assert answers[-1].headers["Location"] == "/"
     return answers
+
+
+def words_of(page: requests.Response) -> str:
+    """The page's text as a person reads it: tags dropped, white space made single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
 
 
 def signed_in_as(response: requests.Response, name: str) -> bool:
@@ -326,6 +333,53 @@ def test_a_write_on_one_server_is_seen_at_once_on_the_other(deployment, both_up,
     assert stored_updates(deployment, ["First of two", "Second of two"]) == Counter(
         {("update", "First of two"): 1, ("audit", "First of two"): 1}
     )
+
+
+def test_a_spreadsheet_checked_on_one_server_is_applied_on_the_other(deployment, both_up, spoc):
+    """Updating a plan from a spreadsheet takes three requests: the upload (kept in storage behind
+    a signed token), the check of the changes, and applying them. Each goes to another server."""
+    a, b = deployment.servers
+    plan = re.match(r"/plans/(\d+)/", spoc_rows(spoc)[0]).group(1)
+    exported = spoc.get(f"/plans/export?format=csv&plan={plan}", base=a.url)
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    impact = rows[0].index("Impact")
+    added = f"Checked on one server, applied on the other {uuid.uuid4().hex[:8]}"
+    rows[1][impact] += "\n" + added
+    edited = io.StringIO()
+    csv.writer(edited).writerows(rows)
+
+    form = spoc.get(f"/plans/{plan}/update-from-file", base=a.url)
+    uploaded = spoc.post(
+        f"/plans/{plan}/update-from-file",
+        {"csrf_token": csrf(form), "key": "Duty"},
+        files={"file": ("plan.csv", edited.getvalue().encode(), "text/csv")},
+        base=b.url,
+    )
+    assert uploaded.status_code == 302, uploaded.text[:2000]
+    preview_path = uploaded.headers["Location"]
+    assert _stored_keys(deployment, "imports/")  # the upload waits in the shared bucket
+    preview = spoc.get(preview_path, base=a.url)
+    assert preview.status_code == 200
+    assert "0 rows added, 1 changed, 0 missing from the file." in words_of(preview)
+    assert added in preview.text
+    applied = spoc.post(preview_path, {"csrf_token": csrf(preview)}, base=b.url)
+    assert applied.status_code == 302 and applied.headers["Location"] == f"/plans/{plan}"
+    assert added in spoc.get(f"/plans/{plan}", base=a.url).text
+    assert _stored_keys(deployment, "imports/") == []  # and is removed once applied
+
+
+def _stored_keys(deployment, prefix: str) -> list[str]:
+    s3 = deployment.s3
+    bucket = boto3.client(
+        "s3",
+        endpoint_url=s3["S3_ENDPOINT_URL"],
+        region_name=s3["S3_REGION"],
+        aws_access_key_id=s3["S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=s3["S3_SECRET_ACCESS_KEY"],
+    )
+    listed = bucket.list_objects_v2(Bucket=s3["S3_BUCKET"], Prefix=prefix)
+    return [item["Key"] for item in listed.get("Contents", [])]
 
 
 # --- 5. a server dies with a request in it -------------------------------------------------------
