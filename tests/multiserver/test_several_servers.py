@@ -1,15 +1,19 @@
 """Several app servers, for real: PostgreSQL, an S3-compatible store, two gunicorn servers of the
-app and nginx balancing between them (tests/multiserver/conftest.py), driven through nginx with a
-real HTTP client (requests) as people would use the pages.
+app and nginx balancing between them (tests/multiserver/conftest.py), driven through nginx (or
+straight at one server, where a test says so) with a real HTTP client, as people use the pages:
 
 - a session signed in through nginx is signed in on both servers (signed cookies, no server state);
 - evidence uploaded through one server downloads, byte for byte, from the other (S3, no local files);
+- a plan updated from a spreadsheet is uploaded, checked and applied on different servers;
 - a write on one server is seen at once on the other;
 - `flask reminders send` run twice at the same time sends each due reminder once;
-- a server stopped mid-run (SIGTERM, and SIGKILL) loses nothing: each write the client saw
-  succeed is stored exactly once, nginx goes on answering from the other server, and a write cut
+- a server that dies with requests in it: nginx sends a GET on to the other server, and
+  answers a POST with 502 (the client may send it again: the row version stops a double save);
+- a server stopped mid-run (SIGTERM; SIGKILL; drained from nginx first) loses nothing: each
+  update is stored exactly once, nginx goes on answering from the other server, and a write cut
   off with its server is reported to the client (502), never silently dropped.
 
+The database is read only to check what was stored, as the cluster's superuser.
 Demo users: the SPOC priya.natarajan@cambridgeshire.example (Education; no two-factor) and the
 Prevent Lead helen.marsh@cambridgeshire.example (two-factor, the demo's published key).
 """
