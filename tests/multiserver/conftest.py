@@ -57,6 +57,16 @@ class Deployment:
         return self.tmp / f"uploads-{server.name}"
 
 
+def server_env(cluster: Postgres, tmp: Path, name: str) -> dict[str, str]:
+    """What differs between the servers: a local upload folder each (which S3 storage must
+    leave unused), and the name their database connections carry (pg_stat_activity's
+    application_name), so a test can tell whose connection is doing what."""
+    return {
+        "UPLOAD_FOLDER": str(tmp / f"uploads-{name}"),
+        "DATABASE_URL": f"{cluster.url}?application_name=server-{name}",
+    }
+
+
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     began = time.monotonic()
@@ -73,7 +83,7 @@ def deployment(tmp_path_factory):
         steps["migrated"] = time.monotonic()
         # The servers boot (imports, workers) while the demo loads; they answer /healthz without it.
         a, b = stack.enter_context(
-            gunicorns(["a", "b"], env, tmp, upload_folder=lambda name: tmp / f"uploads-{name}", wait=False)
+            gunicorns(["a", "b"], env, tmp, own_env=lambda name: server_env(cluster, tmp, name), wait=False)
         )
         loaded = flask(["demo-data"], env)
         assert loaded.returncode == 0, loaded.stderr[-3000:]

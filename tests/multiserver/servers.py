@@ -299,16 +299,16 @@ def gunicorns(
     env: dict[str, str],
     tmp: Path,
     *,
-    upload_folder=None,
+    own_env=None,
     wait: bool = True,
     timeout: float = 120,
 ) -> Iterator[list[Gunicorn]]:
     """Several app servers of one deployment, started together (waited for unless ``wait`` is
-    False); all stopped at the end, even if a test stopped and restarted one. ``upload_folder``
-    (name -> path) gives each its own local folder, which S3 storage must leave unused."""
+    False); all stopped at the end, even if a test stopped and restarted one. ``own_env``
+    (name -> dict) gives each server settings of its own on top of ``env``."""
     servers = []
     for name in names:
-        own = {"UPLOAD_FOLDER": str(upload_folder(name))} if upload_folder else {}
+        own = own_env(name) if own_env else {}
         servers.append(Gunicorn(name, {**env, **own}, tmp))
     try:
         for server in servers:

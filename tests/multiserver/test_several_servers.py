@@ -9,6 +9,7 @@ straight at one server, where a test says so) with a real HTTP client, as people
 - `flask reminders send` run twice at the same time sends each due reminder once;
 - a server that dies with requests in it: nginx sends a GET on to the other server, and
   answers a POST with 502 (the client may send it again: the row version stops a double save);
+  one that dies inside a save leaves nothing of it stored;
 - a server stopped mid-run (SIGTERM; SIGKILL; drained from nginx first) loses nothing: each
   update is stored exactly once, nginx goes on answering from the other server, and a write cut
   off with its server is reported to the client (502), never silently dropped.
@@ -33,7 +34,7 @@ import boto3
 import pyotp
 import pytest
 import requests
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from core import clock
 from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -451,6 +452,51 @@ def test_when_a_server_dies_mid_request_nginx_retries_a_get_but_reports_a_post(d
     assert stored_updates(deployment, [words]) == Counter()
     again = spoc.post(f"{post_row}/progress", progress_form(page, words))
     assert again.status_code == 302 and served_by(again).endswith(b.address)
+    assert stored_updates(deployment, [words]) == Counter({("update", words): 1, ("audit", words): 1})
+
+
+def test_a_server_killed_inside_a_save_stores_nothing_and_the_client_is_told(deployment, both_up, spoc):
+    """A server dies (SIGKILL) in the middle of a save: the request has reached the app, which is
+    inside its database transaction, waiting for the plan row (the test holds the row's lock, as
+    a slow save on another server would). nginx answers the client 502 and does not send the POST
+    again; PostgreSQL rolls back what the dead server had begun, so neither the update nor its
+    audit entry is stored; the client sends it again and it is saved once."""
+    a, b = deployment.servers
+    row = spoc_rows(spoc)[3]
+    row_id = int(row.rsplit("/", 1)[1])
+    words = f"Saved while its server died {uuid.uuid4().hex[:8]}"
+    form = progress_form(spoc.get(row), words)
+    waiting_for_lock = text(
+        "SELECT application_name FROM pg_stat_activity WHERE datname = 'prevent' AND wait_event_type = 'Lock'"
+    )
+    locker = create_engine(deployment.postgres.admin_url)
+    try:
+        with locker.connect() as conn, ThreadPoolExecutor(max_workers=1) as pool:
+            conn.execute(text("SELECT id FROM plan_rows WHERE id = :id FOR UPDATE"), {"id": row_id})
+            saving = pool.submit(spoc.clone().post, f"{row}/progress", form)
+            deadline = time.monotonic() + 60
+            while not (waiting := conn.execute(waiting_for_lock).scalars().all()):
+                assert not saving.done(), saving.result().status_code
+                assert time.monotonic() < deadline, "the save never reached the database"
+                time.sleep(0.05)
+            (name,) = waiting
+            victim, survivor = (a, b) if name == "server-a" else (b, a)
+            victim.stop(signal.SIGKILL)
+            cut_off = saving.result(timeout=30)
+            conn.rollback()  # the lock goes; the dead server's transaction can never commit
+            # PostgreSQL ends the dead server's session once it finds its client gone.
+            while conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"), {"name": name}
+            ).scalar_one():
+                assert time.monotonic() < deadline, "the dead server's database session lingered"
+                conn.rollback()
+                time.sleep(0.05)
+    finally:
+        locker.dispose()
+    assert cut_off.status_code == 502 and served_by(cut_off) == victim.address  # told, not resent
+    assert stored_updates(deployment, [words]) == Counter()  # nothing half-saved
+    again = spoc.post(f"{row}/progress", form)
+    assert again.status_code == 302 and served_by(again).split(", ")[-1] == survivor.address
     assert stored_updates(deployment, [words]) == Counter({("update", words): 1, ("audit", words): 1})
 
 
