@@ -160,16 +160,30 @@ def s3_store() -> Iterator[dict[str, str]]:
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts, each after ``delay`` seconds (a
-    slow relay keeps two reminder runs sending at the same time)."""
+    """An aiosmtpd handler that keeps every message it accepts.
+
+    With ``pair_up`` set, the first message is held (not answered) until a second arrives on
+    another connection: two senders that each got a message through were sending at the same
+    time."""
 
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
-        self.delay = 0.0
+        self.pair_up = False
+        self._arrived = 0
+        self._second: asyncio.Event | None = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.pair_up:
+            self._arrived += 1
+            if self._second is None:
+                self._second = asyncio.Event()
+            if self._arrived == 1:
+                try:
+                    await asyncio.wait_for(self._second.wait(), timeout=25)  # below SMTP_TIMEOUT (30)
+                except TimeoutError:
+                    return "451 No second sender came"
+            else:
+                self._second.set()
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
