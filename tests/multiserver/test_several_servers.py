@@ -2,7 +2,8 @@
 app and nginx balancing between them (tests/multiserver/conftest.py), driven through nginx (or
 straight at one server, where a test says so) with a real HTTP client, as people use the pages:
 
-- a session signed in through nginx is signed in on both servers (signed cookies, no server state);
+- a session signed in through nginx is signed in on both servers (signed cookies, no server state),
+  and signing out on one ends it on both;
 - evidence uploaded through one server downloads, byte for byte, from the other (S3, no local files);
 - a plan updated from a spreadsheet is uploaded, checked and applied on different servers;
 - a write on one server is seen at once on the other;
@@ -15,8 +16,9 @@ straight at one server, where a test says so) with a real HTTP client, as people
   off with its server is reported to the client (502), never silently dropped.
 
 The database is read only to check what was stored, as the cluster's superuser.
-Demo users: the SPOC priya.natarajan@cambridgeshire.example (Education; no two-factor) and the
-Prevent Lead helen.marsh@cambridgeshire.example (two-factor, the demo's published key).
+Demo users: the SPOC priya.natarajan@cambridgeshire.example (Education; no two-factor), the
+Prevent Lead helen.marsh@cambridgeshire.example (two-factor, the demo's published key) and the
+board member margaret.hughes@peterborough.example.
 """
 
 import csv
@@ -42,6 +44,7 @@ from tests.multiserver.servers import BIN, ROOT, Gunicorn
 
 LEAD = "helen.marsh@cambridgeshire.example"
 SPOC = "priya.natarajan@cambridgeshire.example"
+BOARD_MEMBER = "margaret.hughes@peterborough.example"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 #: Bytes of every value, so nothing is lost to an encoding on the way through.
@@ -187,6 +190,23 @@ def test_a_session_signed_in_through_nginx_is_signed_in_on_both_servers(deployme
         assert (
             requests.get(server.url + "/", allow_redirects=False, timeout=30).headers["Location"].startswith("/login")
         )
+
+
+def test_signing_out_on_one_server_ends_the_session_on_the_other(deployment):
+    """A copy of the session cookie taken before sign-out (another tab, or a stolen copy) is
+    refused by every server once the person has signed out on any one of them: the sign-out is
+    recorded in the database, not in the server that saw it."""
+    a, b = deployment.servers
+    browser = Browser(deployment.nginx.url)
+    sign_in(browser, BOARD_MEMBER)
+    copy = browser.clone()
+    for server in (a, b):
+        assert signed_in_as(copy.get("/", base=server.url), "Margaret Hughes")
+    page = browser.get("/", base=a.url)
+    assert browser.post("/logout", {"csrf_token": csrf(page)}, base=a.url).status_code == 302
+    for server in (a, b):
+        refused = copy.get("/", base=server.url)
+        assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
 
 
 # --- 4. reminders run on both at once --------------------------------------------------------------
