@@ -3,7 +3,7 @@ app and nginx balancing between them (tests/multiserver/conftest.py), driven thr
 straight at one server, where a test says so) with a real HTTP client, as people use the pages:
 
 - a session signed in through nginx is signed in on both servers (signed cookies, no server state),
-  and signing out on one ends it on both;
+  signing out on one ends it on both, and wrong passwords on both count together;
 - evidence uploaded through one server downloads, byte for byte, from the other (S3, no local files);
 - a plan updated from a spreadsheet is uploaded, checked and applied on different servers;
 - a write on one server is seen at once on the other;
@@ -207,6 +207,29 @@ def test_signing_out_on_one_server_ends_the_session_on_the_other(deployment):
     for server in (a, b):
         refused = copy.get("/", base=server.url)
         assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+
+
+def test_wrong_passwords_on_both_servers_count_together(deployment):
+    """Six wrong passwords for one email, handed to the two servers in turn by nginx: the limit
+    (LOGIN_MAX_FAILURES, 5) is counted in the database, so the fifth, wherever it lands, locks
+    the email for this client, and the sixth is refused unchecked."""
+    a, b = deployment.servers
+    browser = Browser(deployment.nginx.url)
+    token = csrf(browser.get("/login"))  # one form's token, good on both servers
+    attempt = {"csrf_token": token, "email": "nobody@council.example"}
+    answers = [browser.post("/login", {**attempt, "password": f"Wrong-{n}"}) for n in range(6)]
+    servers = [served_by(answer) for answer in answers]
+    assert set(servers) == {a.address, b.address}
+    assert all(one != next_one for one, next_one in zip(servers, servers[1:], strict=False))  # in turn
+    said = [
+        "wrong"
+        if "Enter a correct email address and password" in words_of(answer)
+        else "locked"
+        if "Too many attempts to sign in with this email address" in words_of(answer)
+        else answer.status_code
+        for answer in answers
+    ]
+    assert said == ["wrong"] * 4 + ["locked"] * 2
 
 
 # --- 4. reminders run on both at once --------------------------------------------------------------
