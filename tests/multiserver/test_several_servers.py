@@ -540,8 +540,21 @@ def test_a_server_killed_inside_a_save_stores_nothing_and_the_client_is_told(dep
         locker.dispose()
     assert cut_off.status_code == 502 and served_by(cut_off) == victim.address  # told, not resent
     assert stored_updates(deployment, [words]) == Counter()  # nothing half-saved
+
+    # A POST that nginx cannot even connect with (never sent) it passes on to the other server.
+    # Reloaded, nginx forgets that the dead server failed and tries it again in its turn, which
+    # comes within two requests. (A form with the update left out: answered with an error
+    # message, saving nothing.)
+    deployment.nginx.mark_down(set())
+    blank = {**form, "items": ""}
+    tried = [spoc.post(f"{row}/progress", blank) for _ in range(2)]
+    assert f"{victim.address}, {survivor.address}" in [served_by(answer) for answer in tried]
+    assert all(answer.status_code == 200 and "Enter the progress update" in answer.text for answer in tried)
+
     again = spoc.post(f"{row}/progress", form)
     assert again.status_code == 302 and served_by(again).split(", ")[-1] == survivor.address
+    # Sent a third time (as if the answer to the second had been lost too): refused, not doubled.
+    assert spoc.post(f"{row}/progress", form).status_code == 409
     assert stored_updates(deployment, [words]) == Counter({("update", words): 1, ("audit", words): 1})
 
 
