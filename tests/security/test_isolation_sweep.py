@@ -241,3 +241,17 @@ def test_a_write_into_another_partnership_is_refused(app, two_demos):
             ).rowcount
             assert changed == 0
             db.session.rollback()
+
+
+def test_the_sweep_finds_what_is_there(app, two_demos):
+    """The sweep can see the second partnership's strings: its own Prevent Lead finds them on its
+    plans page and the organisations page (and the first's Lead, on the same pages, none)."""
+    forbidden = b_strings(app)
+    client = app.test_client()
+    lead_email = EMAILS[Role.PREVENT_LEAD].replace("@", "@second.")
+    assert sign_in(client, lead_email, DEMO_PASSWORD).status_code == 302
+    seen = set()
+    for url in ("/plans", "/partnership/organisations"):
+        body = client.get(url).get_data(as_text=True)
+        seen |= {what for needle, what in forbidden.items() if needle in body}
+    assert {"plans.title", "organisations.name", "partnerships.name"} <= seen
