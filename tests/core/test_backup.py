@@ -20,8 +20,8 @@ from core.audit import acting_as
 from core.backup import BackupError, create_backup, restore_backup
 from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from core.extensions import db
-from core.tenancy import every_partnership_connection
 from core.storage import S3Storage, get_storage
+from core.tenancy import every_partnership_connection
 from core.vocab import Role
 from partnership.demo import DEMO_LOGINS
 from plans.models import EvidenceFile
