@@ -26,12 +26,13 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from joserfc.errors import JoseError
 from sqlalchemy import select
 from wtforms import StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import InputRequired, Regexp
 
-from core import accounts, auth
+from core import accounts, auth, limits
 from core.db import utcnow
 from core.extensions import db
 from core.forms import LoginForm
+from core.limits import MaxLength
 from core.models import User
 from core.permissions import public
 
@@ -92,7 +93,7 @@ class EmailStepForm(FlaskForm):
         widget=GovTextInput(),
         validators=[
             InputRequired(message="Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
+            MaxLength(limits.EMAIL),
             Regexp(
                 r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                 message="Enter an email address in the correct format, like name@example.com",

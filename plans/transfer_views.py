@@ -20,16 +20,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core import transactions
+from core import limits, transactions
 from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import choices
 from core.importing import pages, stash
 from core.importing.pages import MappingPage, UploadForm, UploadPage, spreadsheet_field
 from core.importing.stash import Upload
+from core.limits import MaxLength
 from core.permissions import (
     Permission,
     can_delete_plan,
@@ -71,16 +72,19 @@ class ImportForm(UploadForm):
     title = StringField(
         "Plan title",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the plan's title"), Length(max=300)],
+        validators=[InputRequired(message="Enter the plan's title"), MaxLength(limits.TITLE)],
     )
     period = StringField(
-        "Period (optional)", widget=GovTextInput(), description="For example, 2019-2021.", validators=[Length(max=40)]
+        "Period (optional)",
+        widget=GovTextInput(),
+        description="For example, 2019-2021.",
+        validators=[MaxLength(limits.SHORT_CODE)],
     )
     lead_key = TextAreaField(
         "Key to lead initials (optional)",
         widget=GovTextArea(),
         description="One per line, like: DHP - Policy Adviser and Prevent Lead.",
-        validators=[Length(max=5000)],
+        validators=[MaxLength(limits.LONG_TEXT)],
     )
     submit = SubmitField("Upload and check columns", widget=GovSubmitInput())
 
@@ -236,7 +240,7 @@ class UpdateForm(UploadForm):
         description=(
             "Leave empty to match on the row id of a spreadsheet exported from this plan, or else on the reference."
         ),
-        validators=[Length(max=100)],
+        validators=[MaxLength(limits.HEADING)],
     )
     submit = SubmitField("Upload and check the changes", widget=GovSubmitInput())
 

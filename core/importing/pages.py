@@ -20,12 +20,13 @@ from openpyxl.utils import get_column_letter
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
-from core import transactions
+from core import limits, transactions
 from core.extensions import db
 from core.forms import choices as select_options
 from core.importing import stash
 from core.importing.checks import check, guess_mapping, save
 from core.importing.spec import IGNORE, KEEP, ImportProblems, ImportSpec, Result
+from core.limits import MaxLength
 from core.spreadsheets import SpreadsheetError, read_table
 from core.storage import StorageError
 from core.uploads import safe_filename, size_label
@@ -213,6 +214,7 @@ def _mapping_form(spec: ImportSpec, header: list[str], submit_label: str) -> Fla
                 spec.marks_rows,
                 widget=GovTextInput(),
                 description="Row numbers as in the file, separated by commas, for example 3, 9. Leave empty if none.",
+                validators=[MaxLength(limits.NOTE)],
             )
 
             def validate_marked_rows(self, field) -> None:

@@ -1,0 +1,105 @@
+"""Every text a person can type into a form has a length limit from core.limits, with a GOV.UK message."""
+
+import importlib
+import pkgutil
+
+import pytest
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
+
+from core import limits
+from core.limits import ListLimits, MaxLength
+
+PACKAGES = ("core", "partnership", "spoc", "plans", "training", "channel_panel", "board", "compliance")
+
+
+def _import_everything() -> None:
+    for package in PACKAGES:
+        module = importlib.import_module(package)
+        for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
+            importlib.import_module(info.name)
+
+
+def _form_classes() -> list[type]:
+    _import_everything()
+    seen, todo = [], list(FlaskForm.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        if cls not in seen:
+            seen.append(cls)
+            todo.extend(cls.__subclasses__())
+    return seen
+
+
+def _validators(unbound: UnboundField) -> list:
+    if "validators" in unbound.kwargs:
+        return list(unbound.kwargs["validators"] or [])
+    return list(unbound.args[1]) if len(unbound.args) > 1 else []
+
+
+def _text_fields(cls) -> list[tuple[str, UnboundField]]:
+    out = []
+    for name in dir(cls):
+        attr = getattr(cls, name, None)
+        if isinstance(attr, UnboundField) and issubclass(attr.field_class, StringField | TextAreaField | PasswordField):
+            if attr.field_class.__name__ == "HiddenField":
+                continue
+            out.append((name, attr))
+    return out
+
+
+def _dynamic_forms(app) -> list[type]:
+    """Forms built per plan or per file: built here with a plan that has an extra column."""
+    from core.importing.pages import _mapping_form
+    from plans import imports
+    from plans.forms import columns_form_class, row_form_class
+
+    with app.test_request_context():
+        return [
+            row_form_class([["duty", "Duty"], ["extra:Guidance", "Guidance"]]),
+            columns_form_class([["duty", "Duty"]]),
+            type(_mapping_form(imports.plan_spec("spoc"), ["Duty"], "Import")),
+        ]
+
+
+def test_every_text_field_of_every_form_has_a_length_limit(app):
+    missing = []
+    classes = _form_classes() + _dynamic_forms(app)
+    assert len(classes) > 60  # the walk found the forms (there are about 70)
+    for cls in classes:
+        for name, unbound in _text_fields(cls):
+            if not any(isinstance(v, MaxLength) for v in _validators(unbound)):
+                missing.append(f"{cls.__module__}.{cls.__qualname__}.{name}")
+    assert missing == [], "\n".join(missing)
+
+
+def test_list_boxes_limit_their_items(app):
+    """Every box that holds a list cell of a plan row counts its items and their length."""
+    from plans.forms import ProgressForm, RowForm
+
+    for cls, names in (
+        (RowForm, ("actions", "impact", "leads", "responsible_agency", "evidence", "next_steps")),
+        (ProgressForm, ("items",)),
+    ):
+        for name in names:
+            assert any(isinstance(v, ListLimits) for v in _validators(getattr(cls, name))), name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a" * 5000, None),
+        ("a" * 5001, "must be 5,000 characters or fewer (it has 5,001)"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_too_long_says_the_limit_and_the_length(text, expected):
+    assert limits.too_long(text, 5000) == expected
+
+
+def test_list_problem_names_the_count_or_the_item():
+    assert limits.list_problem(["x"] * 20) is None
+    assert limits.list_problem(["x"] * 21) == "must have 20 items or fewer, one per line (it has 21)"
+    assert limits.list_problem(["x", "y" * 501]) == "must have items of 500 characters or fewer (item 2 has 501)"
