@@ -2,14 +2,16 @@
 a list cell may grow, and how large a file an import takes. One home for every number; the
 forms, the import pipeline and the commands all read them from here (README, "Limits").
 
-The numbers are generous for what people write (the longest cell of the three source plans is
-803 characters, its longest list has 7 items of at most 249 characters) and small enough that
-the largest plan the limits allow still prints and downloads within a request (bench/limits.py).
+The numbers are generous for what people write (the longest cell of the three source plans has
+1,154 characters, the longest list 7 items) and small enough that the largest plan the limits
+allow still prints and downloads within a request (bench/limits.py measures it).
 """
 
 from collections.abc import Callable
 
 from wtforms.validators import StopValidation
+
+from core.uploads import size_label
 
 # --- text a person types ---------------------------------------------------------------------
 
@@ -40,16 +42,19 @@ DOCUMENT_TEXT = 20_000
 # --- plans ------------------------------------------------------------------------------------
 
 #: Any one cell of a plan row, typed or imported: a text cell (duty, an extra column) or a list
-#: cell in all. The progress cell is a progress update and takes LONG_TEXT.
-PLAN_CELL = 2_000
-#: Items in one list cell (actions, impact, leads, evidence, next steps, a progress update).
-LIST_ITEMS = 20
-#: Characters in one item of a list cell.
-LIST_ITEM = 500
-#: Rows in one plan (added on the page or imported).
+#: cell in all. The longest cell of the source plans is 1,154 characters (a paragraph of the Kent
+#: plan); this is two and a half times that. The progress cell is a progress update: LONG_TEXT.
+PLAN_CELL = 3_000
+#: Items in one list cell (actions, impact, leads, evidence, next steps, a progress update): the
+#: source plans have at most 7.
+LIST_ITEMS = 25
+#: Characters in one item of a list cell: the Kent plan's single-paragraph item has 1,154.
+LIST_ITEM = 1_500
+#: Rows in one plan (added on the page or imported). A plan is one area's or the county's; the
+#: source plans have 7 to 31 rows.
 PLAN_ROWS = 1_000
-#: Columns of one plan: its fields and its own extra columns.
-PLAN_COLUMNS = 30
+#: Columns of one plan: its fields (12 at most) and up to 8 columns of its own.
+PLAN_COLUMNS = 20
 
 # --- imports ----------------------------------------------------------------------------------
 
@@ -67,6 +72,11 @@ IMPORT_CELL = LONG_TEXT
 
 
 # --- the messages -----------------------------------------------------------------------------
+
+
+def import_words() -> dict[str, str]:
+    """The import limits as pages print them."""
+    return {"bytes": size_label(IMPORT_BYTES), "rows": f"{IMPORT_ROWS:,}", "plan_rows": f"{PLAN_ROWS:,}"}
 
 
 def characters(limit: int) -> str:

@@ -1,10 +1,11 @@
 """Reading and writing tables as CSV and XLSX, with errors that name the row and column."""
 
 import csv
+import hashlib
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -27,6 +28,51 @@ class SpreadsheetError(ValueError):
 class Row:
     number: int  # the row number a person sees in the file (header is row 1)
     values: dict[str, str]
+
+
+@dataclass
+class Table:
+    """A file read once: its headings, its rows and its SHA-256. An import keeps it (the stash)
+    so later steps never read the file again."""
+
+    filename: str
+    header: list[str]
+    rows: list[Row] = field(default_factory=list)
+    #: Hex SHA-256 of the file's bytes: names exactly which file a record came from.
+    sha256: str = ""
+
+    def to_json(self) -> dict:
+        """The table as JSON: each row as its number and its cells in heading order."""
+        named = [h for h in self.header if h]
+        return {
+            "filename": self.filename,
+            "header": self.header,
+            "sha256": self.sha256,
+            "rows": [[row.number, [row.values.get(h, "") for h in named]] for row in self.rows],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Table":
+        header = [str(h) for h in data["header"]]
+        named = [h for h in header if h]
+        rows = [Row(int(number), dict(zip(named, map(str, cells), strict=True))) for number, cells in data["rows"]]
+        return cls(str(data["filename"]), header, rows, str(data["sha256"]))
+
+
+def too_many_rows(limit: int, command: str = "") -> str:
+    """The refusal of a file with more than ``limit`` rows."""
+    then = f", or import it with `{command}`, which takes larger files" if command else ""
+    return f"The file has more than {limit:,} rows; split it into files of {limit:,} rows or fewer{then}"
+
+
+def load_table(
+    filename: str, data: bytes, *, max_rows: int | None = None, max_columns: int | None = None, command: str = ""
+) -> Table:
+    """The file read once, with its SHA-256. ``max_rows`` (not counting the headings) and
+    ``max_columns`` are checked as the file is read, before the rest of it is: a file over them is
+    refused with a message saying how to split it (``command`` names the command that takes more)."""
+    header, rows = read_table(filename, data, max_rows=max_rows, max_columns=max_columns, command=command)
+    return Table(filename, header, rows, hashlib.sha256(data).hexdigest())
 
 
 def safe_cell(value) -> object:
@@ -84,21 +130,40 @@ def xlsx_bytes(header: list[str], rows: Iterable[Iterable], *, title: str = "Exp
     return out.getvalue()
 
 
-def read_table(filename: str, data: bytes, *, required: Iterable[str] = ()) -> tuple[list[str], list[Row]]:
-    """Header and rows of a CSV or XLSX file; refuses files it cannot read, saying why."""
+def read_table(
+    filename: str,
+    data: bytes,
+    *,
+    required: Iterable[str] = (),
+    max_rows: int | None = None,
+    max_columns: int | None = None,
+    command: str = "",
+) -> tuple[list[str], list[Row]]:
+    """Header and rows of a CSV or XLSX file; refuses files it cannot read, saying why.
+
+    With ``max_rows``, a file with more rows (below the headings) is refused as soon as the row
+    after the limit is read, or before any row is read when an XLSX declares its size; with
+    ``max_columns``, a file with more headings than that.
+    """
     name = filename.lower()
     try:
         if name.endswith(".csv"):
-            header, raw_rows = _read_csv(data)
+            header, raw_rows = _read_csv(data, max_rows)
         elif name.endswith(".xlsx"):
-            header, raw_rows = _read_xlsx(data)
+            header, raw_rows = _read_xlsx(data, max_rows)
         else:
             raise SpreadsheetError("the file must be a CSV or XLSX spreadsheet")
+    except _TooManyRows as exc:
+        raise SpreadsheetError(f"{filename}: {too_many_rows(max_rows or 0, command)}") from exc
     except SpreadsheetError as exc:
         raise SpreadsheetError(f"{filename}: {exc}") from exc
     header = [h.strip() for h in header]
     if not any(header):
         raise SpreadsheetError(f"{filename}: row 1 must hold the column headings")
+    if max_columns is not None and len(header) > max_columns:
+        raise SpreadsheetError(
+            f"{filename}: the file has {len(header)} columns; a file to import may have {max_columns} or fewer"
+        )
     seen = set()
     for index, heading in enumerate(header, start=1):
         if heading and heading.lower() in seen:
@@ -123,7 +188,21 @@ def read_table(filename: str, data: bytes, *, required: Iterable[str] = ()) -> t
     return header, rows
 
 
-def _read_csv(data: bytes):
+class _TooManyRows(Exception):
+    """A file with more rows than the reader was told to take."""
+
+
+def _bounded(rows: Iterator, max_rows: int | None) -> list:
+    """The rows, refusing the one after ``max_rows`` as soon as it is read."""
+    out = []
+    for row in rows:
+        out.append(row)
+        if max_rows is not None and len(out) > max_rows:
+            raise _TooManyRows
+    return out
+
+
+def _read_csv(data: bytes, max_rows: int | None = None):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -133,15 +212,17 @@ def _read_csv(data: bytes):
             raise SpreadsheetError("the CSV file is not in a text encoding that can be read") from exc
     reader = csv.reader(io.StringIO(text))
     try:
-        all_rows = list(reader)
+        header = next(reader, None)
+        if header is None:
+            raise SpreadsheetError("the file is empty")
+        # Blank lines do not count towards the limit, as they are not rows to import.
+        body = _bounded(((n, r) for n, r in enumerate(reader, start=2) if any(c.strip() for c in r)), max_rows)
     except csv.Error as exc:
         raise SpreadsheetError(f"row {reader.line_num}: {exc}") from exc
-    if not all_rows:
-        raise SpreadsheetError("the file is empty")
-    return all_rows[0], list(enumerate(all_rows[1:], start=2))
+    return header, body
 
 
-def _read_xlsx(data: bytes):
+def _read_xlsx(data: bytes, max_rows: int | None = None):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -154,14 +235,24 @@ def _read_xlsx(data: bytes):
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise SpreadsheetError("the XLSX file could not be opened; it may be damaged or password-protected") from exc
     sheet = workbook.worksheets[0]
+    # The sheet's declared size (its <dimension>) refuses a long file before a row is read; a
+    # file that declares none, or too few, is still stopped by counting as it is read.
+    declared = sheet.max_row if sheet.max_row and sheet.max_row > 1 else None
+    if max_rows is not None and declared is not None and declared - 1 > max_rows:
+        workbook.close()
+        raise _TooManyRows
     rows = sheet.iter_rows(values_only=True)
     try:
         header = ["" if v is None else str(v) for v in next(rows)]
     except StopIteration as exc:
         raise SpreadsheetError("the file is empty") from exc
-    body = [
-        (number, ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in values])
-        for number, values in enumerate(rows, start=2)
-    ]
+    cells = ((number, [_xlsx_text(v) for v in values]) for number, values in enumerate(rows, start=2))
+    body = _bounded(((number, row) for number, row in cells if any(c.strip() for c in row)), max_rows)
     workbook.close()
     return header, body
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.cli import command_transaction, fail
 from core.extensions import db
-from core.importing import commands
+from core.importing import ImportProblems, commands
 from core.models import User
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError
@@ -112,8 +112,10 @@ def import_command(
         except SpreadsheetError as exc:
             problems.append(f"--lead-key: {exc}")
     spec = imports.plan_spec(template if template in TEMPLATES else "spoc")
-    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS, drops=drops)
-    parsed = commands.check_file(spec, path, data, mapping, marked=frozenset(section_rows))
+    table, mapping = commands.read_file(
+        path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS, drops=drops
+    )
+    parsed = commands.check_file(spec, path, table, mapping, marked=frozenset(section_rows))
     plan = commands.save_file(
         spec,
         parsed,
@@ -153,7 +155,7 @@ def _reimport(
         if actor is None:
             problems.append(f"--by: there is no user with the email {by.strip()}")
     spec = imports.plan_spec(plan.template)
-    data, mapping = commands.read_file(
+    table, mapping = commands.read_file(
         path,
         maps,
         spec=spec,
@@ -162,7 +164,7 @@ def _reimport(
         drops=drops,
         guess=lambda header: reimport.file_mapping(plan, header),
     )
-    found = reimport.preview(plan, path.name, data, mapping=mapping, key_heading=key, marked=marked)
+    found = reimport.preview(plan, path.name, table, mapping=mapping, key_heading=key, marked=marked)
     if found.problems:
         fail([problem[:1].lower() + problem[1:] for problem in found.problems])
     for line in reimport.describe(found):
@@ -175,7 +177,10 @@ def _reimport(
         return
     archive = {row.id for row in found.missing} if archive_missing else set()
     with command_transaction(f"flask plans import {path.name} --into {plan.id}"):
-        reimport.apply(found, actor=actor, actor_label="" if actor else f"Import of {path.name}", archive=archive)
+        try:
+            reimport.apply(found, actor=actor, actor_label="" if actor else f"Import of {path.name}", archive=archive)
+        except ImportProblems as refused:
+            fail(refused.problems)
     kept = len(found.missing) - len(archive)
     click.echo(
         f"Updated plan #{plan.id}: {len(found.added)} added, {len(found.changed)} changed, "

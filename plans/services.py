@@ -195,6 +195,13 @@ def add_row(
     return row
 
 
+def live_row_count(plan: Plan) -> int:
+    """Rows of the plan that are not archived (what core.limits.PLAN_ROWS bounds)."""
+    return db.session.scalar(
+        select(func.count()).select_from(PlanRow).where(PlanRow.plan_id == plan.id, PlanRow.archived_at.is_(None))
+    )
+
+
 def edit_row(row: PlanRow, *, values: dict, markers: dict | None = None) -> None:
     """Set some of a row's fields and extra columns (a re-imported file's cells); flushes."""
     _apply_fields(row, values, markers or {})

@@ -27,7 +27,7 @@ from core import limits, transactions
 from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import choices
-from core.importing import pages, stash
+from core.importing import ImportProblems, pages, stash
 from core.importing.pages import MappingPage, UploadForm, UploadPage, spreadsheet_field
 from core.importing.stash import Upload
 from core.limits import MaxLength
@@ -133,6 +133,7 @@ UPLOAD_PAGE = UploadPage(
     breadcrumbs=(("Delivery plans", "plans.overview"),),
     cancel="plans.overview",
     command="flask plans import",
+    max_rows=limits.PLAN_ROWS,
     field_params={
         "template": {
             "fieldset": {"legend": {"text": "Format", "classes": "govuk-fieldset__legend--m"}},
@@ -169,7 +170,9 @@ def import_plan():
             "period": (form.period.data or "").strip(),
             "lead_key": parse_lead_key(form.lead_key.data),
         }
-        token = pages.receive(form.file, kind=imports.KIND, choices=choices)
+        token = pages.receive(
+            form.file, kind=imports.KIND, choices=choices, command=UPLOAD_PAGE.command, max_rows=UPLOAD_PAGE.max_rows
+        )
         if token:
             return redirect(url_for(".confirm_import", token=token))
     return pages.render_upload(form, UPLOAD_PAGE)
@@ -265,7 +268,13 @@ def update_from_file(plan_id: int):
     form = UpdateForm()
     if form.validate_on_submit():
         choices = {"plan": plan.id, "key": (form.key.data or "").strip()}
-        token = pages.receive(form.file, kind=UPDATE_KIND, choices=choices)
+        token = pages.receive(
+            form.file,
+            kind=UPDATE_KIND,
+            choices=choices,
+            command=f"flask plans import PATH --into {plan.id}",
+            max_rows=limits.PLAN_ROWS,
+        )
         if token:
             return redirect(url_for(".preview_update", plan_id=plan.id, token=token))
     error_list = [{"text": error, "href": f"#{name}"} for name, errors in form.errors.items() for error in errors]
@@ -279,19 +288,24 @@ def preview_update(plan_id: int, token: str):
     upload = pages.open_upload(token, kind=UPDATE_KIND)
     if upload.choices.get("plan") != plan.id:
         abort(404)
-    found = reimport.preview(plan, upload.filename, upload.data, key_heading=upload.choices.get("key", ""))
+    found = reimport.preview(plan, upload.filename, upload.table, key_heading=upload.choices.get("key", ""))
     form = ApplyForm()
     form.archive.choices = [(row.id, reimport.row_label(row, columns=plan.columns)) for row in found.missing]
     if form.validate_on_submit() and not found.problems and not found.changes_nothing:
         archive = {row.id for row in found.missing} & set(form.archive.data or [])
-        reimport.apply(found, actor=current_user, archive=archive)
-        transactions.after_commit(lambda: stash.discard(upload))
-        flash(
-            f"Updated from {upload.filename}: {len(found.added)} rows added, {len(found.changed)} changed, "
-            f"{len(archive)} archived.",
-            "success",
-        )
-        return redirect(url_for("plans.show_plan", plan_id=plan.id))
+        try:
+            reimport.apply(found, actor=current_user, archive=archive)
+        except ImportProblems as refused:
+            db.session.rollback()  # the page answers 200 with the problems: nothing may be kept
+            found.problems = refused.problems
+        else:
+            transactions.after_commit(lambda: stash.discard(upload))
+            flash(
+                f"Updated from {upload.filename}: {len(found.added)} rows added, {len(found.changed)} changed, "
+                f"{len(archive)} archived.",
+                "success",
+            )
+            return redirect(url_for("plans.show_plan", plan_id=plan.id))
     return render_template(
         "plans/update_preview.html",
         plan=plan,

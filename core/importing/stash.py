@@ -3,8 +3,13 @@
 In storage, not in the process: whichever app server answers the next request finds it. The
 URL carries only a signed token naming the upload, its kind and its uploader; the choices (a
 plan's title, a key to people's initials) stay out of URLs and server logs.
+
+What is kept is the file as it was read on upload (its headings, rows and SHA-256, gzipped
+JSON), not the file: the file is parsed once per import, and the mapping page, its preview and
+the save read the rows from here.
 """
 
+import gzip
 import json
 import logging
 import uuid
@@ -18,6 +23,7 @@ from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from core.retention import RetentionItem, RetentionSchedule
+from core.spreadsheets import Table
 from core.storage import StorageError, get_storage
 
 log = logging.getLogger(__name__)
@@ -39,11 +45,16 @@ class Upload:
     filename: str
     #: What the upload form chose (a plan's area and title, a register's course), as JSON.
     choices: dict
-    data: bytes = field(default=b"", repr=False)
+    #: The file as it was read on upload.
+    table: Table | None = field(default=None, repr=False)
 
     @property
     def key(self) -> str:
-        return f"{FOLDER}/{self.id}.{self.filename.rsplit('.', 1)[-1].lower()}"
+        return f"{FOLDER}/{self.id}.rows.json.gz"
+
+    @property
+    def sha256(self) -> str:
+        return self.table.sha256 if self.table else ""
 
     @property
     def choices_key(self) -> str:
@@ -54,11 +65,13 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="import")
 
 
-def put(*, kind: str, user: int, filename: str, data: bytes, choices: dict) -> str:
-    """Store the file and its choices; the token that opens them. Raises StorageError."""
+def put(*, kind: str, user: int, filename: str, table: Table, choices: dict) -> str:
+    """Store the file as read (``table``) and its choices; the token that opens them. Raises
+    StorageError."""
     upload = Upload(uuid.uuid4().hex, kind, user, filename, choices)
     storage = get_storage()
-    storage.put(upload.key, data)
+    rows = json.dumps(table.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
+    storage.put(upload.key, gzip.compress(rows, compresslevel=5, mtime=0))
     described = {
         "id": upload.id,
         "kind": kind,
@@ -72,7 +85,7 @@ def put(*, kind: str, user: int, filename: str, data: bytes, choices: dict) -> s
 
 
 def get(token: str, *, kind: str, user: int) -> Upload | None:
-    """The upload a token names, with its bytes; None if the token is bad, expired, for another
+    """The upload a token names, with its rows; None if the token is bad, expired, for another
     kind or another user, or the upload is gone (imported already, or cleared away)."""
     try:
         payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
@@ -88,8 +101,8 @@ def get(token: str, *, kind: str, user: int) -> Upload | None:
         )
         if (upload.id, upload.kind, upload.user) != (payload["id"], kind, user):
             return None
-        upload.data = storage.get(upload.key)
-    except (KeyError, TypeError, ValueError, StorageError):
+        upload.table = Table.from_json(json.loads(gzip.decompress(storage.get(upload.key))))
+    except (KeyError, TypeError, ValueError, EOFError, OSError, StorageError):
         return None
     return upload
 
