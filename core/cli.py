@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core import accounts, clock
+from core import accounts, clock, limits
 from core.audit import AuditEntry, acting_as, audit_query, audit_rows
 from core.extensions import db
 from core.models import User
@@ -77,6 +77,10 @@ def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
         problems.append(f"--email: a user with the email address {email} already exists")
     if not full_name.strip():
         problems.append("--name: enter the user's full name")
+    elif problem := limits.too_long(full_name.strip(), limits.SHORT_TEXT):
+        problems.append(f"--name: the name {problem}")
+    if problem := limits.too_long(password, limits.PASSWORD):
+        problems.append(f"password: the password {problem}")
     problem = password_problem(password, email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
     if problem:
         problems.append(f"password: {problem}")

@@ -4,7 +4,7 @@ forms, the import pipeline and the commands all read them from here (README, "Li
 
 The numbers are generous for what people write (the longest cell of the three source plans has
 1,154 characters, the longest list 7 items) and small enough that the largest plan the limits
-allow still prints and downloads within a request (bench/limits.py measures it).
+allow still prints and downloads within a request (bench/largest_inputs.py measures it).
 """
 
 from collections.abc import Callable
@@ -56,6 +56,21 @@ PLAN_ROWS = 1_000
 #: Columns of one plan: its fields (12 at most) and up to 8 columns of its own.
 PLAN_COLUMNS = 20
 
+# --- documents made in a request ------------------------------------------------------------
+
+#: Rows a plan PDF prints (across the document). Every row is in the plan's XLSX appendix.
+PDF_ROWS = 100
+#: Characters of one cell a plan PDF prints; the whole cell is in the XLSX appendix.
+PDF_CELL = 1_500
+#: Characters of one row a plan PDF prints, shared among its text cells (so a plan of many
+#: columns prints less of each): the source plans' rows (5 to 8 text columns, cells of at most
+#: 1,154 characters) print whole.
+PDF_ROW = 6_000
+#: Characters of cell text a plan PDF prints (across the document): about 10 landscape pages,
+#: which WeasyPrint lays out and writes in about 2 s of CPU here (bench/largest_inputs.py). The source
+#: plans print whole, each on its own (the longest, the Kent plan, has about 10,000).
+PDF_TEXT = 30_000
+
 # --- imports ----------------------------------------------------------------------------------
 
 #: An uploaded CSV or XLSX to import. Checked from the request's length before the file is read.
@@ -65,6 +80,9 @@ IMPORT_BYTES = 5 * 1024 * 1024
 IMPORT_ROWS = 5_000
 #: Rows in a file imported with a command: large registers go this way.
 COMMAND_IMPORT_ROWS = 200_000
+#: What an XLSX uploaded to import may unpack to (an XLSX is a zip: 5 MB of it can hold 200 MB
+#: of repeated text, which would take minutes to read). A 5,000-row register unpacks to about 2 MB.
+IMPORT_UNPACKED = 40 * 1024 * 1024
 #: Columns in an imported file.
 IMPORT_COLUMNS = 60
 #: Any one cell of an imported file (fields have their own, smaller limits where they are shorter).

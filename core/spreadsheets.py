@@ -66,12 +66,20 @@ def too_many_rows(limit: int, command: str = "") -> str:
 
 
 def load_table(
-    filename: str, data: bytes, *, max_rows: int | None = None, max_columns: int | None = None, command: str = ""
+    filename: str,
+    data: bytes,
+    *,
+    max_rows: int | None = None,
+    max_columns: int | None = None,
+    max_unpacked: int = _MAX_XLSX_UNPACKED,
+    command: str = "",
 ) -> Table:
     """The file read once, with its SHA-256. ``max_rows`` (not counting the headings) and
     ``max_columns`` are checked as the file is read, before the rest of it is: a file over them is
     refused with a message saying how to split it (``command`` names the command that takes more)."""
-    header, rows = read_table(filename, data, max_rows=max_rows, max_columns=max_columns, command=command)
+    header, rows = read_table(
+        filename, data, max_rows=max_rows, max_columns=max_columns, max_unpacked=max_unpacked, command=command
+    )
     return Table(filename, header, rows, hashlib.sha256(data).hexdigest())
 
 
@@ -137,20 +145,22 @@ def read_table(
     required: Iterable[str] = (),
     max_rows: int | None = None,
     max_columns: int | None = None,
+    max_unpacked: int = _MAX_XLSX_UNPACKED,
     command: str = "",
 ) -> tuple[list[str], list[Row]]:
     """Header and rows of a CSV or XLSX file; refuses files it cannot read, saying why.
 
-    With ``max_rows``, a file with more rows (below the headings) is refused as soon as the row
-    after the limit is read, or before any row is read when an XLSX declares its size; with
-    ``max_columns``, a file with more headings than that.
+    With ``max_rows``, a file with more rows (below the headings; blank rows do not count) is
+    refused as soon as the row after the limit is read, the rest unread; with ``max_columns``, a
+    file with more headings than that; with ``max_unpacked``, an XLSX that unpacks to more bytes
+    (checked before it is opened).
     """
     name = filename.lower()
     try:
         if name.endswith(".csv"):
             header, raw_rows = _read_csv(data, max_rows)
         elif name.endswith(".xlsx"):
-            header, raw_rows = _read_xlsx(data, max_rows)
+            header, raw_rows = _read_xlsx(data, max_rows, max_unpacked)
         else:
             raise SpreadsheetError("the file must be a CSV or XLSX spreadsheet")
     except _TooManyRows as exc:
@@ -222,25 +232,21 @@ def _read_csv(data: bytes, max_rows: int | None = None):
     return header, body
 
 
-def _read_xlsx(data: bytes, max_rows: int | None = None):
+def _read_xlsx(data: bytes, max_rows: int | None = None, max_unpacked: int = _MAX_XLSX_UNPACKED):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise SpreadsheetError("the XLSX file could not be opened; it may be damaged or password-protected") from exc
-    if len(parts) > _MAX_XLSX_PARTS or sum(p.file_size for p in parts) > _MAX_XLSX_UNPACKED:
+    if len(parts) > _MAX_XLSX_PARTS or sum(p.file_size for p in parts) > max_unpacked:
         raise SpreadsheetError("the XLSX file holds too much data once unpacked; split it into smaller files")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise SpreadsheetError("the XLSX file could not be opened; it may be damaged or password-protected") from exc
     sheet = workbook.worksheets[0]
-    # The sheet's declared size (its <dimension>) refuses a long file before a row is read; a
-    # file that declares none, or too few, is still stopped by counting as it is read.
-    declared = sheet.max_row if sheet.max_row and sheet.max_row > 1 else None
-    if max_rows is not None and declared is not None and declared - 1 > max_rows:
-        workbook.close()
-        raise _TooManyRows
+    # Rows are counted as they are read, and reading stops at the first past the limit. (The
+    # sheet's declared size is not trusted: formatted blank rows count in it, and a file can lie.)
     rows = sheet.iter_rows(values_only=True)
     try:
         header = ["" if v is None else str(v) for v in next(rows)]

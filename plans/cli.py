@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from core import limits
 from core.cli import command_transaction, fail
 from core.extensions import db
 from core.importing import ImportProblems, commands
@@ -99,10 +100,10 @@ def import_command(
     if template not in TEMPLATES:
         problems.append(f"--template: '{template}' is not a plan format; use one of: {', '.join(TEMPLATES)}")
     title = title.strip() or _readable(path.stem)
-    if len(title) > 300:
-        problems.append("--title: the title must be 300 characters or fewer")
-    if len(period.strip()) > 40:
-        problems.append("--period: the period must be 40 characters or fewer")
+    if problem := limits.too_long(title, limits.TITLE):
+        problems.append(f"--title: the title {problem}")
+    if problem := limits.too_long(period.strip(), limits.SHORT_CODE):
+        problems.append(f"--period: the period {problem}")
     lead: dict[str, str] = {}
     if lead_key is not None:
         try:
@@ -111,6 +112,8 @@ def import_command(
             problems.append(f"--lead-key: could not read {lead_key}: {exc.strerror or exc}")
         except SpreadsheetError as exc:
             problems.append(f"--lead-key: {exc}")
+        if problem := limits.too_long("\n".join(f"{k} - {v}" for k, v in lead.items()), limits.LONG_TEXT):
+            problems.append(f"--lead-key: the key {problem}")
     spec = imports.plan_spec(template if template in TEMPLATES else "spoc")
     table, mapping = commands.read_file(
         path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS, drops=drops

@@ -171,7 +171,12 @@ def import_plan():
             "lead_key": parse_lead_key(form.lead_key.data),
         }
         token = pages.receive(
-            form.file, kind=imports.KIND, choices=choices, command=UPLOAD_PAGE.command, max_rows=UPLOAD_PAGE.max_rows
+            form.file,
+            kind=imports.KIND,
+            choices=choices,
+            command=UPLOAD_PAGE.command,
+            max_rows=UPLOAD_PAGE.max_rows,
+            more_rows_by_command=False,  # a plan holds limits.PLAN_ROWS rows, however it is imported
         )
         if token:
             return redirect(url_for(".confirm_import", token=token))
@@ -220,7 +225,9 @@ def export_plans():
     plans = exports.find_plans(int(raw_plan) if raw_plan else None)
     if raw_plan and not plans:
         abort(404)
-    data = exports.export_bytes(plans, fmt, current_app.config["DEFAULT_MARKING"])
+    # The PDF names where its XLSX appendix is downloaded: this address, with format=xlsx.
+    base_url = current_app.config["APP_BASE_URL"].rstrip("/") + url_for(".export_plans")
+    data = exports.export_bytes(plans, fmt, current_app.config["DEFAULT_MARKING"], base_url=base_url)
     filename = exports.export_filename(plans, fmt, single=bool(raw_plan))
     return Response(
         data,
@@ -274,6 +281,7 @@ def update_from_file(plan_id: int):
             choices=choices,
             command=f"flask plans import PATH --into {plan.id}",
             max_rows=limits.PLAN_ROWS,
+            more_rows_by_command=False,
         )
         if token:
             return redirect(url_for(".preview_update", plan_id=plan.id, token=token))

@@ -121,15 +121,21 @@ def too_large(command: str) -> str:
 
 
 def receive(
-    file_field, *, kind: str, choices: dict, command: str, max_rows: int | None = limits.IMPORT_ROWS
+    file_field,
+    *,
+    kind: str,
+    choices: dict,
+    command: str,
+    max_rows: int | None = limits.IMPORT_ROWS,
+    more_rows_by_command: bool = True,
 ) -> str | None:
     """Read an uploaded CSV or XLSX once, refuse what cannot be read or is over the limits, and
     stash its rows with ``choices``.
 
     The size is checked before the file is read (the request's length, then at most one byte
     past the limit is read), and the rows are counted as they are read, stopping at the first
-    past ``max_rows``. The token for the mapping page, or None with the reason added to the
-    field's errors.
+    past ``max_rows``. ``command`` imports larger files (and, with ``more_rows_by_command``, more
+    rows). The token for the mapping page, or None with the reason added to the field's errors.
     """
     upload = file_field.data
     filename = safe_filename(upload.filename or "")
@@ -141,7 +147,14 @@ def receive(
         if len(data) > limit:
             raise SpreadsheetError(too_large(command))
         # The type, zip-bomb, size and heading checks, before anything is kept.
-        table = load_table(filename, data, max_rows=max_rows, max_columns=limits.IMPORT_COLUMNS, command=command)
+        table = load_table(
+            filename,
+            data,
+            max_rows=max_rows,
+            max_columns=limits.IMPORT_COLUMNS,
+            max_unpacked=limits.IMPORT_UNPACKED,
+            command=command if more_rows_by_command else "",
+        )
         return stash.put(kind=kind, user=current_user.id, filename=filename, table=table, choices=choices)
     except SpreadsheetError as problem:
         file_field.errors.append(str(problem))

@@ -100,6 +100,7 @@ def test_too_long_says_the_limit_and_the_length(text, expected):
 
 
 def test_list_problem_names_the_count_or_the_item():
-    assert limits.list_problem(["x"] * 20) is None
-    assert limits.list_problem(["x"] * 21) == "must have 20 items or fewer, one per line (it has 21)"
-    assert limits.list_problem(["x", "y" * 501]) == "must have items of 500 characters or fewer (item 2 has 501)"
+    assert limits.list_problem(["x"] * 25) is None
+    assert limits.list_problem(["x"] * 26) == "must have 25 items or fewer, one per line (it has 26)"
+    assert limits.list_problem(["x", "y" * 1500]) is None
+    assert limits.list_problem(["x", "y" * 1501]) == "must have items of 1,500 characters or fewer (item 2 has 1,501)"
