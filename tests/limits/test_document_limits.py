@@ -1,0 +1,82 @@
+"""A plan PDF prints its summary and what fits its budget; its pages say where the rest is, and
+the XLSX appendix holds every row and every word."""
+
+import io
+import re
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from core.extensions import db
+from core.vocab import Role
+from plans import services
+from plans.models import Plan
+
+#: 105 rows: 100 print (core.limits.PDF_ROWS), five are left to the appendix.
+ROWS = 105
+#: Row 1's duty: 2,000 characters, more than a cell of this plan prints (1,500).
+LONG_DUTY = "Long duty " + "d" * 1990
+
+
+def _build(app, world) -> int:
+    with app.app_context():
+        plan = db.session.get(Plan, world.plan_id)
+        for number in range(1, ROWS + 1):
+            duty = LONG_DUTY if number == 1 else f"Duty number {number}"
+            services.add_row(plan, section_title="Training", values={"duty": duty, "actions": [f"Act {number}"]})
+        db.session.commit()
+        return plan.id
+
+
+def test_a_long_plan_prints_its_summary_and_says_the_rest_is_in_the_xlsx_appendix(app, client, world, login_as):
+    plan_id = _build(app, world)  # 1 row from the world, then 105: 106 rows in all
+    login_as(Role.SPOC)
+
+    response = client.get(f"/plans/export?format=pdf&plan={plan_id}")
+
+    assert response.status_code == 200
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages]
+    text = re.sub(r"\s+", " ", " ".join(pages))
+    assert "The full plan is in the XLSX appendix." in text
+    assert "This PDF shows 100 of the plan's 106 rows, and 1 of its cells only in part" in text
+    assert "Rows 101 to 106 are in the XLSX appendix" in text
+    # The appendix's address (APP_BASE_URL, then the export), which may wrap across lines.
+    assert f"http://127.0.0.1:5000/plans/export?format=xlsx&plan={plan_id}" in text.replace(" ", "")
+    assert "continues in the XLSX appendix" in text
+    assert "Duty number 99" in text  # the 100th row of the plan
+    assert "Duty number 100" not in text  # the 101st
+    assert "d" * 1600 not in text.replace(" ", "")  # the long duty is cut short
+    for page in pages:  # every page: the marking, and where the full plan is
+        assert "OFFICIAL" in page
+        assert "Full plan: the XLSX appendix" in re.sub(r"\s+", " ", page)
+
+
+def test_the_xlsx_appendix_holds_every_row_and_every_word(app, client, world, login_as):
+    plan_id = _build(app, world)
+    login_as(Role.SPOC)
+
+    response = client.get(f"/plans/export?format=xlsx&plan={plan_id}")
+
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    values = [row for row in sheet.iter_rows(min_row=2, values_only=True)]
+    duties = [row[0] for row in values if len([v for v in row if v is not None]) > 1]
+    assert len(duties) == 106
+    assert LONG_DUTY in duties
+    assert duties[-1] == f"Duty number {ROWS}"
+
+
+def test_a_plan_that_fits_prints_whole_without_the_note(app, client, world, login_as):
+    login_as(Role.SPOC)
+    response = client.get(f"/plans/export?format=pdf&plan={world.plan_id}")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "XLSX appendix" not in text
+    assert "Train staff" in text
+    # The summary: the world's plan has one row, with no status yet (and, added on the test's
+    # day, not stale).
+    flat = re.sub(r"\s+", " ", text)
+    # (pypdf runs some headings together: "CompleteNot started".)
+    assert re.search(
+        r"Summary Rows Red Amber Green Complete ?Not started ?No status yet ?Overdue ?"
+        r"Not updated this quarter 1 0 0 0 0 0 1 0 0 ",
+        flat,
+    )
