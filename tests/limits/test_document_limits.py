@@ -80,3 +80,13 @@ def test_a_plan_that_fits_prints_whole_without_the_note(app, client, world, logi
         r"Not updated this quarter 1 0 0 0 0 0 1 0 0 ",
         flat,
     )
+
+
+def test_each_demo_plan_prints_whole(app, demo):
+    from plans import exports
+
+    with app.test_request_context():
+        plans = exports.find_plans()
+        printed = [exports.pdf_plans([plan])[0] for plan in plans]
+    assert len(printed) == 11
+    assert [p.export.plan.title for p in printed if not p.whole] == []

@@ -257,3 +257,24 @@ def test_an_upload_page_says_the_limits(app, client, world, login_as):
     assert "Files up to 5 MB and 1,000 rows. Larger files can be imported with <code>flask plans import</code>." in (
         re.sub(r"\s+", " ", page)
     )
+
+
+def test_commands_hold_the_text_they_take_to_the_limits(app, world, tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_bytes(csv_plan(2))
+    before = plan_counts(app)
+    result = app.test_cli_runner().invoke(
+        args=["plans", "import", str(path), "--area", str(world.area_id), "--title", "T" * 301, "--period", "2" * 41]
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: --title: the title must be 300 characters or fewer (it has 301)",
+        "Error: --period: the period must be 40 characters or fewer (it has 41)",
+    ]
+    assert plan_counts(app) == before
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "lead@council.example", "--name", "N" * 201, "--password-stdin"],
+        input="A-long-enough-passphrase-2026\n",
+    )
+    assert result.exit_code == 1
+    assert "Error: --name: the name must be 200 characters or fewer (it has 201)" in result.output.splitlines()
