@@ -104,3 +104,51 @@ def test_list_problem_names_the_count_or_the_item():
     assert limits.list_problem(["x"] * 26) == "must have 25 items or fewer, one per line (it has 26)"
     assert limits.list_problem(["x", "y" * 1500]) is None
     assert limits.list_problem(["x", "y" * 1501]) == "must have items of 1,500 characters or fewer (item 2 has 1,501)"
+
+
+def _string_columns() -> dict[str, list[tuple[str, int]]]:
+    """package -> (column name, String length) of every String column of its models."""
+    from sqlalchemy import String
+
+    from core.db import Base
+
+    out: dict[str, list[tuple[str, int]]] = {}
+    for mapper in Base.registry.mappers:
+        package = mapper.class_.__module__.split(".")[0]
+        for column in mapper.columns:
+            if isinstance(column.type, String) and column.type.length:
+                out.setdefault(package, []).append((column.key, column.type.length))
+    return out
+
+
+def test_no_column_is_shorter_than_the_limit_of_the_form_field_that_fills_it(app):
+    """A form field and the column it is saved in share a name (or are paired here by hand): the
+    column must hold everything the field lets through, or a valid form would fail to save."""
+    columns = _string_columns()
+    #: form field -> the column it is saved in, where the names differ: (package, column).
+    by_hand = {
+        ("training.forms", "name"): ("training", "full_name"),
+        ("plans.forms", "section_title"): ("plans", "title"),
+        ("core.forms", "entity_id"): None,
+        ("core.forms", "code"): None,
+    }
+    too_short = []
+    checked = 0
+    for cls in _form_classes() + _dynamic_forms(app):
+        package = cls.__module__.split(".")[0]
+        for name, unbound in _text_fields(cls):
+            limit = next((v.limit for v in _validators(unbound) if isinstance(v, MaxLength)), None)
+            if limit is None:
+                continue
+            target = by_hand.get((cls.__module__, name), (package, name))
+            if target is None:
+                continue
+            # Several models of a package may have a column of the name (a meeting's title, an agenda
+            # item's): the field fills one of them, so the longest must hold it.
+            lengths = [length for column, length in columns.get(target[0], []) if column == target[1]]
+            if lengths:
+                checked += 1
+                if max(lengths) < limit:
+                    too_short.append(f"{cls.__qualname__}.{name} ({limit}) -> {target[0]} {target[1]} {lengths}")
+    assert checked > 40
+    assert too_short == [], "\n".join(too_short)
