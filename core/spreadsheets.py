@@ -62,7 +62,7 @@ class Table:
 def too_many_rows(limit: int, command: str = "") -> str:
     """The refusal of a file with more than ``limit`` rows."""
     then = f", or import it with `{command}`, which takes larger files" if command else ""
-    return f"The file has more than {limit:,} rows; split it into files of {limit:,} rows or fewer{then}"
+    return f"the file has more than {limit:,} rows; split it into files of {limit:,} rows or fewer{then}"
 
 
 def load_table(

@@ -22,6 +22,8 @@ from plans.models import EXTRA_PREFIX, PlanStatus
 from plans.templates import FIELDS, TEMPLATES
 
 LIST_HINT = "One item per line."
+#: The hint of a box that holds a list cell: what it takes.
+CELL_HINT = f"One item per line, up to {limits.LIST_ITEMS} items; {limits.PLAN_CELL:,} characters in all."
 #: The checks on a box that holds a list cell of a plan row.
 LIST_CELL = [MaxLength(limits.PLAN_CELL), ListLimits(split_items)]
 
@@ -155,16 +157,16 @@ class RowForm(FlaskForm):
     )
     reference = StringField("Ref", widget=GovTextInput(), validators=[MaxLength(limits.REFERENCE)])
     duty = TextAreaField("Duty", widget=GovTextArea(), validators=[MaxLength(limits.PLAN_CELL)])
-    actions = TextAreaField("Actions", widget=GovTextArea(), description=LIST_HINT, validators=LIST_CELL)
-    impact = TextAreaField("Impact", widget=GovTextArea(), description=LIST_HINT, validators=LIST_CELL)
-    leads = TextAreaField("Lead", widget=GovTextArea(), description=LIST_HINT, validators=LIST_CELL)
+    actions = TextAreaField("Actions", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
+    impact = TextAreaField("Impact", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
+    leads = TextAreaField("Lead", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
     responsible_agency = TextAreaField(
-        "Responsible agency", widget=GovTextArea(), description=LIST_HINT, validators=LIST_CELL
+        "Responsible agency", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL
     )
     timescale = StringField("Timescale", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     due_date = SafeDateField("Due date", description="For example, 31 3 2027.")
-    evidence = TextAreaField("Evidence", widget=GovTextArea(), description=LIST_HINT, validators=LIST_CELL)
-    next_steps = TextAreaField("Next steps", widget=GovTextArea(), description=LIST_HINT, validators=LIST_CELL)
+    evidence = TextAreaField("Evidence", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
+    next_steps = TextAreaField("Next steps", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
     version = HiddenField()
     submit = SubmitField("Save row", widget=GovSubmitInput())
 
@@ -221,7 +223,10 @@ class ProgressForm(FlaskForm):
     items = TextAreaField(
         "Progress update",
         widget=GovTextArea(),
-        description="What has happened since the last update. " + LIST_HINT,
+        description=(
+            f"What has happened since the last update. One item per line, up to {limits.LIST_ITEMS} items; "
+            f"{limits.LONG_TEXT:,} characters in all."
+        ),
         validators=[
             InputRequired(message="Enter the progress update"),
             MaxLength(limits.LONG_TEXT),

@@ -134,6 +134,7 @@ UPLOAD_PAGE = UploadPage(
     cancel="plans.overview",
     command="flask plans import",
     max_rows=limits.PLAN_ROWS,
+    rows_note=" (the most a plan may have)",
     field_params={
         "template": {
             "fieldset": {"legend": {"text": "Format", "classes": "govuk-fieldset__legend--m"}},

@@ -69,8 +69,10 @@ class UploadPage:
     points: tuple[str, ...] = ()
     #: field name -> extra GOV.UK macro params for that field of the upload form.
     field_params: dict = field(default_factory=dict)
-    #: Most rows a file may have (the command takes more).
+    #: Most rows a file may have.
     max_rows: int = limits.IMPORT_ROWS
+    #: Said after the row limit, e.g. why it is what it is.
+    rows_note: str = ""
 
     def crumbs(self) -> list[dict]:
         return _crumbs(self.breadcrumbs)

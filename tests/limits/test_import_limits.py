@@ -135,7 +135,7 @@ def test_a_plan_file_at_the_row_limit_is_taken_and_one_row_more_is_refused(app, 
     page = upload_plan(client, world, csv_plan(1001), "over.csv").get_data(as_text=True)
 
     assert errors_in_summary(page) == [
-        "over.csv: The file has more than 1,000 rows; split it into files of 1,000 rows or fewer"
+        "over.csv: the file has more than 1,000 rows; split it into files of 1,000 rows or fewer"
     ]
 
 
@@ -148,7 +148,7 @@ def test_an_xlsx_register_one_row_over_the_limit_is_refused(app, client, world, 
         content_type="multipart/form-data",
     )
     assert errors_in_summary(response.get_data(as_text=True)) == [
-        "big.xlsx: The file has more than 5,000 rows; split it into files of 5,000 rows or fewer, "
+        "big.xlsx: the file has more than 5,000 rows; split it into files of 5,000 rows or fewer, "
         "or import it with `flask training import`, which takes larger files"
     ]
 
@@ -254,9 +254,10 @@ def test_the_file_is_parsed_once_and_the_pages_read_its_rows_from_the_stash(app,
 def test_an_upload_page_says_the_limits(app, client, world, login_as):
     login_as(Role.SPOC)
     page = client.get("/plans/import").get_data(as_text=True)
-    assert "Files up to 5 MB and 1,000 rows. Larger files can be imported with <code>flask plans import</code>." in (
-        re.sub(r"\s+", " ", page)
-    )
+    assert (
+        "Files up to 5 MB and 1,000 rows (the most a plan may have). Larger files can be imported with "
+        "<code>flask plans import</code>."
+    ) in (re.sub(r"\s+", " ", page))
 
 
 def test_commands_hold_the_text_they_take_to_the_limits(app, world, tmp_path):
