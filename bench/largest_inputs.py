@@ -320,7 +320,7 @@ def worker(job: str, url: str, arg: str) -> dict:
     app = generate.build_app(url)
     app.config["SESSION_COOKIE_SECURE"] = False
     client = app.test_client()
-    sign_in(client, TRAINING_EMAIL if job == "register-upload" else SPOC_EMAIL)
+    sign_in(client, TRAINING_EMAIL if job.startswith("register") else SPOC_EMAIL)
     client.get("/")  # the shell's first render, as a warm worker has done
     before = resident_mb()
     reset_peak()
