@@ -294,9 +294,11 @@ def _csrf(html: str) -> str:
 
 
 def _timed(label: str, timings: list, call):
+    """Make one request: its wall and CPU time, and the worker's peak resident memory during it."""
+    reset_peak()
     started, cpu = time.perf_counter(), time.process_time()
     response = call()
-    timings.append([label, time.perf_counter() - started, time.process_time() - cpu, response.status_code])
+    timings.append([label, time.perf_counter() - started, time.process_time() - cpu, peak_mb()])
     if response.status_code >= 400:
         raise SystemExit(f"{label} answered {response.status_code}: {response.get_data(as_text=True)[:500]}")
     return response
@@ -323,7 +325,6 @@ def worker(job: str, url: str, arg: str) -> dict:
     sign_in(client, TRAINING_EMAIL if job.startswith("register") else SPOC_EMAIL)
     client.get("/")  # the shell's first render, as a warm worker has done
     before = resident_mb()
-    reset_peak()
     timings: list = []
     if job in ("plan-pdf", "plan-xlsx"):
         fmt = job.split("-")[1]
@@ -369,7 +370,13 @@ def worker(job: str, url: str, arg: str) -> dict:
         detail = {"bytes": path.stat().st_size}
     else:
         raise SystemExit(f"unknown job {job}")
-    return {"job": job, "before_mb": before, "peak_mb": peak_mb(), "timings": timings, "detail": detail}
+    return {
+        "job": job,
+        "before_mb": before,
+        "peak_mb": max(t[3] for t in timings),
+        "timings": timings,
+        "detail": detail,
+    }
 
 
 def run_worker(job: str, url: str, arg: str) -> dict:
@@ -449,7 +456,9 @@ def measure(app, url: str) -> list[tuple[str, str, str]]:
     for job, arg, label, target_s in jobs:
         result = run_worker(job, url, arg)
         slowest = max(result["timings"], key=lambda t: t[1])
-        steps = ", ".join(f"{name} {seconds:.2f} s (CPU {cpu:.2f} s)" for name, seconds, cpu, _ in result["timings"])
+        steps = ", ".join(
+            f"{name} {seconds:.2f} s (CPU {cpu:.2f} s, {mb:.0f} MB)" for name, seconds, cpu, mb in result["timings"]
+        )
         extra = f"; {result['detail']['pages']} pages" if "pages" in result["detail"] else ""
         extra += f"; {result['detail']['bytes'] / 1048576:.1f} MB file"
         lines.append(
