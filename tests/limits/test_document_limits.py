@@ -90,3 +90,23 @@ def test_each_demo_plan_prints_whole(app, demo):
         printed = [exports.pdf_plans([plan])[0] for plan in plans]
     assert len(printed) == 11
     assert [p.export.plan.title for p in printed if not p.whole] == []
+
+
+def test_a_document_of_several_plans_keeps_its_budget_and_says_which_plans_had_no_room(app, client, world, login_as):
+    # In document order: the county plan (no rows), the adult social care plan (1 + 120 rows:
+    # it fills the 100 rows the document prints), then the education plan (1 row), left with none.
+    with app.app_context():
+        plan = db.session.get(Plan, world.other_plan_id)
+        for number in range(1, 121):
+            services.add_row(plan, values={"duty": f"Adult duty {number}"})
+        db.session.commit()
+    login_as(Role.PREVENT_LEAD)
+
+    response = client.get("/plans/export?format=pdf")
+
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages))
+    assert "This PDF shows 100 of the plan's 121 rows" in text
+    assert "Rows 101 to 121 are in the XLSX appendix" in text
+    assert "This PDF has no room for the plan's 1 row: the plans before it fill it" in text
+    assert "Train staff" not in text  # the education plan's row
+    assert f"format=xlsx&plan={world.plan_id}" in text.replace(" ", "")
