@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+import pytest
 from openpyxl import Workbook
 from openpyxl.reader.excel import ExcelReader
 from sqlalchemy import func, select
@@ -278,3 +279,28 @@ def test_commands_hold_the_text_they_take_to_the_limits(app, world, tmp_path):
     )
     assert result.exit_code == 1
     assert "Error: --name: the name must be 200 characters or fewer (it has 201)" in result.output.splitlines()
+
+
+def test_an_update_from_a_spreadsheet_may_not_take_a_plan_past_1000_rows(app, world):
+    from core.importing import ImportProblems
+    from plans import reimport, services
+
+    with app.app_context():
+        plan = db.session.get(Plan, world.plan_id)  # one row already
+        for number in range(2, 1001):
+            services.add_row(plan, values={"reference": str(number), "duty": f"Duty {number}"})
+        db.session.commit()
+        data = b"Ref,Duty\r\nX1,A new duty\r\n"
+        found = reimport.preview(plan, "more.csv", data)
+        assert (len(found.added), len(found.missing)) == (1, 1000)
+        with pytest.raises(ImportProblems) as refused:
+            reimport.apply(found, actor=None)  # the 1,000 missing rows kept: 1,001 rows
+        assert refused.value.problems == [
+            "The plan would have 1,001 rows; a plan may have 1,000 or fewer. "
+            "Archive the rows missing from the file, or split the plan"
+        ]
+        db.session.rollback()
+        plan = db.session.get(Plan, world.plan_id)
+        found = reimport.preview(plan, "more.csv", data)
+        reimport.apply(found, actor=None, archive={row.id for row in found.missing})
+        assert services.live_row_count(plan) == 1
