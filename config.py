@@ -82,7 +82,12 @@ class Config:
 
     #: Uploaded evidence lives here (outside the web root) unless object storage is configured.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
-    MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    #: The largest evidence file or board paper (a spreadsheet to import has its own, smaller
+    #: limit: core.limits.IMPORT_BYTES).
+    MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    #: The longest request body: the largest upload and room for the form's other fields. A
+    #: longer request is refused (413, errors/error.html) before any of it is read.
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     #: "local" keeps files in UPLOAD_FOLDER; "s3" keeps them in an S3-compatible bucket, which
     #: several app servers can share.
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")

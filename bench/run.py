@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import generate  # noqa: E402  (bench/ is a folder of scripts, not a package)
+import largest_inputs  # noqa: E402
 
 LEAD_EMAIL = "helen.marsh@cambridgeshire.example"
 #: The Channel pages are the panel's: the Prevent Lead may not open them.
@@ -403,6 +404,8 @@ STEPS: list[Step] = [
     Step("board pack", board_pack_step),
     Step("annual report", annual_report_step),
     Step("throughput", throughput_step),
+    # The largest inputs the limits allow (core.limits), each in a worker process of its own.
+    Step("largest inputs", largest_inputs.largest_inputs_step),
     Step("training import", training_import_step),
 ]
 

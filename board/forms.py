@@ -13,10 +13,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from board.models import ActionStatus, BoardRole, MeetingStatus
+from core import limits
 from core.forms import SafeDateField, choices
+from core.limits import MaxLength
 
 
 def _time(field) -> None:
@@ -39,9 +41,9 @@ class BoardMemberForm(FlaskForm):
     representative = StringField(
         "Representative",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the representative's name"), Length(max=200)],
+        validators=[InputRequired(message="Enter the representative's name"), MaxLength(limits.SHORT_TEXT)],
     )
-    deputy = StringField("Deputy (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    deputy = StringField("Deputy (optional)", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     role = RadioField(
         "Role on the board",
         widget=GovRadioInput(),
@@ -76,7 +78,7 @@ class MembershipReviewForm(FlaskForm):
         "Outcome",
         widget=GovTextArea(),
         description="For example, membership confirmed; Fire and Rescue invited to join.",
-        validators=[InputRequired(message="Enter the outcome of the review"), Length(max=5000)],
+        validators=[InputRequired(message="Enter the outcome of the review"), MaxLength(limits.LONG_TEXT)],
     )
     submit = SubmitField("Record the review", widget=GovSubmitInput())
 
@@ -95,10 +97,14 @@ class ScheduleForm(FlaskForm):
         default="4",
         validators=[InputRequired(message="Select how many meetings to schedule")],
     )
-    starts_at = StringField("Start time (optional)", widget=GovTextInput(), validators=[_check_time])
-    ends_at = StringField("End time (optional)", widget=GovTextInput(), validators=[_check_time])
-    place = StringField("Place (optional)", widget=GovTextInput(), validators=[Length(max=300)])
-    link = StringField("Video call link (optional)", widget=GovTextInput(), validators=[Length(max=500)])
+    starts_at = StringField(
+        "Start time (optional)", widget=GovTextInput(), validators=[MaxLength(limits.REFERENCE), _check_time]
+    )
+    ends_at = StringField(
+        "End time (optional)", widget=GovTextInput(), validators=[MaxLength(limits.REFERENCE), _check_time]
+    )
+    place = StringField("Place (optional)", widget=GovTextInput(), validators=[MaxLength(limits.TITLE)])
+    link = StringField("Video call link (optional)", widget=GovTextInput(), validators=[MaxLength(limits.LINK)])
     marking = RadioField(
         "Protective marking for agendas, minutes and packs",
         widget=GovRadioInput(),
@@ -131,24 +137,28 @@ class MeetingForm(ScheduleForm):
 
 class AgendaItemForm(FlaskForm):
     title = StringField(
-        "Item", widget=GovTextInput(), validators=[InputRequired(message="Enter the item's title"), Length(max=300)]
+        "Item",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the item's title"), MaxLength(limits.TITLE)],
     )
     note = TextAreaField(
         "Note on the agenda (optional)",
         widget=GovTextArea(),
         description="For example, who presents it and for how long.",
-        validators=[Length(max=2000)],
+        validators=[MaxLength(limits.NOTE)],
     )
-    minutes = TextAreaField("Minutes (optional)", widget=GovTextArea(), validators=[Length(max=20000)])
+    minutes = TextAreaField("Minutes (optional)", widget=GovTextArea(), validators=[MaxLength(limits.DOCUMENT_TEXT)])
     submit = SubmitField("Save item", widget=GovSubmitInput())
 
 
 class ActionForm(FlaskForm):
     description = TextAreaField(
-        "Action", widget=GovTextArea(), validators=[InputRequired(message="Enter the action"), Length(max=2000)]
+        "Action", widget=GovTextArea(), validators=[InputRequired(message="Enter the action"), MaxLength(limits.NOTE)]
     )
     owner = StringField(
-        "Owner", widget=GovTextInput(), validators=[InputRequired(message="Enter who owns the action"), Length(max=200)]
+        "Owner",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter who owns the action"), MaxLength(limits.SHORT_TEXT)],
     )
     due_on = SafeDateField("Due date", validators=[InputRequired(message="Enter a due date")])
     agenda_item_id = SelectField("Agenda item (optional)", widget=GovSelect(), coerce=str)
@@ -166,7 +176,7 @@ class ActionUpdateForm(FlaskForm):
         choices=choices((s.value, s.label) for s in ActionStatus),
         validators=[InputRequired(message="Select the action's status")],
     )
-    update = TextAreaField("Update (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
+    update = TextAreaField("Update (optional)", widget=GovTextArea(), validators=[MaxLength(limits.LONG_TEXT)])
     closed_on = SafeDateField("Date closed", description="Needed when the action is done or dropped.")
     submit = SubmitField("Save action", widget=GovSubmitInput())
 
@@ -177,7 +187,9 @@ class ActionUpdateForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     text = TextAreaField(
-        "Decision", widget=GovTextArea(), validators=[InputRequired(message="Enter the decision"), Length(max=5000)]
+        "Decision",
+        widget=GovTextArea(),
+        validators=[InputRequired(message="Enter the decision"), MaxLength(limits.LONG_TEXT)],
     )
     agenda_item_id = SelectField("Agenda item (optional)", widget=GovSelect(), coerce=str)
     submit = SubmitField("Record decision", widget=GovSubmitInput())
@@ -189,7 +201,7 @@ class DecisionForm(FlaskForm):
 
 class PaperForm(FlaskForm):
     file = FileField("Paper", widget=GovFileInput(), description="PDF, DOCX, XLSX, PNG or JPEG.")
-    title = StringField("Title (optional)", widget=GovTextInput(), validators=[Length(max=300)])
+    title = StringField("Title (optional)", widget=GovTextInput(), validators=[MaxLength(limits.TITLE)])
     agenda_item_id = SelectField("Agenda item (optional)", widget=GovSelect(), coerce=str)
     submit = SubmitField("Attach paper", widget=GovSubmitInput())
 

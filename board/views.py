@@ -351,7 +351,7 @@ def attach_paper(meeting_id: int):
     form = PaperForm(items=items)
     if form.validate_on_submit():
         upload = form.file.data
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        limit = current_app.config["MAX_UPLOAD_BYTES"]
         data = upload.read(limit + 1)
         try:
             checked = check_upload(upload.filename, data, max_bytes=limit)

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
 
 from channel_panel.services import CaseDetails, CaseRuleError
 from channel_panel.vocab import (
@@ -25,7 +25,9 @@ from channel_panel.vocab import (
     ReviewOutcome,
     SupportStatus,
 )
+from core import limits
 from core.forms import SafeDateField, choices
+from core.limits import MaxLength
 from core.vocab import REFERRAL_CATEGORIES
 
 DATE_HINT = "For example, 27 3 2026."
@@ -61,7 +63,7 @@ class CaseForm(FlaskForm):
         widget=GovTextInput(),
         description="Leave blank to give the case the next reference, like CP-2026-014. "
         "Enter one only for a case that already has a reference on paper.",
-        validators=[Length(max=20)],
+        validators=[MaxLength(limits.REFERENCE)],
     )
     concern_reported_on = SafeDateField(
         "Date the concern was reported",
@@ -102,7 +104,7 @@ class CaseForm(FlaskForm):
         "Department (optional)",
         widget=GovTextInput(),
         description="A department or service, never a person's name. It appears in the anonymised log.",
-        validators=[Length(max=200)],
+        validators=[MaxLength(limits.SHORT_TEXT)],
     )
     business_area_id = SelectField("Business area (optional)", widget=GovSelect(), validators=[Optional()])
     consent = RadioField(
@@ -156,15 +158,15 @@ class CaseForm(FlaskForm):
 
 
 class PersonalDetailsForm(FlaskForm):
-    full_name = StringField("Full name", widget=GovTextInput(), validators=[Length(max=200)])
+    full_name = StringField("Full name", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     other_names = StringField(
         "Other names (optional)",
         widget=GovTextInput(),
         description="Previous names or names they are known by.",
-        validators=[Length(max=300)],
+        validators=[MaxLength(limits.TITLE)],
     )
     date_of_birth = SafeDateField("Date of birth (optional)", description="For example, 14 6 2010.")
-    address = TextAreaField("Address (optional)", widget=GovTextArea(), validators=[Length(max=1000)])
+    address = TextAreaField("Address (optional)", widget=GovTextArea(), validators=[MaxLength(limits.NOTE)])
     submit = SubmitField("Save personal details", widget=GovSubmitInput())
 
     def validate_full_name(self, field) -> None:
@@ -206,7 +208,7 @@ class CloseCaseForm(FlaskForm):
         "Note (optional)",
         widget=GovTextArea(),
         description="Case material: deleted with the case. Do not name the individual.",
-        validators=[Length(max=5000)],
+        validators=[MaxLength(limits.LONG_TEXT)],
     )
     #: "yes" once the chair has seen the confirmation page.
     confirmed = HiddenField()
@@ -225,21 +227,21 @@ class ReviewForm(FlaskForm):
         choices=choices(ReviewOutcome.pairs()),
         validators=[InputRequired(message="Select the outcome of the review")],
     )
-    note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
+    note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[MaxLength(limits.LONG_TEXT)])
     early_reason = TextAreaField(
         "Reason for holding the review early",
         widget=GovTextArea(),
         description="Needed when the review is held more than a week before it is due.",
-        validators=[Length(max=2000)],
+        validators=[MaxLength(limits.NOTE)],
     )
     submit = SubmitField("Save review", widget=GovSubmitInput())
 
 
 class SupportItemForm(FlaskForm):
     need = TextAreaField(
-        "Need", widget=GovTextArea(), validators=[InputRequired(message="Enter the need"), Length(max=2000)]
+        "Need", widget=GovTextArea(), validators=[InputRequired(message="Enter the need"), MaxLength(limits.NOTE)]
     )
-    provider = StringField("Provider (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    provider = StringField("Provider (optional)", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     status = RadioField(
         "Status",
         widget=GovRadioInput(),
@@ -256,12 +258,12 @@ class ShareForm(FlaskForm):
         "Shared with",
         widget=GovTextInput(),
         description="The organisation or team, for example Children's social care, MASH.",
-        validators=[InputRequired(message="Enter who the information was shared with"), Length(max=300)],
+        validators=[InputRequired(message="Enter who the information was shared with"), MaxLength(limits.TITLE)],
     )
     what = TextAreaField(
         "What was shared",
         widget=GovTextArea(),
-        validators=[InputRequired(message="Enter what was shared"), Length(max=5000)],
+        validators=[InputRequired(message="Enter what was shared"), MaxLength(limits.LONG_TEXT)],
     )
     legal_basis = RadioField(
         "Legal basis",
@@ -274,16 +276,18 @@ class ShareForm(FlaskForm):
 
 class MeetingForm(FlaskForm):
     held_on = SafeDateField("Date of the meeting", description=DATE_HINT, validators=[date_required("Enter the date")])
-    place = StringField("Place (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    place = StringField("Place (optional)", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     submit = SubmitField("Save meeting", widget=GovSubmitInput())
 
 
 class MemberForm(FlaskForm):
     role = SelectField("Role on the panel", widget=GovSelect(), validators=[InputRequired(message="Select the role")])
     member_name = StringField(
-        "Member", widget=GovTextInput(), validators=[InputRequired(message="Enter the member's name"), Length(max=200)]
+        "Member",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the member's name"), MaxLength(limits.SHORT_TEXT)],
     )
-    deputy_name = StringField("Deputy (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    deputy_name = StringField("Deputy (optional)", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     organisation_id = SelectField(
         "Organisation", widget=GovSelect(), validators=[InputRequired(message="Select the member's organisation")]
     )

@@ -3,11 +3,13 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, NumberRange
 
 from compliance.models import EvidenceKind, Rating, Severity
 from compliance.toolkit import SECTIONS
+from core import limits
 from core.forms import SafeDateField, choices
+from core.limits import MaxLength
 
 
 class StartAssessmentForm(FlaskForm):
@@ -35,7 +37,7 @@ class RatingForm(FlaskForm):
         widget=GovTextArea(),
         description="What the partnership does to meet the expectation, and what is missing.",
         default="",
-        validators=[Length(max=20000)],
+        validators=[MaxLength(limits.DOCUMENT_TEXT)],
     )
     submit = SubmitField("Save the rating", widget=GovSubmitInput())
 
@@ -64,9 +66,11 @@ class ImprovementActionForm(FlaskForm):
         "Improvement action",
         widget=GovTextArea(),
         description="It becomes a row of the county plan, linked back to this expectation.",
-        validators=[InputRequired(message="Enter the improvement action"), Length(max=5000)],
+        validators=[InputRequired(message="Enter the improvement action"), MaxLength(limits.LONG_TEXT)],
     )
-    lead = StringField("Responsible agency (optional)", widget=GovTextInput(), default="", validators=[Length(max=200)])
+    lead = StringField(
+        "Responsible agency (optional)", widget=GovTextInput(), default="", validators=[MaxLength(limits.SHORT_TEXT)]
+    )
     due_date = SafeDateField("Due date (optional)")
     submit = SubmitField("Add to the county plan", widget=GovSubmitInput())
 
@@ -79,7 +83,9 @@ class FindingForm(FlaskForm):
         validators=[InputRequired(message="Select the toolkit section")],
     )
     title = StringField(
-        "Finding", widget=GovTextInput(), validators=[InputRequired(message="Enter the finding"), Length(max=300)]
+        "Finding",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the finding"), MaxLength(limits.TITLE)],
     )
     severity = RadioField(
         "Severity",
@@ -90,7 +96,7 @@ class FindingForm(FlaskForm):
     recommendation = TextAreaField(
         "Recommendation",
         widget=GovTextArea(),
-        validators=[InputRequired(message="Enter the recommendation"), Length(max=10000)],
+        validators=[InputRequired(message="Enter the recommendation"), MaxLength(limits.LONG_TEXT)],
     )
     owner_id = SelectField(
         "Owner",
@@ -108,7 +114,7 @@ class ResponseForm(FlaskForm):
         "Response",
         widget=GovTextArea(),
         description="What has been or will be done, and by when.",
-        validators=[InputRequired(message="Enter the response"), Length(max=10000)],
+        validators=[InputRequired(message="Enter the response"), MaxLength(limits.LONG_TEXT)],
     )
     submit = SubmitField("Save the response", widget=GovSubmitInput())
 
@@ -117,7 +123,10 @@ class CloseFindingForm(FlaskForm):
     evidence = TextAreaField(
         "Evidence that the finding was dealt with",
         widget=GovTextArea(),
-        validators=[InputRequired(message="Enter the evidence that the finding was dealt with"), Length(max=10000)],
+        validators=[
+            InputRequired(message="Enter the evidence that the finding was dealt with"),
+            MaxLength(limits.LONG_TEXT),
+        ],
     )
     submit = SubmitField("Close the finding", widget=GovSubmitInput())
 
@@ -126,7 +135,7 @@ class SignOffForm(FlaskForm):
     statement = TextAreaField(
         "Sign-off statement",
         widget=GovTextArea(),
-        validators=[InputRequired(message="Enter the sign-off statement"), Length(max=10000)],
+        validators=[InputRequired(message="Enter the sign-off statement"), MaxLength(limits.LONG_TEXT)],
     )
     submit = SubmitField("Sign off the year", widget=GovSubmitInput())
 
@@ -135,6 +144,6 @@ class NewVersionForm(FlaskForm):
     reason = TextAreaField(
         "Reason for a new version",
         widget=GovTextArea(),
-        validators=[InputRequired(message="Enter the reason for opening a new version"), Length(max=5000)],
+        validators=[InputRequired(message="Enter the reason for opening a new version"), MaxLength(limits.LONG_TEXT)],
     )
     submit = SubmitField("Open a new version", widget=GovSubmitInput())

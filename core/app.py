@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import config as config_module
-from core import auth, clock, errors, registry, security, sso, transactions
+from core import auth, clock, errors, limits, registry, security, sso, transactions
 from core.extensions import csrf, db, login_manager, migrate
 from core.permissions import public
 from core.storage import init_storage
@@ -130,7 +130,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from flask import url_for
 
-    app.jinja_env.globals.update(can=can, navigation=navigation, Rag=Rag)
+    app.jinja_env.globals.update(can=can, navigation=navigation, Rag=Rag, import_limits=limits.import_words())
     app.jinja_env.filters["datetime"] = lambda v: v.strftime("%-d %b %Y %H:%M") if v else ""
     app.jinja_env.filters["date"] = lambda v: v.strftime("%-d %B %Y") if v else ""
 

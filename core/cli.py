@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core import accounts, clock, tenancy
+from core import accounts, clock, limits, tenancy
 from core.audit import AuditEntry, acting_as, audit_query, audit_rows
 from core.extensions import db
 from core.models import User
@@ -89,12 +89,17 @@ def lead_account_problems(email: str, full_name: str, password: str, *, email_op
         problems.append(f"{email_option}: enter an email address in the correct format, like name@example.org")
     elif accounts.email_taken(email):
         problems.append(f"{email_option}: a user with the email address {email} already exists")
+    name_option = "--name" if email_option == "--email" else "--lead-name"
     if not full_name.strip():
         problems.append(
             "--name: enter the user's full name"
             if email_option == "--email"
             else "--lead-name: enter the Prevent Lead's full name"
         )
+    elif problem := limits.too_long(full_name.strip(), limits.SHORT_TEXT):
+        problems.append(f"{name_option}: the name {problem}")
+    if problem := limits.too_long(password, limits.PASSWORD):
+        problems.append(f"password: the password {problem}")
     problem = password_problem(password, email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
     if problem:
         problems.append(f"password: {problem}")

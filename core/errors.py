@@ -18,7 +18,7 @@ _TITLES = {
     ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Sorry, that action is not available here", "Go back and use the buttons on the page."),
-    413: ("The file is too large", "Choose a smaller file and try again."),
+    413: ("The file is too large", ""),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered was saved."),
     503: (
         "Sorry, the service is unavailable",
@@ -27,8 +27,26 @@ _TITLES = {
 }
 
 
+def _too_large() -> str:
+    """The 413 page's words: the limits, and where a larger spreadsheet can go."""
+    from flask import current_app
+
+    from core import limits
+    from core.uploads import size_label
+
+    upload = size_label(current_app.config["MAX_UPLOAD_BYTES"])
+    spreadsheet = size_label(limits.IMPORT_BYTES)
+    return (
+        f"A file you upload must be {upload} or smaller, and a spreadsheet to import {spreadsheet} or smaller. "
+        "Nothing was saved. Go back and choose a smaller file: split a large spreadsheet into smaller files, "
+        "or ask your administrator to import it from the command line."
+    )
+
+
 def _page(status: int, detail: str | None = None):
     title, body = _TITLES.get(status, _TITLES[500])
+    if status == 413 and not detail:
+        body = _too_large()
     return render_template("errors/error.html", status=status, title=title, body=detail or body), status
 
 

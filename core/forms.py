@@ -14,9 +14,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
+from core import limits
+from core.limits import MaxLength
 from core.passwords import password_problem
 
 
@@ -89,12 +91,12 @@ class LoginForm(FlaskForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter your email address"), Length(max=254)],
+        validators=[InputRequired(message="Enter your email address"), MaxLength(limits.EMAIL)],
     )
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your password"), Length(max=256)],
+        validators=[InputRequired(message="Enter your password"), MaxLength(limits.PASSWORD)],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
@@ -110,18 +112,18 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your current password")],
+        validators=[InputRequired(message="Enter your current password"), MaxLength(limits.PASSWORD)],
     )
     new_password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
         description="At least 12 characters. Avoid common words and passwords used elsewhere.",
-        validators=[InputRequired(message="Enter a new password"), check_new_password],
+        validators=[InputRequired(message="Enter a new password"), MaxLength(limits.PASSWORD), check_new_password],
     )
     confirm_password = PasswordField(
         "Confirm new password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Confirm your new password")],
+        validators=[InputRequired(message="Confirm your new password"), MaxLength(limits.PASSWORD)],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
@@ -152,7 +154,11 @@ class SetPasswordForm(FlaskForm):
         "Temporary password",
         widget=GovPasswordInput(),
         description="They must choose a new password when they next sign in.",
-        validators=[InputRequired(message="Enter a temporary password"), check_new_password],
+        validators=[
+            InputRequired(message="Enter a temporary password"),
+            MaxLength(limits.PASSWORD),
+            check_new_password,
+        ],
     )
     submit = SubmitField("Set temporary password", widget=GovSubmitInput())
 
@@ -174,8 +180,10 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     entity = SelectField("Record type", widget=GovSelect(), validators=[Optional()])
-    entity_id = StringField("Record number", widget=GovTextInput(), validators=[Optional(), Length(max=12)])
-    actor = StringField("Changed by", widget=GovTextInput(), validators=[Optional(), Length(max=254)])
+    entity_id = StringField(
+        "Record number", widget=GovTextInput(), validators=[Optional(), MaxLength(limits.REFERENCE)]
+    )
+    actor = StringField("Changed by", widget=GovTextInput(), validators=[Optional(), MaxLength(limits.EMAIL)])
     action = SelectField(
         "Change",
         widget=GovSelect(),
@@ -200,7 +208,7 @@ class SecondFactorForm(FlaskForm):
         "Code",
         widget=GovTextInput(),
         description="The 6-digit code from your authenticator app, or one of your recovery codes.",
-        validators=[InputRequired(message="Enter the code from your authenticator app"), Length(max=40)],
+        validators=[InputRequired(message="Enter the code from your authenticator app"), MaxLength(limits.SHORT_CODE)],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
@@ -210,7 +218,10 @@ class EnrolForm(FlaskForm):
         "Code from the app",
         widget=GovTextInput(),
         description="After adding the account, enter the 6-digit code the app shows.",
-        validators=[InputRequired(message="Enter the 6-digit code from your authenticator app"), Length(max=20)],
+        validators=[
+            InputRequired(message="Enter the 6-digit code from your authenticator app"),
+            MaxLength(limits.REFERENCE),
+        ],
     )
     submit = SubmitField("Turn on two-factor authentication", widget=GovSubmitInput())
 
@@ -219,7 +230,7 @@ class PasswordConfirmForm(FlaskForm):
     password = PasswordField(
         "Your password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your password")],
+        validators=[InputRequired(message="Enter your password"), MaxLength(limits.PASSWORD)],
     )
     submit = SubmitField("Turn off two-factor authentication", widget=GovSubmitInput())
 
@@ -228,7 +239,7 @@ class ForgotPasswordForm(FlaskForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter your email address"), Length(max=254)],
+        validators=[InputRequired(message="Enter your email address"), MaxLength(limits.EMAIL)],
     )
     submit = SubmitField("Send a reset link", widget=GovSubmitInput())
 
@@ -238,12 +249,12 @@ class ResetPasswordForm(FlaskForm):
         "New password",
         widget=GovPasswordInput(),
         description="At least 12 characters. Avoid common words and passwords used elsewhere.",
-        validators=[InputRequired(message="Enter a new password"), check_new_password],
+        validators=[InputRequired(message="Enter a new password"), MaxLength(limits.PASSWORD), check_new_password],
     )
     confirm_password = PasswordField(
         "Confirm new password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Confirm your new password")],
+        validators=[InputRequired(message="Confirm your new password"), MaxLength(limits.PASSWORD)],
     )
     submit = SubmitField("Set new password", widget=GovSubmitInput())
 

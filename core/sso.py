@@ -25,11 +25,12 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from joserfc.errors import JoseError
 from wtforms import StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import InputRequired, Regexp
 
-from core import accounts, auth
+from core import accounts, auth, limits
 from core.db import utcnow
 from core.forms import LoginForm
+from core.limits import MaxLength
 from core.models import User
 from core.permissions import public
 
@@ -90,7 +91,7 @@ class EmailStepForm(FlaskForm):
         widget=GovTextInput(),
         validators=[
             InputRequired(message="Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
+            MaxLength(limits.EMAIL),
             Regexp(
                 r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                 message="Enter an email address in the correct format, like name@example.com",

@@ -8,10 +8,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, RadioField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
+from core import limits
 from core.disclosure import THRESHOLD_RANGE
 from core.forms import choices
+from core.limits import MaxLength
 from partnership.models import OrganisationKind
 
 
@@ -19,13 +21,13 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Organisation name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the organisation's name"), Length(max=200)],
+        validators=[InputRequired(message="Enter the organisation's name"), MaxLength(limits.SHORT_TEXT)],
     )
     short_name = StringField(
         "Short name (optional)",
         widget=GovTextInput(),
         description="Used in tables, for example PCC.",
-        validators=[Length(max=40)],
+        validators=[MaxLength(limits.SHORT_CODE)],
     )
     kind = RadioField(
         "Type of organisation",
@@ -49,6 +51,7 @@ class SettingsForm(FlaskForm):
             f"worked out from totals. Official statistics commonly use 5. A whole number from {THRESHOLD_RANGE[0]} "
             f"to {THRESHOLD_RANGE[1]}."
         ),
+        validators=[MaxLength(limits.REFERENCE)],
     )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 

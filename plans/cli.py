@@ -7,10 +7,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core import tenancy
+from core import limits, tenancy
 from core.cli import command_transaction, fail
 from core.extensions import db
-from core.importing import commands
+from core.importing import ImportProblems, commands
 from core.models import User
 from core.pdf import PdfError
 from core.spreadsheets import SpreadsheetError
@@ -101,10 +101,10 @@ def import_command(
     if template not in TEMPLATES:
         problems.append(f"--template: '{template}' is not a plan format; use one of: {', '.join(TEMPLATES)}")
     title = title.strip() or _readable(path.stem)
-    if len(title) > 300:
-        problems.append("--title: the title must be 300 characters or fewer")
-    if len(period.strip()) > 40:
-        problems.append("--period: the period must be 40 characters or fewer")
+    if problem := limits.too_long(title, limits.TITLE):
+        problems.append(f"--title: the title {problem}")
+    if problem := limits.too_long(period.strip(), limits.SHORT_CODE):
+        problems.append(f"--period: the period {problem}")
     lead: dict[str, str] = {}
     if lead_key is not None:
         try:
@@ -113,9 +113,13 @@ def import_command(
             problems.append(f"--lead-key: could not read {lead_key}: {exc.strerror or exc}")
         except SpreadsheetError as exc:
             problems.append(f"--lead-key: {exc}")
+        if problem := limits.too_long("\n".join(f"{k} - {v}" for k, v in lead.items()), limits.LONG_TEXT):
+            problems.append(f"--lead-key: the key {problem}")
     spec = imports.plan_spec(template if template in TEMPLATES else "spoc")
-    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS, drops=drops)
-    parsed = commands.check_file(spec, path, data, mapping, marked=frozenset(section_rows))
+    table, mapping = commands.read_file(
+        path, maps, spec=spec, problems=problems, fields=imports.MAP_FIELDS, drops=drops
+    )
+    parsed = commands.check_file(spec, path, table, mapping, marked=frozenset(section_rows))
     plan = commands.save_file(
         spec,
         parsed,
@@ -155,7 +159,7 @@ def _reimport(
         if actor is None:
             problems.append(f"--by: there is no user with the email {by.strip()}")
     spec = imports.plan_spec(plan.template)
-    data, mapping = commands.read_file(
+    table, mapping = commands.read_file(
         path,
         maps,
         spec=spec,
@@ -164,7 +168,7 @@ def _reimport(
         drops=drops,
         guess=lambda header: reimport.file_mapping(plan, header),
     )
-    found = reimport.preview(plan, path.name, data, mapping=mapping, key_heading=key, marked=marked)
+    found = reimport.preview(plan, path.name, table, mapping=mapping, key_heading=key, marked=marked)
     if found.problems:
         fail([problem[:1].lower() + problem[1:] for problem in found.problems])
     for line in reimport.describe(found):
@@ -177,7 +181,10 @@ def _reimport(
         return
     archive = {row.id for row in found.missing} if archive_missing else set()
     with command_transaction(f"flask plans import {path.name} --into {plan.id}"):
-        reimport.apply(found, actor=actor, actor_label="" if actor else f"Import of {path.name}", archive=archive)
+        try:
+            reimport.apply(found, actor=actor, actor_label="" if actor else f"Import of {path.name}", archive=archive)
+        except ImportProblems as refused:
+            fail(refused.problems)
     kept = len(found.missing) - len(archive)
     click.echo(
         f"Updated plan #{plan.id}: {len(found.added)} added, {len(found.changed)} changed, "

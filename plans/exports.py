@@ -2,25 +2,25 @@
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from core import clock
+from core import clock, limits
 from core.extensions import db
 from core.pdf import render_pdf
 from core.spreadsheets import csv_text, xlsx_cell
-from core.vocab import Marking
-from plans import services
+from core.vocab import Marking, Rag
+from plans import rules, services
 from plans.cells import cell_text
 from plans.imports import ROW_ID_HEADING
-from plans.models import Plan
+from plans.models import Plan, PlanRow
 from plans.templates import FIELDS
 
 COUNTY_LABEL = "County delivery plan"
@@ -43,6 +43,50 @@ class PlanExport:
     columns: list[list[str]]
 
 
+#: Said where a PDF cell stops short: the rest is in the XLSX appendix.
+CONTINUES = "continues in the XLSX appendix"
+
+
+@dataclass
+class PdfRow:
+    """A row as the PDF prints it: each cell cut to limits.PDF_CELL characters."""
+
+    view: services.RowView
+    #: column -> text (str) or items (list) as printed.
+    cells: dict[str, object]
+    #: The columns whose cell was cut short.
+    cut: set[str]
+    characters: int
+
+
+@dataclass
+class PdfSection:
+    section: object
+    rows: list[PdfRow] = field(default_factory=list)
+
+
+@dataclass
+class PdfPlan:
+    """A plan as its PDF prints it in the request: its summary always, then as many rows as the
+    document's budget allows (limits.PDF_ROWS, limits.PDF_TEXT), each cell cut to limits.PDF_CELL.
+    Everything is in the XLSX appendix, which ``xlsx_url`` downloads."""
+
+    export: PlanExport
+    columns: list[list[str]]
+    hidden: list[str]
+    sections: list[PdfSection]
+    #: (label, count) for the summary table: rows, each RAG status, overdue, not updated.
+    summary: list[tuple[str, int]]
+    total_rows: int
+    shown_rows: int
+    cut_cells: int
+    xlsx_url: str
+
+    @property
+    def whole(self) -> bool:
+        return self.shown_rows == self.total_rows and not self.cut_cells
+
+
 def find_plans(plan_id: int | None = None) -> list[Plan]:
     """One plan (none if the id is unknown), or every plan: the county plan first, then by title."""
     query = select(Plan).options(joinedload(Plan.area)).order_by(Plan.area_id.is_not(None), Plan.title, Plan.id)
@@ -51,10 +95,10 @@ def find_plans(plan_id: int | None = None) -> list[Plan]:
     return list(db.session.scalars(query))
 
 
-def _views(plans: list[Plan]) -> list[PlanExport]:
+def _views(plans: list[Plan], *, row_limit: int | None = None) -> list[PlanExport]:
     today = clock.today()
     since = services.since_last_board(today)
-    views = services.plan_views(plans, today=today, since=since)
+    views = services.plan_views(plans, today=today, since=since, row_limit=row_limit)
     return [PlanExport(plan, views[plan.id], services.visible_columns(plan, views[plan.id])[0]) for plan in plans]
 
 
@@ -196,19 +240,141 @@ def document_title(plans: list[Plan]) -> str:
     return f"Delivery plans, {clock.today():%-d %B %Y}"
 
 
-def plans_pdf(plans: list[Plan], marking: Marking | str) -> bytes:
-    """The plans as they read on their pages, landscape A4, the marking on every page."""
-    exports = []
-    for export in _views(plans):
+def _cut(value, limit: int) -> tuple[object, bool, int]:
+    """(the value cut to ``limit`` characters, whether it was cut, characters kept). Text is cut
+    at the limit; a list keeps whole items while they fit, then the start of the next."""
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return value, False, len(value)
+        return value[:limit].rstrip() + "…", True, limit
+    items, used = [], 0
+    for item in value or []:
+        if used + len(item) > limit:
+            items.append(item[: max(0, limit - used)].rstrip() + "…")
+            return items, True, limit
+        items.append(item)
+        used += len(item)
+    return items, False, used
+
+
+def _pdf_row(view: services.RowView, columns: list[list[str]]) -> PdfRow:
+    """The row's cells cut to limits.PDF_CELL, or to an equal share of limits.PDF_ROW when the
+    plan has so many columns that whole cells would make a row longer than that."""
+    cells: dict[str, object] = {}
+    cut: set[str] = set()
+    characters = 0
+    names = [name for name, _ in columns if name not in ("rag", "due_date")]
+    share = min(limits.PDF_CELL, limits.PDF_ROW // max(1, len(names)))
+    for name in names:
+        value = (view.latest.items if view.latest else []) if name == "progress" else view.row.value(name)
+        cells[name], was_cut, kept = _cut(value, share)
+        characters += kept
+        if was_cut:
+            cut.add(name)
+    return PdfRow(view, cells, cut, characters)
+
+
+def _summaries(plans: list[Plan]) -> dict[int, list[tuple[str, int]]]:
+    """Each plan's rows, rows per RAG status, overdue and not updated this quarter: counted in SQL
+    over every row (the PDF prints only some), two queries whatever the number of plans."""
+    today = clock.today()
+    ids = [plan.id for plan in plans]
+    live = (PlanRow.plan_id.in_(ids), rules.live())
+    by_rag: dict[int, dict[str | None, int]] = {plan_id: {} for plan_id in ids}
+    for plan_id, rag, count in db.session.execute(
+        select(PlanRow.plan_id, PlanRow.rag, func.count()).where(*live).group_by(PlanRow.plan_id, PlanRow.rag)
+    ):
+        by_rag[plan_id][rag] = count
+    flags = {
+        plan_id: (overdue or 0, stale or 0)
+        for plan_id, overdue, stale in db.session.execute(
+            select(
+                PlanRow.plan_id,
+                func.sum(case((rules.overdue(today), 1), else_=0)),
+                func.sum(case((rules.stale(today), 1), else_=0)),
+            )
+            .where(*live)
+            .group_by(PlanRow.plan_id)
+        )
+    }
+    return {
+        plan_id: [
+            ("Rows", sum(counts.values())),
+            *((rag.label, counts.get(rag.value, 0)) for rag in Rag),
+            ("No status yet", counts.get(None, 0)),
+            ("Overdue", flags.get(plan_id, (0, 0))[0]),
+            ("Not updated this quarter", flags.get(plan_id, (0, 0))[1]),
+        ]
+        for plan_id, counts in by_rag.items()
+    }
+
+
+def pdf_plans(plans: list[Plan], *, base_url: str = "") -> list[PdfPlan]:
+    """Each plan as the PDF prints it: the summary, then rows in order while the document's
+    budget lasts (limits.PDF_ROWS rows, limits.PDF_TEXT characters), each cell cut to
+    limits.PDF_CELL. A plan's later rows, and every later plan's rows, are left to the appendix."""
+    rows_left, text_left = limits.PDF_ROWS, limits.PDF_TEXT
+    summaries = _summaries(plans)
+    out = []
+    # No plan prints more than the document's rows: none is loaded beyond them.
+    for export in _views(plans, row_limit=limits.PDF_ROWS):
         _, hidden = services.visible_columns(export.plan, export.sections)
-        exports.append((export, export.columns, hidden))
+        sections, shown, cut = [], 0, 0
+        full = False
+        for section in export.sections:
+            if full:
+                break
+            printed = PdfSection(section.section)
+            sections.append(printed)
+            for view in section.rows:
+                row = _pdf_row(view, export.columns)
+                if rows_left <= 0 or row.characters > text_left:
+                    full = True
+                    break
+                printed.rows.append(row)
+                rows_left -= 1
+                text_left -= row.characters
+                shown += 1
+                cut += len(row.cut)
+        if full:
+            rows_left = 0  # later plans print their summary only: the document keeps plan order
+            if sections and not sections[-1].rows:
+                sections.pop()
+        summary = summaries[export.plan.id]
+        total = summary[0][1]
+        query = f"?format=xlsx&plan={export.plan.id}" if base_url else ""
+        out.append(
+            PdfPlan(
+                export=export,
+                columns=export.columns,
+                hidden=hidden,
+                sections=sections,
+                summary=summary,
+                total_rows=total,
+                shown_rows=shown,
+                cut_cells=cut,
+                xlsx_url=f"{base_url}{query}",
+            )
+        )
+    return out
+
+
+def plans_pdf(plans: list[Plan], marking: Marking | str, *, base_url: str = "") -> bytes:
+    """The plans as they read on their pages, landscape A4, the marking on every page: each
+    plan's summary, then its rows within the document's budget (pdf_plans). Where anything is
+    left out, the pages say so and where the XLSX appendix (every row, every word) is:
+    ``base_url`` is the address of the plans' export (the XLSX's link is built on it)."""
+    printed = pdf_plans(plans, base_url=base_url)
     return render_pdf(
         "pdf/plans.html",
         marking=marking,
         title=document_title(plans),
-        exports=exports,
+        plans=printed,
+        whole=all(p.whole for p in printed),
+        limits=limits,
         area_label=area_label,
         generated=clock.today(),
+        continues=CONTINUES,
     )
 
 
@@ -223,12 +389,12 @@ def export_filename(plans: list[Plan], fmt: str, *, single: bool) -> str:
     return f"plans-{clock.today():%Y-%m-%d}.{fmt}"
 
 
-def export_bytes(plans: list[Plan], fmt: str, marking: Marking | str) -> bytes:
+def export_bytes(plans: list[Plan], fmt: str, marking: Marking | str, *, base_url: str = "") -> bytes:
     if fmt == "csv":
         # With a byte-order mark, Excel reads the file as UTF-8 rather than guessing.
         return plans_csv(plans).encode("utf-8-sig")
     if fmt == "xlsx":
         return plans_xlsx(plans)
     if fmt == "pdf":
-        return plans_pdf(plans, marking)
+        return plans_pdf(plans, marking, base_url=base_url)
     raise ValueError(f"unknown export format {fmt!r}")

@@ -11,15 +11,21 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
+from core import limits
 from core.forms import SafeDateField, choices
+from core.limits import ListLimits, MaxLength
 from core.vocab import Rag
 from plans.cells import split_items, split_marked, text_lines
 from plans.models import EXTRA_PREFIX, PlanStatus
 from plans.templates import FIELDS, TEMPLATES
 
 LIST_HINT = "One item per line."
+#: The hint of a box that holds a list cell: what it takes.
+CELL_HINT = f"One item per line, up to {limits.LIST_ITEMS} items; {limits.PLAN_CELL:,} characters in all."
+#: The checks on a box that holds a list cell of a plan row.
+LIST_CELL = [MaxLength(limits.PLAN_CELL), ListLimits(split_items)]
 
 
 class PlanForm(FlaskForm):
@@ -27,14 +33,14 @@ class PlanForm(FlaskForm):
         "Plan title",
         widget=GovTextInput(),
         description="For example, Peterborough Education Prevent Action Plan 2026-2027.",
-        validators=[InputRequired(message="Enter the plan's title"), Length(max=300)],
+        validators=[InputRequired(message="Enter the plan's title"), MaxLength(limits.TITLE)],
     )
     area_id = SelectField("Business area", widget=GovSelect(), coerce=str)
     period = StringField(
         "Period (optional)",
         widget=GovTextInput(),
         description="For example, 2026-2027.",
-        validators=[Length(max=40)],
+        validators=[MaxLength(limits.SHORT_CODE)],
     )
     template = RadioField(
         "Format",
@@ -50,12 +56,20 @@ class PlanForm(FlaskForm):
         default=PlanStatus.ACTIVE.value,
         validators=[InputRequired(message="Select the plan's status")],
     )
-    introduction = TextAreaField("Introduction (optional)", widget=GovTextArea(), validators=[Length(max=20000)])
-    principles = TextAreaField("Principles or common duties (optional)", widget=GovTextArea(), description=LIST_HINT)
+    introduction = TextAreaField(
+        "Introduction (optional)", widget=GovTextArea(), validators=[MaxLength(limits.DOCUMENT_TEXT)]
+    )
+    principles = TextAreaField(
+        "Principles or common duties (optional)",
+        widget=GovTextArea(),
+        description=LIST_HINT,
+        validators=[MaxLength(limits.LONG_TEXT), ListLimits(split_items)],
+    )
     lead_key = TextAreaField(
         "Key to lead initials (optional)",
         widget=GovTextArea(),
         description="One per line, like: DHP - Policy Adviser and Prevent Lead.",
+        validators=[MaxLength(limits.LONG_TEXT)],
     )
     submit = SubmitField("Save plan", widget=GovSubmitInput())
 
@@ -110,7 +124,7 @@ def columns_form_class(plan_columns: list[list[str]]):
             f"Heading for the {COLUMN_NAMES.get(name, default)} column",
             widget=GovTextInput(),
             default=current.get(name, ""),
-            validators=[Length(max=100)],
+            validators=[MaxLength(limits.HEADING)],
         )
         setattr(ColumnsForm, f"col_{name}", field)
     return ColumnsForm
@@ -126,7 +140,7 @@ def row_form_class(plan_columns: list[list[str]]) -> type["RowForm"]:
         extra_columns = extras
 
     for index, (_, heading) in enumerate(extras):
-        box = TextAreaField(heading, widget=GovTextArea(), validators=[Length(max=20000)])
+        box = TextAreaField(heading, widget=GovTextArea(), validators=[MaxLength(limits.PLAN_CELL)])
         setattr(PlanRowForm, f"extra_{index}", box)
     return PlanRowForm
 
@@ -139,18 +153,20 @@ class RowForm(FlaskForm):
         "Section or theme (optional)",
         widget=GovTextInput(),
         description="A new name starts a new section.",
-        validators=[Length(max=300)],
+        validators=[MaxLength(limits.TITLE)],
     )
-    reference = StringField("Ref", widget=GovTextInput(), validators=[Length(max=20)])
-    duty = TextAreaField("Duty", widget=GovTextArea(), validators=[Length(max=5000)])
-    actions = TextAreaField("Actions", widget=GovTextArea(), description=LIST_HINT)
-    impact = TextAreaField("Impact", widget=GovTextArea(), description=LIST_HINT)
-    leads = TextAreaField("Lead", widget=GovTextArea(), description=LIST_HINT)
-    responsible_agency = TextAreaField("Responsible agency", widget=GovTextArea(), description=LIST_HINT)
-    timescale = StringField("Timescale", widget=GovTextInput(), validators=[Length(max=200)])
+    reference = StringField("Ref", widget=GovTextInput(), validators=[MaxLength(limits.REFERENCE)])
+    duty = TextAreaField("Duty", widget=GovTextArea(), validators=[MaxLength(limits.PLAN_CELL)])
+    actions = TextAreaField("Actions", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
+    impact = TextAreaField("Impact", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
+    leads = TextAreaField("Lead", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
+    responsible_agency = TextAreaField(
+        "Responsible agency", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL
+    )
+    timescale = StringField("Timescale", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     due_date = SafeDateField("Due date", description="For example, 31 3 2027.")
-    evidence = TextAreaField("Evidence", widget=GovTextArea(), description=LIST_HINT)
-    next_steps = TextAreaField("Next steps", widget=GovTextArea(), description=LIST_HINT)
+    evidence = TextAreaField("Evidence", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
+    next_steps = TextAreaField("Next steps", widget=GovTextArea(), description=CELL_HINT, validators=LIST_CELL)
     version = HiddenField()
     submit = SubmitField("Save row", widget=GovSubmitInput())
 
@@ -207,8 +223,15 @@ class ProgressForm(FlaskForm):
     items = TextAreaField(
         "Progress update",
         widget=GovTextArea(),
-        description="What has happened since the last update. " + LIST_HINT,
-        validators=[InputRequired(message="Enter the progress update"), Length(max=10000)],
+        description=(
+            f"What has happened since the last update. One item per line, up to {limits.LIST_ITEMS} items; "
+            f"{limits.LONG_TEXT:,} characters in all."
+        ),
+        validators=[
+            InputRequired(message="Enter the progress update"),
+            MaxLength(limits.LONG_TEXT),
+            ListLimits(split_items),
+        ],
     )
     rag = RadioField(
         "RAG status",
@@ -219,7 +242,7 @@ class ProgressForm(FlaskForm):
     reason = TextAreaField(
         "Reason for the change (required for Red or Amber)",
         widget=GovTextArea(),
-        validators=[Length(max=5000)],
+        validators=[MaxLength(limits.LONG_TEXT)],
     )
     evidence_file = FileField(
         "Evidence file (optional)",
@@ -228,7 +251,7 @@ class ProgressForm(FlaskForm):
         "Replace link under Evidence files.",
     )
     evidence_note = StringField(
-        "Description of the file (optional)", widget=GovTextInput(), validators=[Length(max=500)]
+        "Description of the file (optional)", widget=GovTextInput(), validators=[MaxLength(limits.LINK)]
     )
     version = HiddenField()
     submit = SubmitField("Save progress update", widget=GovSubmitInput())
@@ -246,7 +269,7 @@ class ProgressForm(FlaskForm):
 
 class EvidenceForm(FlaskForm):
     file = FileField("Evidence file", widget=GovFileInput(), description="PDF, DOCX, XLSX, PNG or JPEG.")
-    note = StringField("Description (optional)", widget=GovTextInput(), validators=[Length(max=500)])
+    note = StringField("Description (optional)", widget=GovTextInput(), validators=[MaxLength(limits.LINK)])
     submit = SubmitField("Upload evidence", widget=GovSubmitInput())
 
     def validate_file(self, field) -> None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 
-from core import importing
+from core import importing, limits
 from core.importing import Cell, Checked, Field, ImportSpec, MappedRow, Requirement, Sheet
 from core.spreadsheets import SpreadsheetError, read_table
 from core.vocab import Rag
@@ -79,9 +79,19 @@ RAG_WORDS: dict[str, Rag] = {
     **dict.fromkeys(("not started", "ns", "grey", "gray"), Rag.NOT_STARTED),
 }
 
-#: Longest text each short field holds (the column sizes in plans.models).
-MAX_LENGTHS = {"reference": 20, "timescale": 200}
-MAX_SECTION_TITLE = 300
+#: Longest text a cell of each field holds (core.limits; no smaller than the column sizes in
+#: plans.models); any other cell of a plan, an extra column's too, holds limits.PLAN_CELL.
+MAX_LENGTHS = {
+    # A reference cell may head a section (its title in the first column): the row parser holds
+    # a row's reference to limits.REFERENCE.
+    "reference": limits.TITLE,
+    "timescale": limits.SHORT_TEXT,
+    "progress": limits.LONG_TEXT,
+    REASON: limits.LONG_TEXT,
+    SECTION: limits.TITLE,
+    ROW_ID: limits.REFERENCE,
+}
+MAX_SECTION_TITLE = limits.TITLE
 #: A row needs one of these; a file needs a column for one of them.
 _ROW_FIELDS = ("duty", "actions", "reference")
 
@@ -139,13 +149,17 @@ def plan_spec(template: str) -> ImportSpec[ParsedPlan]:
     return ImportSpec(
         kind=KIND,
         noun="plan",
-        fields=tuple(Field(name, labels[name], SYNONYMS.get(name, ())) for name in order),
+        fields=tuple(
+            Field(name, labels[name], SYNONYMS.get(name, ()), MAX_LENGTHS.get(name, limits.PLAN_CELL)) for name in order
+        ),
         requirements=(Requirement(_ROW_FIELDS, f"the {labels['duty']}, {labels['actions']} or {labels['reference']}"),),
         result=ParsedPlan,
         read_rows=_read_rows,
         save=partial(_save, template=template),
         kept_prefix=EXTRA_PREFIX,
         marks_rows="Rows that are section headings (optional)",
+        kept_limit=limits.PLAN_CELL,
+        max_rows=limits.PLAN_ROWS,
     )
 
 
@@ -283,12 +297,12 @@ def _row_values(row: MappedRow, problems: list[str]) -> tuple[ParsedRow, str | N
             values[cell.field], markers = split_marked(text)
             if markers:
                 parsed.markers[cell.field] = markers
+            if problem := limits.list_problem(values[cell.field]):
+                problems.append(f"{row.where(cell.field)}: {problem}")
         elif kind == "text":
-            text = _text(text) if cell.field == "reference" else text_lines(text)
-            limit = MAX_LENGTHS.get(cell.field)
-            if limit and len(text) > limit:
-                problems.append(f"{row.where(cell.field)}: must be {limit} characters or fewer")
-            values[cell.field] = text
+            values[cell.field] = _text(text) if cell.field == "reference" else text_lines(text)
+            if cell.field == "reference" and (problem := limits.too_long(values[cell.field], limits.REFERENCE)):
+                problems.append(f"{row.where(cell.field)}: {problem}")
         elif kind == "date":
             values[cell.field] = row.date(cell.field, problems)
         elif kind == "rag":
@@ -307,6 +321,11 @@ def _read_rows(sheet: Sheet, parsed: ParsedPlan) -> None:
     _section_row), or names its section in a Section or Theme column."""
     problems = parsed.problems
     parsed.columns = [c for c in parsed.columns if c[0] not in NOT_COLUMNS]
+    if len(parsed.columns) > limits.PLAN_COLUMNS:
+        problems.append(
+            f"The file has {len(parsed.columns)} columns to import; a plan may have {limits.PLAN_COLUMNS} or fewer. "
+            "Leave some out (choose Do not import)"
+        )
     first_index = sheet.columns[0].index
     current: ParsedSection | None = None
 

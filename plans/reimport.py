@@ -16,11 +16,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core import clock, importing
+from core import clock, importing, limits
 from core.extensions import db
 from core.importing import KEEP, normalise
 from core.models import User
-from core.spreadsheets import SpreadsheetError, read_table
+from core.spreadsheets import SpreadsheetError, Table, read_table
 from core.vocab import Rag
 from plans import imports, rules, services
 from plans.cells import cell_text, join_marked
@@ -101,18 +101,19 @@ def file_mapping(plan: Plan, header: list[str]) -> dict[str, str]:
 def preview(
     plan: Plan,
     filename: str,
-    data: bytes,
+    data: bytes | Table,
     *,
     mapping: dict[str, str] | None = None,
     key_heading: str = "",
     marked: frozenset[int] = frozenset(),
 ) -> Preview:
     """What the file would change in the plan; reads only. ``key_heading`` names the column
-    rows are matched on when the file has no row ids (default: the reference)."""
+    rows are matched on when the file has no row ids (default: the reference). ``data`` is the
+    file's bytes or the Table it was read into on upload (not read again)."""
     spec = imports.plan_spec(plan.template)
     if mapping is None:
         try:
-            header, _ = read_table(filename, data)
+            header = data.header if isinstance(data, Table) else read_table(filename, data)[0]
         except SpreadsheetError as exc:
             return Preview(plan, ParsedPlan(filename=filename, problems=[str(exc)]))
         mapping = file_mapping(plan, header)
@@ -303,6 +304,14 @@ def apply(preview: Preview, *, actor: User | None, actor_label: str = "", archiv
     of the missing rows to archive (the others are kept, after the file's rows)."""
     if preview.problems:
         raise importing.ImportProblems(preview.problems)
+    kept = len(preview.order) + len([row for row in preview.missing if row.id not in archive])
+    if kept > limits.PLAN_ROWS:
+        raise importing.ImportProblems(
+            [
+                f"The plan would have {kept:,} rows; a plan may have {limits.PLAN_ROWS:,} or fewer. "
+                "Archive the rows missing from the file, or split the plan"
+            ]
+        )
     plan, parsed = preview.plan, preview.parsed
     label = actor_label or (actor.full_name if actor else f"Import of {parsed.filename}")
     if preview.new_columns:

@@ -195,6 +195,13 @@ def add_row(
     return row
 
 
+def live_row_count(plan: Plan) -> int:
+    """Rows of the plan that are not archived (what core.limits.PLAN_ROWS bounds)."""
+    return db.session.scalar(
+        select(func.count()).select_from(PlanRow).where(PlanRow.plan_id == plan.id, PlanRow.archived_at.is_(None))
+    )
+
+
 def edit_row(row: PlanRow, *, values: dict, markers: dict | None = None) -> None:
     """Set some of a row's fields and extra columns (a re-imported file's cells); flushes."""
     _apply_fields(row, values, markers or {})
@@ -386,31 +393,40 @@ def plan_view(plan: Plan, *, today: date, since: date) -> list[SectionView]:
     return plan_views([plan], today=today, since=since)[plan.id]
 
 
-def plan_views(plans: list[Plan], *, today: date, since: date) -> dict[int, list[SectionView]]:
-    """plan_view for several plans at once: five queries, whatever the number of plans."""
+def plan_views(
+    plans: list[Plan], *, today: date, since: date, row_limit: int | None = None
+) -> dict[int, list[SectionView]]:
+    """plan_view for several plans at once: five queries, whatever the number of plans. With
+    ``row_limit``, each plan's first ``row_limit`` rows only (a document that prints no more)."""
     plan_ids = [p.id for p in plans]
     by_plan: dict[int, list[PlanRow]] = {plan_id: [] for plan_id in plan_ids}
     if not plan_ids:
         return {}
+    in_plans = PlanRow.plan_id.in_(plan_ids)
+    if row_limit is not None:
+        numbered = (
+            select(
+                PlanRow.id,
+                func.row_number()
+                .over(partition_by=PlanRow.plan_id, order_by=(PlanRow.position, PlanRow.id))
+                .label("number"),
+            )
+            .where(in_plans, rules.live())
+            .subquery()
+        )
+        in_plans = PlanRow.id.in_(select(numbered.c.id).where(numbered.c.number <= row_limit))
     rows = db.session.scalars(
-        select(PlanRow)
-        .where(PlanRow.plan_id.in_(plan_ids), rules.live())
-        .order_by(PlanRow.plan_id, PlanRow.position, PlanRow.id)
+        select(PlanRow).where(in_plans, rules.live()).order_by(PlanRow.plan_id, PlanRow.position, PlanRow.id)
     )
     for row in rows:
         by_plan[row.plan_id].append(row)
-    latest_ids = (
-        select(func.max(ProgressUpdate.id))
-        .join(PlanRow)
-        .where(PlanRow.plan_id.in_(plan_ids))
-        .group_by(ProgressUpdate.row_id)
-    )
+    latest_ids = select(func.max(ProgressUpdate.id)).join(PlanRow).where(in_plans).group_by(ProgressUpdate.row_id)
     latest = {u.row_id: u for u in db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))}
     files = dict(
         db.session.execute(
             select(EvidenceFile.row_id, func.count(func.distinct(EvidenceFile.document_id)))
             .join(PlanRow)
-            .where(PlanRow.plan_id.in_(plan_ids))
+            .where(in_plans)
             .group_by(EvidenceFile.row_id)
         ).all()
     )

@@ -20,16 +20,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core import transactions
+from core import limits, transactions
 from core.auth import forbid_unless
 from core.extensions import db
 from core.forms import choices
-from core.importing import pages, stash
+from core.importing import ImportProblems, pages, stash
 from core.importing.pages import MappingPage, UploadForm, UploadPage, spreadsheet_field
 from core.importing.stash import Upload
+from core.limits import MaxLength
 from core.permissions import (
     Permission,
     can_delete_plan,
@@ -71,16 +72,19 @@ class ImportForm(UploadForm):
     title = StringField(
         "Plan title",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the plan's title"), Length(max=300)],
+        validators=[InputRequired(message="Enter the plan's title"), MaxLength(limits.TITLE)],
     )
     period = StringField(
-        "Period (optional)", widget=GovTextInput(), description="For example, 2019-2021.", validators=[Length(max=40)]
+        "Period (optional)",
+        widget=GovTextInput(),
+        description="For example, 2019-2021.",
+        validators=[MaxLength(limits.SHORT_CODE)],
     )
     lead_key = TextAreaField(
         "Key to lead initials (optional)",
         widget=GovTextArea(),
         description="One per line, like: DHP - Policy Adviser and Prevent Lead.",
-        validators=[Length(max=5000)],
+        validators=[MaxLength(limits.LONG_TEXT)],
     )
     submit = SubmitField("Upload and check columns", widget=GovSubmitInput())
 
@@ -129,6 +133,8 @@ UPLOAD_PAGE = UploadPage(
     breadcrumbs=(("Delivery plans", "plans.overview"),),
     cancel="plans.overview",
     command="flask plans import",
+    max_rows=limits.PLAN_ROWS,
+    rows_note=" (the most a plan may have)",
     field_params={
         "template": {
             "fieldset": {"legend": {"text": "Format", "classes": "govuk-fieldset__legend--m"}},
@@ -165,7 +171,14 @@ def import_plan():
             "period": (form.period.data or "").strip(),
             "lead_key": parse_lead_key(form.lead_key.data),
         }
-        token = pages.receive(form.file, kind=imports.KIND, choices=choices)
+        token = pages.receive(
+            form.file,
+            kind=imports.KIND,
+            choices=choices,
+            command=UPLOAD_PAGE.command,
+            max_rows=UPLOAD_PAGE.max_rows,
+            more_rows_by_command=False,  # a plan holds limits.PLAN_ROWS rows, however it is imported
+        )
         if token:
             return redirect(url_for(".confirm_import", token=token))
     return pages.render_upload(form, UPLOAD_PAGE)
@@ -213,7 +226,9 @@ def export_plans():
     plans = exports.find_plans(int(raw_plan) if raw_plan else None)
     if raw_plan and not plans:
         abort(404)
-    data = exports.export_bytes(plans, fmt, current_app.config["DEFAULT_MARKING"])
+    # The PDF names where its XLSX appendix is downloaded: this address, with format=xlsx.
+    base_url = current_app.config["APP_BASE_URL"].rstrip("/") + url_for(".export_plans")
+    data = exports.export_bytes(plans, fmt, current_app.config["DEFAULT_MARKING"], base_url=base_url)
     filename = exports.export_filename(plans, fmt, single=bool(raw_plan))
     return Response(
         data,
@@ -236,7 +251,7 @@ class UpdateForm(UploadForm):
         description=(
             "Leave empty to match on the row id of a spreadsheet exported from this plan, or else on the reference."
         ),
-        validators=[Length(max=100)],
+        validators=[MaxLength(limits.HEADING)],
     )
     submit = SubmitField("Upload and check the changes", widget=GovSubmitInput())
 
@@ -261,7 +276,14 @@ def update_from_file(plan_id: int):
     form = UpdateForm()
     if form.validate_on_submit():
         choices = {"plan": plan.id, "key": (form.key.data or "").strip()}
-        token = pages.receive(form.file, kind=UPDATE_KIND, choices=choices)
+        token = pages.receive(
+            form.file,
+            kind=UPDATE_KIND,
+            choices=choices,
+            command=f"flask plans import PATH --into {plan.id}",
+            max_rows=limits.PLAN_ROWS,
+            more_rows_by_command=False,
+        )
         if token:
             return redirect(url_for(".preview_update", plan_id=plan.id, token=token))
     error_list = [{"text": error, "href": f"#{name}"} for name, errors in form.errors.items() for error in errors]
@@ -275,19 +297,24 @@ def preview_update(plan_id: int, token: str):
     upload = pages.open_upload(token, kind=UPDATE_KIND)
     if upload.choices.get("plan") != plan.id:
         abort(404)
-    found = reimport.preview(plan, upload.filename, upload.data, key_heading=upload.choices.get("key", ""))
+    found = reimport.preview(plan, upload.filename, upload.table, key_heading=upload.choices.get("key", ""))
     form = ApplyForm()
     form.archive.choices = [(row.id, reimport.row_label(row, columns=plan.columns)) for row in found.missing]
     if form.validate_on_submit() and not found.problems and not found.changes_nothing:
         archive = {row.id for row in found.missing} & set(form.archive.data or [])
-        reimport.apply(found, actor=current_user, archive=archive)
-        transactions.after_commit(lambda: stash.discard(upload))
-        flash(
-            f"Updated from {upload.filename}: {len(found.added)} rows added, {len(found.changed)} changed, "
-            f"{len(archive)} archived.",
-            "success",
-        )
-        return redirect(url_for("plans.show_plan", plan_id=plan.id))
+        try:
+            reimport.apply(found, actor=current_user, archive=archive)
+        except ImportProblems as refused:
+            db.session.rollback()  # the page answers 200 with the problems: nothing may be kept
+            found.problems = refused.problems
+        else:
+            transactions.after_commit(lambda: stash.discard(upload))
+            flash(
+                f"Updated from {upload.filename}: {len(found.added)} rows added, {len(found.changed)} changed, "
+                f"{len(archive)} archived.",
+                "success",
+            )
+            return redirect(url_for("plans.show_plan", plan_id=plan.id))
     return render_template(
         "plans/update_preview.html",
         plan=plan,

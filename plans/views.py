@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import clock
+from core import clock, limits
 from core.auth import forbid_unless
 from core.extensions import db
 from core.pagination import page_number, paginate
@@ -239,7 +239,13 @@ def create_row(plan_id: int):
     plan = _get_plan(plan_id)
     _require_edit(plan)
     form, shown = _row_form(plan)
-    if form.validate_on_submit():
+    full = services.live_row_count(plan) >= limits.PLAN_ROWS
+    if form.validate_on_submit() and full:
+        form.duty.errors.append(
+            f"This plan has {limits.PLAN_ROWS:,} rows, the most a plan may have. Archive rows it no longer needs "
+            "(update it from a spreadsheet without them), or start a new plan"
+        )
+    elif form.is_submitted() and not form.errors:
         row = services.add_row(
             plan,
             section_title=form.section_title.data or "",
@@ -371,7 +377,7 @@ def record_progress(plan_id: int, row_id: int):
     if form.validate_on_submit():
         upload, checked, data = form.evidence_file.data, None, b""
         if upload is not None and getattr(upload, "filename", ""):
-            limit = current_app.config["MAX_CONTENT_LENGTH"]
+            limit = current_app.config["MAX_UPLOAD_BYTES"]
             data = upload.read(limit + 1)
             try:
                 checked = check_upload(upload.filename, data, max_bytes=limit)
@@ -430,9 +436,9 @@ def upload_evidence(plan_id: int, row_id: int, document_id: int | None = None):
     form = EvidenceForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        data = upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
         try:
-            checked = check_upload(upload.filename, data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+            checked = check_upload(upload.filename, data, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
             services.add_evidence_file(
                 row, checked=checked, data=data, note=form.note.data or "", actor=current_user, replaces=replaces
             )

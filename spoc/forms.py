@@ -3,16 +3,18 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import Email, InputRequired, Optional
 
+from core import limits
 from core.forms import choices
+from core.limits import MaxLength
 
 
 class AreaForm(FlaskForm):
     name = StringField(
         "Business area name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the business area's name"), Length(max=200)],
+        validators=[InputRequired(message="Enter the business area's name"), MaxLength(limits.SHORT_TEXT)],
     )
     organisation_id = SelectField("Owning organisation", widget=GovSelect(), validators=[Optional()], coerce=str)
     contact_email = StringField(
@@ -21,10 +23,12 @@ class AreaForm(FlaskForm):
         validators=[
             Optional(),
             Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254),
+            MaxLength(limits.EMAIL),
         ],
     )
-    contact_phone = StringField("Contact phone (optional)", widget=GovTextInput(), validators=[Length(max=40)])
+    contact_phone = StringField(
+        "Contact phone (optional)", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_CODE)]
+    )
     submit = SubmitField("Save business area", widget=GovSubmitInput())
 
     def __init__(self, *args, organisations, **kwargs):

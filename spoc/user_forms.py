@@ -8,9 +8,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, NumberRange, Optional, ValidationError
 
+from core import limits
 from core.forms import CheckboxesField, SafeDateField, check_new_password, choices
+from core.limits import MaxLength
 from core.vocab import Role
 
 
@@ -18,7 +20,7 @@ class UserForm(FlaskForm):
     full_name = StringField(
         "Full name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the user's full name"), Length(max=200)],
+        validators=[InputRequired(message="Enter the user's full name"), MaxLength(limits.SHORT_TEXT)],
     )
     email = StringField(
         "Email address",
@@ -27,10 +29,10 @@ class UserForm(FlaskForm):
         validators=[
             InputRequired(message="Enter the user's email address"),
             Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254),
+            MaxLength(limits.EMAIL),
         ],
     )
-    job_title = StringField("Job title (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    job_title = StringField("Job title (optional)", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     organisation_id = SelectField("Organisation", widget=GovSelect(), validators=[Optional()], coerce=str)
     roles = CheckboxesField("Roles", description="Select all that apply.")
     lead_area_ids = CheckboxesField(
@@ -82,7 +84,11 @@ class NewUserForm(UserForm):
         "Temporary password",
         widget=GovPasswordInput(),
         description="Tell the user separately. They must choose a new password when they first sign in.",
-        validators=[InputRequired(message="Enter a temporary password"), check_new_password],
+        validators=[
+            InputRequired(message="Enter a temporary password"),
+            MaxLength(limits.PASSWORD),
+            check_new_password,
+        ],
     )
 
     def validate_email(self, field) -> None:

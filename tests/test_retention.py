@@ -24,6 +24,7 @@ from core.importing import stash
 from core.models import SecurityEvent, User
 from core.reminder_models import ReminderLog
 from core.retention import RetentionRun, RetentionSchedule, record_run
+from core.spreadsheets import load_table
 from core.storage import get_storage
 from core.vocab import Role
 from partnership.models import BusinessArea, Organisation, Partnership
@@ -372,7 +373,7 @@ def test_bad_options_are_refused_and_nothing_changes(app, due, args, message):
 
 def test_a_new_upload_records_the_day_it_was_stored(app, world):
     with app.test_request_context():
-        token = stash.put(kind="register", user=1, filename="r.csv", data=b"a,b\n", choices={})
+        token = stash.put(kind="register", user=1, filename="r.csv", table=load_table("r.csv", b"a,b\n"), choices={})
         upload = stash.get(token, kind="register", user=1)
         described = json.loads(get_storage().get(upload.choices_key))
         stash.discard(upload)

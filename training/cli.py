@@ -62,9 +62,9 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
     spec = imports.register_spec(
         today=clock.today(), default_course_id=course_id, default_organisation_id=organisation_id
     )
-    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems)
-    check = commands.check_file(spec, path, data, mapping)
-    sha = imports.sha256(data)
+    table, mapping = commands.read_file(path, maps, spec=spec, problems=problems)
+    check = commands.check_file(spec, path, table, mapping)
+    sha = table.sha256
     earlier = imports.previous_imports(sha)
     if dry_run:
         click.echo(f"Checked {check.rows} rows of {path.name}: would add {check.summary()}. Nothing was saved.")
@@ -89,8 +89,8 @@ def headcounts_command(path: Path, maps: tuple[str, ...], dry_run: bool) -> None
     saved if there is any; a headcount already recorded is corrected where the file differs."""
     problems: list[str] = []
     spec = headcount_imports.headcount_spec(today=clock.today())
-    data, mapping = commands.read_file(path, maps, spec=spec, problems=problems)
-    check = commands.check_file(spec, path, data, mapping)
+    table, mapping = commands.read_file(path, maps, spec=spec, problems=problems)
+    check = commands.check_file(spec, path, table, mapping)
     if dry_run:
         click.echo(
             f"Checked {len(check.parsed)} rows of {path.name}: would record {check.summary()}. Nothing was saved."

@@ -13,10 +13,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
+from core import limits
 from core.forms import SafeDateField, choices
 from core.importing.pages import UploadForm, spreadsheet_field
+from core.limits import MaxLength
 from training.models import CourseKind, Delivery
 from training.people import normalise_email, valid_email
 
@@ -63,25 +65,25 @@ class PersonFieldsMixin:
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the person's full name"), Length(max=200)],
+        validators=[InputRequired(message="Enter the person's full name"), MaxLength(limits.SHORT_TEXT)],
     )
     email = StringField(
         "Work email address (optional if you give a staff number)",
         widget=GovTextInput(),
-        validators=[Length(max=254, message="Email address must be 254 characters or fewer")],
+        validators=[MaxLength(limits.EMAIL)],
     )
     staff_number = StringField(
         "Staff number (optional if you give an email address)",
         widget=GovTextInput(),
-        validators=[Length(max=40, message="Staff number must be 40 characters or fewer")],
+        validators=[MaxLength(limits.SHORT_CODE)],
     )
     organisation_id = SelectField("Organisation", widget=GovSelect(), coerce=str, validate_choice=False)
-    role = StringField("Job role (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    role = StringField("Job role (optional)", widget=GovTextInput(), validators=[MaxLength(limits.SHORT_TEXT)])
     team = StringField(
         "Team or business area (optional)",
         widget=GovTextInput(),
         description="Only needed where the organisation records a headcount for the team.",
-        validators=[Length(max=100)],
+        validators=[MaxLength(limits.HEADING)],
     )
 
     def _set_organisations(self, organisations) -> None:
@@ -173,6 +175,7 @@ class HeadcountForm(FlaskForm):
         "Relevant headcount",
         widget=GovTextInput(),
         description="Staff who should be WRAP-trained, such as frontline staff: not necessarily everyone.",
+        validators=[MaxLength(limits.REFERENCE)],
     )
     as_of = SafeDateField(
         "Date the headcount is true on",
@@ -183,13 +186,13 @@ class HeadcountForm(FlaskForm):
         "Source",
         widget=GovTextInput(),
         description="Where the figure comes from, for example HR establishment report, March 2026.",
-        validators=[InputRequired(message="Enter where the headcount comes from"), Length(max=300)],
+        validators=[InputRequired(message="Enter where the headcount comes from"), MaxLength(limits.TITLE)],
     )
     team = StringField(
         "Team or business area (optional)",
         widget=GovTextInput(),
         description="Leave blank for the whole organisation.",
-        validators=[Length(max=100)],
+        validators=[MaxLength(limits.HEADING)],
     )
     submit = SubmitField("Save headcount", widget=GovSubmitInput())
 
@@ -216,7 +219,7 @@ class CourseForm(FlaskForm):
     name = StringField(
         "Course name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the course's name"), Length(max=200)],
+        validators=[InputRequired(message="Enter the course's name"), MaxLength(limits.SHORT_TEXT)],
     )
     kind = RadioField(
         "Type of course",
@@ -229,6 +232,7 @@ class CourseForm(FlaskForm):
         widget=GovTextInput(),
         description="How long a completion stays current. WRAP is usually 36 months (three years).",
         default="36",
+        validators=[MaxLength(limits.REFERENCE)],
     )
     counts_for_coverage = RadioField(
         "Does it count towards the WRAP coverage target?",
@@ -257,12 +261,12 @@ class FacilitatorForm(FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the facilitator's full name"), Length(max=200)],
+        validators=[InputRequired(message="Enter the facilitator's full name"), MaxLength(limits.SHORT_TEXT)],
     )
     organisation_id = SelectField(
         "Organisation (optional)", widget=GovSelect(), coerce=str, validate_choice=False, default=""
     )
-    email = StringField("Work email address (optional)", widget=GovTextInput(), validators=[Length(max=254)])
+    email = StringField("Work email address (optional)", widget=GovTextInput(), validators=[MaxLength(limits.EMAIL)])
     accredited_on = SafeDateField(
         "Date accredited as a WRAP facilitator (optional)",
         description="Leave blank if they are not accredited. For example, 14 5 2024.",
@@ -301,13 +305,18 @@ class SessionForm(FlaskForm):
         "Place",
         widget=GovTextInput(),
         description="For example, Committee Room 2, Sand Martin House, or Microsoft Teams.",
-        validators=[InputRequired(message="Enter where the session is held"), Length(max=200)],
+        validators=[InputRequired(message="Enter where the session is held"), MaxLength(limits.SHORT_TEXT)],
     )
     facilitator_id = SelectField(
         "Facilitator (optional)", widget=GovSelect(), coerce=str, validate_choice=False, default=""
     )
-    capacity = StringField("Places (optional)", widget=GovTextInput(), description="How many people can attend.")
-    notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
+    capacity = StringField(
+        "Places (optional)",
+        widget=GovTextInput(),
+        description="How many people can attend.",
+        validators=[MaxLength(limits.REFERENCE)],
+    )
+    notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[MaxLength(limits.LONG_TEXT)])
     submit = SubmitField("Save session", widget=GovSubmitInput())
 
     def __init__(self, *args, courses, facilitators, **kwargs):
@@ -358,7 +367,7 @@ class EvaluationForm(FlaskForm):
     understanding_after = _score("Understanding of Prevent after the session", "understanding after")
     confidence_before = _score("Confidence to raise a concern before the session", "confidence before")
     confidence_after = _score("Confidence to raise a concern after the session", "confidence after")
-    comment = TextAreaField("Comments (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
+    comment = TextAreaField("Comments (optional)", widget=GovTextArea(), validators=[MaxLength(limits.LONG_TEXT)])
     submit = SubmitField("Save evaluation", widget=GovSubmitInput())
 
     def __init__(self, *args, attendees, **kwargs):
@@ -378,11 +387,13 @@ class SettingsForm(FlaskForm):
         "Target (%)",
         widget=GovTextInput(),
         description="The share of relevant staff to be WRAP-trained. The county plan says at least 90%.",
+        validators=[MaxLength(limits.REFERENCE)],
     )
     amber_band_points = StringField(
         "Amber band (percentage points below the target)",
         widget=GovTextInput(),
         description="Coverage this far below the target, or nearer, is Amber; further below is Red.",
+        validators=[MaxLength(limits.REFERENCE)],
     )
     leaver_retention_months = StringField(
         "Keep a leaver's training records for (months after they leave)",
@@ -390,6 +401,7 @@ class SettingsForm(FlaskForm):
         description="Then the person and their completions are deleted by the daily retention run. "
         "24 months by default: a leaver stops counting the day they leave, and two years keeps last "
         "year's figures as they were until the annual audit has checked them.",
+        validators=[MaxLength(limits.REFERENCE)],
     )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 

@@ -15,6 +15,7 @@ from functools import partial
 
 from sqlalchemy import select
 
+from core import limits
 from core.extensions import db
 from core.importing import Checked, Field, ImportSpec, Requirement, Sheet
 from partnership.models import Organisation
@@ -47,7 +48,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "as_of": ("as at", "as at date", "as of", "date", "census date", "snapshot date"),
     "source": ("source", "data source", "from"),
 }
-MAX_LENGTHS = {"team": 100, "source": 300}
+#: Longest text each field holds (core.limits); the pipeline names a longer cell.
+MAX_LENGTHS = {"team": limits.HEADING, "source": limits.TITLE}
 _NUMBER = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
 
 
@@ -78,7 +80,10 @@ def headcount_spec(*, today: date) -> ImportSpec[HeadcountCheck]:
     return ImportSpec(
         kind=KIND,
         noun="headcount",
-        fields=tuple(Field(key, label, SYNONYMS.get(key, ())) for key, label in FIELDS.items()),
+        fields=tuple(
+            Field(key, label, SYNONYMS.get(key, ()), MAX_LENGTHS.get(key, limits.IMPORT_CELL))
+            for key, label in FIELDS.items()
+        ),
         requirements=(
             Requirement(("organisation",), "the organisation"),
             Requirement(("relevant_headcount",), "the relevant headcount"),
@@ -124,9 +129,6 @@ def _read_rows(sheet: Sheet, check: HeadcountCheck, *, today: date) -> None:
             problems.append(f"{row.where('as_of')}: enter the date the headcount is true on")
         elif as_of is not None and as_of > today:
             problems.append(f"{row.where('as_of')}: the date must be today or in the past")
-        for name_, limit in MAX_LENGTHS.items():
-            if len(row.get(name_)) > limit:
-                problems.append(f"{row.where(name_)}: must be {limit} characters or fewer")
         if len(problems) > before:
             continue
         team = " ".join(row.get("team").split())

@@ -62,7 +62,7 @@ def import_register():
             "course_id": int(form.course_id.data) if form.course_id.data else None,
             "organisation_id": int(form.organisation_id.data) if form.organisation_id.data else None,
         }
-        token = pages.receive(form.file, kind=imports.KIND, choices=choices)
+        token = pages.receive(form.file, kind=imports.KIND, choices=choices, command=UPLOAD_PAGE.command)
         if token:
             return redirect(url_for("training.confirm_import", token=token))
     return pages.render_upload(form, UPLOAD_PAGE)
@@ -75,7 +75,7 @@ def confirm_import(token: str):
     spec = imports.register_spec(
         today=clock.today(), default_course_id=course_id, default_organisation_id=organisation_id
     )
-    sha = imports.sha256(upload.data)
+    sha = upload.sha256
     page = replace(
         MAPPING_PAGE,
         explanation=_defaults_explained(course_id, organisation_id),
@@ -183,7 +183,7 @@ class HeadcountUploadForm(pages.UploadForm):
 def import_headcounts():
     form = HeadcountUploadForm()
     if form.validate_on_submit():
-        token = pages.receive(form.file, kind=headcount_imports.KIND, choices={})
+        token = pages.receive(form.file, kind=headcount_imports.KIND, choices={}, command=HEADCOUNT_UPLOAD_PAGE.command)
         if token:
             return redirect(url_for("training.confirm_headcounts", token=token))
     return pages.render_upload(form, HEADCOUNT_UPLOAD_PAGE)

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from openpyxl.utils import get_column_letter
 from sqlalchemy.exc import IntegrityError
 
+from core import limits
 from core.extensions import db
 from core.importing.spec import IGNORE, KEEP, Column, ImportProblems, ImportSpec, MappedRow, Result, Sheet
-from core.spreadsheets import SpreadsheetError, read_table
+from core.spreadsheets import SpreadsheetError, Table, load_table
 
 
 def normalise(heading: str) -> str:
@@ -97,31 +98,39 @@ def mapping_problems(spec: ImportSpec, header: list[str], mapping: dict[str, str
 def check(
     spec: ImportSpec[Result],
     filename: str,
-    data: bytes,
+    data: bytes | Table,
     mapping: dict[str, str],
     *,
     marked: frozenset[int] = frozenset(),
 ) -> Result:
     """Read a CSV or XLSX file with ``mapping`` (heading -> field, "" to leave a column out,
     "keep" to keep it under its own heading) and run the spec's row parser over it. Reads only;
-    every problem found is listed. ``marked`` holds the row numbers the person marked.
+    every problem found is listed. ``marked`` holds the row numbers the person marked. ``data``
+    is the file's bytes, or the Table it was read into already (an upload's, kept in the stash:
+    the file is not read again).
 
     Rows are parsed only once the file can be read and the mapping is sound, so the problems
-    are about the rows, not echoes of a wrong column.
+    are about the rows, not echoes of a wrong column. A cell longer than any field takes
+    (core.limits.IMPORT_CELL) is a problem naming its row and column.
     """
     with _paused_gc():
         return _check(spec, filename, data, mapping, marked)
 
 
 def _check(
-    spec: ImportSpec[Result], filename: str, data: bytes, mapping: dict[str, str], marked: frozenset[int]
+    spec: ImportSpec[Result], filename: str, data: bytes | Table, mapping: dict[str, str], marked: frozenset[int]
 ) -> Result:
-    result = spec.result(filename=filename, sha256=hashlib.sha256(data).hexdigest())
-    try:
-        header, rows = read_table(filename, data)
-    except SpreadsheetError as exc:
-        result.problems.append(str(exc))
-        return result
+    if isinstance(data, Table):
+        table = data
+    else:
+        try:
+            table = load_table(filename, data)
+        except SpreadsheetError as exc:
+            result = spec.result(filename=filename, sha256=hashlib.sha256(data).hexdigest())
+            result.problems.append(str(exc))
+            return result
+    result = spec.result(filename=filename, sha256=table.sha256)
+    header, rows = table.header, table.rows
     keys = {f.key for f in spec.fields}
     mapping = resolve(spec, header, mapping)
     columns = [
@@ -137,11 +146,18 @@ def _check(
     if result.problems:
         return result
     by_field = {c.field: c for c in columns}
+    cell_limits = {c.field: spec.limit(c.field) for c in columns}
     mapped = []
     for row in rows:
         values = {c.field: text for c in columns if (text := row.values.get(c.heading, "").strip())}
         if values:  # a row with something only in columns left out holds nothing to import
             mapped.append(MappedRow(row.number, values, by_field))
+            for name, text in values.items():
+                if problem := limits.too_long(text, cell_limits[name]):
+                    result.problems.append(f"{mapped[-1].where(name)}: {problem}")
+                    # The row parser sees the cell cut to the limit, so the problem is told once
+                    # and the row's other cells are still checked.
+                    values[name] = text[: cell_limits[name]]
     sheet = Sheet(filename, columns, mapped, frozenset(marked))
     if not mapped:
         result.problems.append(sheet.nothing_to_import())

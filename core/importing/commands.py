@@ -3,10 +3,11 @@ pages, with --map options in place of the mapping page and every problem printed
 
 from pathlib import Path
 
+from core import limits
 from core.cli import command_transaction, fail
 from core.importing.checks import check, guess_mapping, save
 from core.importing.spec import IGNORE, KEEP, ImportProblems, ImportSpec, Result
-from core.spreadsheets import SpreadsheetError, read_table
+from core.spreadsheets import SpreadsheetError, Table, load_table
 
 
 def map_options(
@@ -42,19 +43,26 @@ def read_file(
     fields: list[str] | None = None,
     drops: tuple[str, ...] = (),
     guess=None,
-) -> tuple[bytes, dict[str, str]]:
-    """The file's bytes and its mapping: guessed from the headings (by ``guess(header)`` when
-    given), then the --map options, then the --drop options.
+) -> tuple[Table, dict[str, str]]:
+    """The file, read once (with the spec's row limit, else core.limits.COMMAND_IMPORT_ROWS), and
+    its mapping: guessed from the headings (by ``guess(header)`` when given), then the --map
+    options, then the --drop options.
 
     Where the spec keeps columns no field holds, leaving one out takes a --drop "Heading": a
     column left unmapped without one is named as a problem. Exits, having changed nothing, if
     ``problems`` (the command's own, then the file's and the options') holds any. ``fields``
     orders the field names a bad --map lists (default: the spec's).
     """
-    data, header = b"", None
+    table, header = None, None
     try:
         data = path.read_bytes()
-        header, _ = read_table(path.name, data)
+        table = load_table(
+            path.name,
+            data,
+            max_rows=spec.max_rows or limits.COMMAND_IMPORT_ROWS,
+            max_columns=limits.IMPORT_COLUMNS,
+        )
+        header = table.header
     except OSError as exc:
         problems.append(f"could not read {path}: {exc.strerror or exc}")
     except SpreadsheetError as exc:
@@ -82,11 +90,16 @@ def read_file(
             )
     if problems:
         fail(problems)
-    return data, mapping
+    return table, mapping
 
 
 def check_file(
-    spec: ImportSpec[Result], path: Path, data: bytes, mapping: dict[str, str], *, marked: frozenset[int] = frozenset()
+    spec: ImportSpec[Result],
+    path: Path,
+    data: bytes | Table,
+    mapping: dict[str, str],
+    *,
+    marked: frozenset[int] = frozenset(),
 ) -> Result:
     """The checked file; exits, having changed nothing, printing every problem if it has any."""
     checked = check(spec, path.name, data, mapping, marked=marked)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -20,19 +20,23 @@ from openpyxl.utils import get_column_letter
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
-from core import transactions
+from core import limits, transactions
 from core.extensions import db
 from core.forms import choices as select_options
 from core.importing import stash
 from core.importing.checks import check, guess_mapping, save
 from core.importing.spec import IGNORE, KEEP, ImportProblems, ImportSpec, Result
-from core.spreadsheets import SpreadsheetError, read_table
+from core.limits import MaxLength
+from core.spreadsheets import SpreadsheetError, load_table
 from core.storage import StorageError
 from core.uploads import safe_filename, size_label
 
 log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 5
+#: What an upload form's other fields and the multipart framing may add to the file's size in
+#: a request: a request longer than the file limit and this is refused before it is read.
+FORM_ALLOWANCE = 64 * 1024
 #: Problems listed on the mapping page; the rest are counted (the command lists them all).
 SHOWN_PROBLEMS = 100
 _COLUMN = re.compile(r"[Cc]olumns? ([A-Z]+)\b")
@@ -65,6 +69,10 @@ class UploadPage:
     points: tuple[str, ...] = ()
     #: field name -> extra GOV.UK macro params for that field of the upload form.
     field_params: dict = field(default_factory=dict)
+    #: Most rows a file may have.
+    max_rows: int = limits.IMPORT_ROWS
+    #: Said after the row limit, e.g. why it is what it is.
+    rows_note: str = ""
 
     def crumbs(self) -> list[dict]:
         return _crumbs(self.breadcrumbs)
@@ -106,20 +114,50 @@ def _crumbs(pairs: tuple[tuple[str, str], ...]) -> list[dict]:
     return [{"text": text, "href": url_for(endpoint)} for text, endpoint in pairs]
 
 
-def receive(file_field, *, kind: str, choices: dict) -> str | None:
-    """Read an uploaded CSV or XLSX, refuse what cannot be read, and stash it with ``choices``.
+def too_large(command: str) -> str:
+    """The refusal of a file over core.limits.IMPORT_BYTES."""
+    return (
+        f"The file must be {size_label(limits.IMPORT_BYTES)} or smaller. Split it into smaller files, "
+        f"or import it with `{command}`, which takes larger files"
+    )
 
-    The token for the mapping page, or None with the reason added to the field's errors.
+
+def receive(
+    file_field,
+    *,
+    kind: str,
+    choices: dict,
+    command: str,
+    max_rows: int | None = limits.IMPORT_ROWS,
+    more_rows_by_command: bool = True,
+) -> str | None:
+    """Read an uploaded CSV or XLSX once, refuse what cannot be read or is over the limits, and
+    stash its rows with ``choices``.
+
+    The size is checked before the file is read (the request's length, then at most one byte
+    past the limit is read), and the rows are counted as they are read, stopping at the first
+    past ``max_rows``. ``command`` imports larger files (and, with ``more_rows_by_command``, more
+    rows). The token for the mapping page, or None with the reason added to the field's errors.
     """
     upload = file_field.data
     filename = safe_filename(upload.filename or "")
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    data = upload.read(limit + 1)
+    limit = limits.IMPORT_BYTES
     try:
+        if (request.content_length or 0) > limit + FORM_ALLOWANCE:
+            raise SpreadsheetError(too_large(command))
+        data = upload.read(limit + 1)
         if len(data) > limit:
-            raise SpreadsheetError(f"The file must be smaller than {size_label(limit)}")
-        read_table(filename, data)  # the type, zip-bomb and heading checks, before anything is kept
-        return stash.put(kind=kind, user=current_user.id, filename=filename, data=data, choices=choices)
+            raise SpreadsheetError(too_large(command))
+        # The type, zip-bomb, size and heading checks, before anything is kept.
+        table = load_table(
+            filename,
+            data,
+            max_rows=max_rows,
+            max_columns=limits.IMPORT_COLUMNS,
+            max_unpacked=limits.IMPORT_UNPACKED,
+            command=command if more_rows_by_command else "",
+        )
+        return stash.put(kind=kind, user=current_user.id, filename=filename, table=table, choices=choices)
     except SpreadsheetError as problem:
         file_field.errors.append(str(problem))
     except StorageError as failure:
@@ -151,10 +189,7 @@ def confirm(
     """The mapping page: the columns as guessed, for the user to confirm or change. On a valid
     POST the file is checked with the chosen mapping and saved whole through the spec with
     ``choices``; ``done(checked, saved)`` gives the success message and where to go next."""
-    try:
-        header, rows = read_table(upload.filename, upload.data)
-    except SpreadsheetError:
-        abort(404)  # readable when uploaded; not worth a page if it somehow is not now
+    header, rows = upload.table.header, upload.table.rows  # read on upload: never parsed again
     form = _mapping_form(spec, header, page.submit)
     columns = [
         (get_column_letter(index + 1), heading, getattr(form, f"col_{index}"))
@@ -165,7 +200,7 @@ def confirm(
     if form.validate_on_submit():
         mapping = {heading: f.data for _, heading, f in columns}
         marked = row_numbers(form.marked_rows.data) if spec.marks_rows else frozenset()
-        checked = check(spec, upload.filename, upload.data, mapping, marked=marked)
+        checked = check(spec, upload.filename, upload.table, mapping, marked=marked)
         try:
             saved = save(spec, checked, **choices)
         except ImportProblems as refused:
@@ -213,6 +248,7 @@ def _mapping_form(spec: ImportSpec, header: list[str], submit_label: str) -> Fla
                 spec.marks_rows,
                 widget=GovTextInput(),
                 description="Row numbers as in the file, separated by commas, for example 3, 9. Leave empty if none.",
+                validators=[MaxLength(limits.NOTE)],
             )
 
             def validate_marked_rows(self, field) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from core import limits
 from core.importing.dates import NotADate, parse_date
 
 #: The mapping value of a column that is not imported.
@@ -35,6 +36,9 @@ class Field:
     key: str
     label: str
     synonyms: tuple[str, ...] = ()
+    #: Most characters a cell of this field may hold (core.limits): a longer cell is a problem
+    #: naming its row and column, and the row parser sees the cell cut to the limit.
+    limit: int = limits.IMPORT_CELL
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,11 @@ class ImportSpec(Generic[Result]):
     kept_prefix: str = ""
     #: When set, the mapping page asks which rows are marked, with this label.
     marks_rows: str = ""
+    #: Most characters a cell of a kept column may hold.
+    kept_limit: int = limits.IMPORT_CELL
+    #: Most rows a file of this kind may hold, through the pages and the command alike (a kind
+    #: with no limit of its own takes the pages' and the commands' defaults, core.limits).
+    max_rows: int | None = None
 
     def kept_field(self, heading: str) -> str:
         return f"{self.kept_prefix}{heading}"
@@ -193,3 +202,9 @@ class ImportSpec(Generic[Result]):
 
     def label(self, key: str) -> str:
         return next((f.label for f in self.fields if f.key == key), key)
+
+    def limit(self, key: str) -> int:
+        """Most characters a cell of the field (or kept column) ``key`` may hold."""
+        if self.is_kept(key):
+            return self.kept_limit
+        return next((f.limit for f in self.fields if f.key == key), limits.IMPORT_CELL)

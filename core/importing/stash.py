@@ -3,8 +3,14 @@
 In storage, not in the process: whichever app server answers the next request finds it. The
 URL carries only a signed token naming the upload, its kind and its uploader; the choices (a
 plan's title, a key to people's initials) stay out of URLs and server logs.
+
+What is kept is the file as it was read on upload (its headings, rows and SHA-256, gzipped
+JSON), not the file: the file is parsed once per import, and the mapping page, its preview and
+the save read the rows from here.
 """
 
+import gzip
+import io
 import json
 import logging
 import uuid
@@ -18,6 +24,7 @@ from core import clock
 from core.audit import AuditEntry
 from core.extensions import db
 from core.retention import RetentionItem, RetentionSchedule
+from core.spreadsheets import Table
 from core.storage import StorageError, get_storage
 
 log = logging.getLogger(__name__)
@@ -39,11 +46,16 @@ class Upload:
     filename: str
     #: What the upload form chose (a plan's area and title, a register's course), as JSON.
     choices: dict
-    data: bytes = field(default=b"", repr=False)
+    #: The file as it was read on upload.
+    table: Table | None = field(default=None, repr=False)
 
     @property
     def key(self) -> str:
-        return f"{FOLDER}/{self.id}.{self.filename.rsplit('.', 1)[-1].lower()}"
+        return f"{FOLDER}/{self.id}.rows.json.gz"
+
+    @property
+    def sha256(self) -> str:
+        return self.table.sha256 if self.table else ""
 
     @property
     def choices_key(self) -> str:
@@ -54,11 +66,12 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="import")
 
 
-def put(*, kind: str, user: int, filename: str, data: bytes, choices: dict) -> str:
-    """Store the file and its choices; the token that opens them. Raises StorageError."""
+def put(*, kind: str, user: int, filename: str, table: Table, choices: dict) -> str:
+    """Store the file as read (``table``) and its choices; the token that opens them. Raises
+    StorageError."""
     upload = Upload(uuid.uuid4().hex, kind, user, filename, choices)
     storage = get_storage()
-    storage.put(upload.key, data)
+    storage.put(upload.key, _packed(table))
     described = {
         "id": upload.id,
         "kind": kind,
@@ -71,8 +84,20 @@ def put(*, kind: str, user: int, filename: str, data: bytes, choices: dict) -> s
     return _serializer().dumps({"id": upload.id, "kind": kind, "user": user})
 
 
+def _packed(table: Table) -> bytes:
+    """The table as gzipped JSON, written a piece at a time: a 5 MB XLSX can hold 40 MB of text,
+    and neither the whole JSON text nor its bytes need be held at once beside the rows."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=5, mtime=0) as packed:
+        text = io.TextIOWrapper(packed, encoding="utf-8")
+        json.dump(table.to_json(), text, ensure_ascii=False, separators=(",", ":"))
+        text.flush()
+        text.detach()
+    return out.getvalue()
+
+
 def get(token: str, *, kind: str, user: int) -> Upload | None:
-    """The upload a token names, with its bytes; None if the token is bad, expired, for another
+    """The upload a token names, with its rows; None if the token is bad, expired, for another
     kind or another user, or the upload is gone (imported already, or cleared away)."""
     try:
         payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
@@ -88,8 +113,8 @@ def get(token: str, *, kind: str, user: int) -> Upload | None:
         )
         if (upload.id, upload.kind, upload.user) != (payload["id"], kind, user):
             return None
-        upload.data = storage.get(upload.key)
-    except (KeyError, TypeError, ValueError, StorageError):
+        upload.table = Table.from_json(json.loads(gzip.decompress(storage.get(upload.key))))
+    except (KeyError, TypeError, ValueError, EOFError, OSError, StorageError):
         return None
     return upload
 

@@ -14,6 +14,7 @@ from core import importing
 from core.extensions import db
 from core.importing import Checked, Field, ImportProblems, ImportSpec, NotADate, Requirement, parse_date, stash
 from core.models import User
+from core.spreadsheets import Row, load_table
 from tests.factories import UserFactory
 
 # --- the date parser ------------------------------------------------------------------------
@@ -227,9 +228,13 @@ def test_a_file_with_nothing_to_import_says_so_once(filename, data, problem):
 
 def test_a_token_opens_its_own_upload_only_for_its_kind_and_uploader(app):
     with app.app_context():
-        token = stash.put(kind="staff", user=7, filename="staff.csv", data=b"Name\nAda\n", choices={"team": "A"})
+        table = load_table("staff.csv", b"Name\nAda\n")
+        token = stash.put(kind="staff", user=7, filename="staff.csv", table=table, choices={"team": "A"})
         upload = stash.get(token, kind="staff", user=7)
-        assert (upload.filename, upload.data, upload.choices) == ("staff.csv", b"Name\nAda\n", {"team": "A"})
+        assert (upload.filename, upload.choices) == ("staff.csv", {"team": "A"})
+        assert (upload.table.header, upload.table.rows) == (["Name"], [Row(2, {"Name": "Ada"})])
+        # SHA-256 of the file's 9 bytes, as sha256sum prints it.
+        assert upload.sha256 == "e4c500a1e680541f71838b28e1d199a4ea0933c4d98ea714fbfa929789ab42e3"
         assert stash.get(token, kind="plans", user=7) is None
         assert stash.get(token, kind="staff", user=8) is None
         assert stash.get(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), kind="staff", user=7) is None

@@ -396,7 +396,7 @@ def test_a_mapping_with_no_duty_actions_or_reference_says_so_once():
 def test_overlong_references_are_refused():
     data = csv_bytes(["No.", "Risk Area"], ["1.1.1.1.1.1.1.1.1.1.1.1", "Risk"])
     parsed = parse("p.csv", data, template="kent", mapping={"No.": "reference", "Risk Area": "duty"})
-    assert parsed.problems == ["Row 2, column A (No.): must be 20 characters or fewer"]
+    assert parsed.problems == ["Row 2, column A (No.): must be 20 characters or fewer (it has 23)"]
 
 
 @pytest.mark.parametrize(
