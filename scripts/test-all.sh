@@ -15,7 +15,7 @@ logs=$(mktemp -d /tmp/prevent-test-logs.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
 
 names=(security sqlite browser postgresql)
-titles=("Security checks" "Test suite on SQLite" "Browser tests on SQLite" "Test suite on PostgreSQL")
+titles=("Security checks" "Test suite on SQLite" "Browser and several-server tests" "Test suite on PostgreSQL")
 declare -A pid rc seconds
 start=$(date +%s)
 run_part() {  # name, command...
@@ -27,15 +27,15 @@ run_part() {  # name, command...
 echo "== Running in parallel: ${titles[*]}"
 run_part security scripts/security-checks.sh
 # Each part has its own temporary folder (its SQLite database and uploads live there).
-run_part sqlite "${PYTEST[@]}" --basetemp="$logs/tmp-sqlite" --ignore=tests/browser
-run_part browser "${PYTEST[@]}" --basetemp="$logs/tmp-browser" tests/browser
+# The several-app-servers test brings its own PostgreSQL cluster (and nginx, gunicorn, S3): it
+# runs once, with the browser tests (the shortest part).
+OWN_SERVERS=(--ignore=tests/multiserver)
+run_part sqlite "${PYTEST[@]}" --basetemp="$logs/tmp-sqlite" --ignore=tests/browser "${OWN_SERVERS[@]}"
+run_part browser "${PYTEST[@]}" --basetemp="$logs/tmp-browser" tests/browser tests/multiserver
 # What a person reads off the rendered outputs (the privacy sweep, the PDF layout and tagging)
 # is the same on both databases, like the browser tests: it runs once, on SQLite.
 OUTPUT_ONLY=(--ignore=tests/security/test_privacy_sweep.py --ignore=tests/test_pdf_layout.py
   --ignore=tests/test_pdf_accessibility.py)
-# The several-app-servers test brings its own PostgreSQL cluster (and nginx, gunicorn, S3): it
-# runs once, in the SQLite part.
-OWN_SERVERS=(--ignore=tests/multiserver)
 run_part postgresql scripts/with-postgres.sh "${PYTEST[@]}" --basetemp="$logs/tmp-postgresql" --ignore=tests/browser \
   "${OUTPUT_ONLY[@]}" "${OWN_SERVERS[@]}"
 
