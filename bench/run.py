@@ -119,7 +119,7 @@ def bench_partnership(app) -> tuple[int, str]:
     return chosen[0], chosen[1]
 
 
-def page_urls(app, today: date, pid: int) -> dict[str, tuple[str, str, list[str]]]:
+def page_urls(app, today: date, pid: int, name: str) -> dict[str, tuple[str, str, list[str]]]:
     """The pages users hit most, on real records of partnership ``pid``: label -> (url, who opens
     it, texts it must show: a record of that partnership, so an empty or foreign page is caught)."""
     from sqlalchemy import func, select
@@ -158,6 +158,8 @@ def page_urls(app, today: date, pid: int) -> dict[str, tuple[str, str, list[str]
         "training coverage": ("/training", "lead", [org]),
         "Channel agenda": (f"/channel/meetings/{panel}", "chair", []),
         "audit trail search": ("/audit?entity=plan_rows&action=update", "auditor", [f"Row {audited}"]),
+        # The page that names the partnership: the signed-in user's, not the demo's.
+        "organisations": ("/partnership/organisations", "lead", [name]),
     }
     del case
     for role, key in HOME_ROLES:
@@ -563,7 +565,7 @@ def run_one(size: str, database: str, url: str, *, seed: int, requests: int) -> 
     today = date.today()
     pid, name = bench_partnership(app)
     ctx = Context(size, database, url, app, requests, today, pid, name)
-    ctx.pages = page_urls(app, today, pid)
+    ctx.pages = page_urls(app, today, pid, name)
     ctx.foreign = foreign_names(app, pid)
     lines = [
         ("load the data: rows, seconds", f"{loaded['rows']:,}, {loaded['seconds']:.1f}", ""),
