@@ -70,6 +70,8 @@ BENCH_ROLES = [
     ("training", "training_coordinator"),
     ("auditor", "auditor"),
 ]
+#: With the regional view (region/) a regional coordinator too, granted partnerships by the bench.
+REGION_ROLE = ("region", "regional_coordinator")
 BENCH_EMAIL = "{key}.p{pid:03d}@bench.example"
 #: What each generated partnership is called (its id in it): the bench looks for it on its pages.
 PARTNERSHIP_NAME = "Synthetic Prevent Partnership {pid:03d}"
@@ -375,6 +377,7 @@ class _Generator:
                 {"name": "Prevent awareness (WRAP)", "kind": "wrap", "validity_months": 36, "counts_for_coverage": True}
             ]
         users, roles, assignments, courses, members, panels = [], [], [], [], [], []
+        bench_roles = BENCH_ROLES + ([REGION_ROLE] if "regional_grants" in t else [])
         for p in self.partnerships:
             pid = p["id"]
             if not p["new"]:
@@ -389,9 +392,9 @@ class _Generator:
                 if p["users"] and p["courses"] and p["members"]:
                     continue
                 raise SystemExit(f"Partnership {pid} has no sign-ins, courses or Channel Panel to generate under.")
-            user_ids = list(self.load.ids("users", len(BENCH_ROLES)))
+            user_ids = list(self.load.ids("users", len(bench_roles)))
             p["users"] = []
-            for (key, role), uid in zip(BENCH_ROLES, user_ids, strict=True):
+            for (key, role), uid in zip(bench_roles, user_ids, strict=True):
                 email = bench_email(key, pid)
                 p["users"].append((uid, email))
                 users.append(
@@ -409,7 +412,7 @@ class _Generator:
                 )
                 role_id = self.load.ids("user_roles", 1)[0]
                 roles.append({"id": role_id, "partnership_id": pid, "user_id": uid, "role": role})
-            by_key = dict(zip((k for k, _ in BENCH_ROLES), user_ids, strict=True))
+            by_key = dict(zip((k for k, _ in bench_roles), user_ids, strict=True))
             assignments.append(
                 {
                     "id": self.load.ids("spoc_assignments", 1)[0],

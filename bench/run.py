@@ -141,11 +141,11 @@ def page_urls(app, today: date, pid: int, name: str) -> dict[str, tuple[str, str
         panel = db.session.scalar(
             select(PanelMeeting.id).where(PanelMeeting.held_on >= today).order_by(PanelMeeting.held_on).limit(1)
         )
-        # An organisation with a headcount and completions: the coverage table lists it.
+        # The first organisation with a headcount by name: the coverage table's first page lists it.
         org = db.session.scalar(
             select(Organisation.name)
             .join(Headcount, Headcount.organisation_id == Organisation.id)
-            .order_by(Headcount.relevant_headcount.desc(), Organisation.id)
+            .order_by(Organisation.name)
             .limit(1)
         )
         case = db.session.scalar(select(ChannelCase.reference).order_by(ChannelCase.id).limit(1))
@@ -247,6 +247,10 @@ def count_statements(ctx: Context, url: str, key: str) -> int:
     return counter.count
 
 
+#: Untimed requests after the first, so each of gunicorn's two workers has served the page once.
+WARM_UPS = 3
+
+
 def pages_step(ctx: Context) -> list[tuple[str, str, str]]:
     """Each page through gunicorn, signed in as its user: the first request (cold: nothing of
     it in the server yet), then ``requests`` timed ones; no result is cached between requests
@@ -261,6 +265,8 @@ def pages_step(ctx: Context) -> list[tuple[str, str, str]]:
         if status != 200:
             raise PageError(f"{label} ({url}) answered {status}")
         check_body(ctx, label, body, must_show)
+        for _ in range(WARM_UPS):
+            _get(ctx.port, url, cookie)  # each worker has compiled the page's templates and statements
         times = []
         for _ in range(ctx.requests):
             started = time.perf_counter()
@@ -482,6 +488,94 @@ def login_cookie(port: int, email: str) -> str:
     return cookie
 
 
+# --- the regional view ---------------------------------------------------------------------------
+
+#: How many partnerships the bench's regional coordinator is granted (the measured one and the next).
+REGION_PARTNERSHIPS = 10
+
+
+def has_region() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("region") is not None
+
+
+def grant_region(app, pid: int) -> tuple[str, list[int], list[str]]:
+    """Grant the measured partnership's regional coordinator REGION_PARTNERSHIPS partnerships
+    (its own and the next ones), as `flask region grant` does; its email, the ids and names."""
+    from region import services
+    from sqlalchemy import select
+
+    from core import tenancy
+    from core.audit import acting_as
+    from core.extensions import db
+    from partnership.models import Partnership
+
+    email = generate.bench_email("region", pid)
+    with app.app_context(), tenancy.scoped(tenancy.ALL):
+        rows = db.session.execute(select(Partnership.id, Partnership.name).order_by(Partnership.id)).all()
+        start = next(i for i, row in enumerate(rows) if row[0] == pid)
+        chosen = [rows[(start + n) % len(rows)] for n in range(min(REGION_PARTNERSHIPS, len(rows)))]
+        user = services.coordinator_by_email(email)
+        granted = set(services.partnership_ids_granted(user.id))
+        with acting_as("bench"):
+            for partnership_id, _ in chosen:
+                if partnership_id not in granted:
+                    services.grant(user, partnership_id)
+        db.session.commit()
+        db.session.remove()
+    return email, [row[0] for row in chosen], [row[1] for row in chosen]
+
+
+def region_step(ctx: Context) -> list[tuple[str, str, str]]:
+    """The regional page for REGION_PARTNERSHIPS partnerships (p95, like the other pages), the
+    coordinator's home page, and the regional pack PDF once."""
+    if not has_region():
+        progress("  regional view: not in this build (no region package)")
+        return [("regional page", "not in this build", "")]
+    from sqlalchemy import select
+
+    from core import tenancy
+    from core.extensions import db
+    from partnership.models import Partnership
+
+    email, ids, names = grant_region(ctx.app, ctx.pid)
+    with ctx.app.app_context(), tenancy.scoped(tenancy.ALL):
+        others = db.session.scalars(
+            select(Partnership.name).where(Partnership.id.not_in(ids)).order_by(Partnership.id).limit(20)
+        ).all()
+        db.session.remove()
+    ctx.cookies["region"] = login_cookie(ctx.port, email)
+    saved = ctx.pages, ctx.foreign
+    # The roll-up names every granted partnership, and no other; never a plan, organisation or case.
+    ctx.foreign = [name for name in saved[1] if name not in names] + list(others)
+    ctx.pages = {
+        f"regional page, {len(ids)} partnerships": ("/region", "region", names),
+        "regional coordinator home": ("/", "region", []),
+    }
+    try:
+        lines = pages_step(ctx)
+    finally:
+        ctx.pages, ctx.foreign = saved
+    started = time.perf_counter()
+    status, body = _get(ctx.port, "/region/pack.pdf", ctx.cookies["region"])
+    seconds = time.perf_counter() - started
+    if status != 200 or not body.startswith(b"%PDF"):
+        raise PageError(f"/region/pack.pdf answered {status}")
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(body))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    missing = [name for name in names if name not in " ".join(text.split())]
+    if missing:
+        raise PageError(f"the regional pack does not name {missing[0]!r}")
+    progress(f"  regional pack PDF: {seconds:.2f} s, {len(reader.pages)} pages")
+    label = f"regional pack PDF, {len(ids)} partnerships (`/region/pack.pdf`): seconds (pages)"
+    verdict = "< 5 s" + (" ✓" if seconds < 5 else " ✗")
+    lines.append((label, f"{seconds:.2f} ({len(reader.pages)})", verdict))
+    return lines
+
+
 # --- training import -----------------------------------------------------------------------------
 
 
@@ -517,6 +611,7 @@ STEPS: list[Step] = [
     Step("board pack", board_pack_step),
     Step("annual report", annual_report_step),
     Step("throughput", throughput_step),
+    Step("regional view", region_step),
     Step("training import", training_import_step),
 ]
 
@@ -737,9 +832,10 @@ def render(results: list[dict], *, description: str, wall: float, requests: int)
         "",
         "Pages: time of each request to the app served by gunicorn (2 workers) on loopback, signed in as a "
         "user of the partnership measured (one of the generated ones; each page as the role that opens it), "
-        f"its scope and, on PostgreSQL, row-level security on: the first request, then {requests} timed "
-        "requests one after another; the app keeps no result cache between requests. Each page is checked to "
-        "show that partnership's records and none of another's. SQL statements counted on one request. "
+        f"its scope and, on PostgreSQL, row-level security on: the first request (a cold worker), then "
+        f"{WARM_UPS} untimed and {requests} timed requests one after another; the app keeps no result cache "
+        "between requests. Each page is checked to show that partnership's records and none of another's. "
+        "SQL statements counted on one request. "
         f"Whole run: {wall / 60:.1f} min.",
         "",
     ]
