@@ -3,7 +3,7 @@ per measure, one bar per partnership; a Channel count that may not be published 
 
 import json
 
-from core.charts import bar_chart_svg, describe, plotly_text
+from core.charts import bar_chart_svg, describe, plotly_text, wrap_label
 from core.disclosure import SUPPRESSED
 from core.vocab import Rag
 from plans.charts import rag_by_area_figure
@@ -12,16 +12,26 @@ from region.rollups import RegionalRollup
 #: Width in CSS pixels of a chart drawn beside its table in the pack (templates/pdf/_chart.html).
 CHART_BESIDE_TABLE = 420
 BAR_COLOUR = "#1d70b8"
+#: The widest a label line may be on the page, in the units of core.charts.text_width (font size 11).
+LABEL_WIDTH = 170
+
+
+def page_label(name: str) -> str:
+    """A partnership's name as a chart label on the page: escaped (names are typed: text, never
+    markup, core.charts.plotly_text), in at most two lines; the table beside gives it whole."""
+    return "<br>".join(plotly_text(line) for line in wrap_label(name, LABEL_WIDTH))
 
 
 def _bar_figure(bars: list[tuple[str, float | None, str, str]], *, axis: str, max_value: float | None = None) -> str:
     """A horizontal bar per (label, value, colour, text), as plotly JSON; None draws no bar."""
-    labels = [plotly_text(label) for label, _, _, _ in bars]  # partnership names are typed: text, never markup
+    labels = [page_label(label) for label, _, _, _ in bars]
     trace = {
         "type": "bar",
         "orientation": "h",
         "y": labels,
-        "x": [value for _, value, _, _ in bars],
+        # A value that may not be shown (a hidden count, no headcount) is a bar of no length
+        # with its text ([c], "No headcount") beside the axis: plotly writes no text for a gap.
+        "x": [0 if value is None else value for _, value, _, _ in bars],
         "marker": {"color": [colour for _, _, colour, _ in bars]},
         "text": [plotly_text(text) for _, _, _, text in bars],
         "textposition": "outside",
@@ -48,14 +58,11 @@ def _coverage_bars(rollup: RegionalRollup) -> list[tuple[str, float | None, str,
     bars = []
     for p in rollup.partnerships:
         summary = p.coverage
-        target = summary.settings.target_percent
         if summary.percent is None:
-            bars.append((p.name, None, Rag.look_of(None).colour, f"No headcount (target {target}%)"))
+            bars.append((p.name, None, Rag.look_of(None).colour, "No headcount"))
         else:
             percent = float(summary.percent)
-            bars.append(
-                (p.name, min(percent, 100.0), Rag.look_of(summary.rag).colour, f"{percent:g}% (target {target}%)")
-            )
+            bars.append((p.name, min(percent, 100.0), Rag.look_of(summary.rag).colour, f"{percent:g}%"))
     return bars
 
 
@@ -65,11 +72,21 @@ def _channel_bars(rollup: RegionalRollup) -> list[tuple[str, float | None, str, 
     ]
 
 
+def _rag_figure(rollup: RegionalRollup) -> str:
+    """Rows by RAG per partnership: the plans overview's stacked bars (which escape the names),
+    tall enough that the legend clears the axis title with few partnerships."""
+    figure = json.loads(rag_by_area_figure({p.name: p.plans.by_rag for p in rollup.partnerships}))
+    figure["layout"]["height"] = max(320, 50 * len(rollup.partnerships) + 200)
+    figure["layout"]["margin"]["b"] = 90
+    figure["layout"]["legend"]["y"] = -0.35 if len(rollup.partnerships) < 4 else -0.2
+    return json.dumps(figure)
+
+
 def page_figures(rollup: RegionalRollup) -> dict[str, str]:
     """measure -> plotly JSON for the regional page."""
     names = [p.name for p in rollup.partnerships]
     return {
-        "rag": rag_by_area_figure({p.name: p.plans.by_rag for p in rollup.partnerships}),
+        "rag": _rag_figure(rollup),
         "overdue": _bar_figure(
             [
                 (n, p.plans.overdue, Rag.RED.colour, str(p.plans.overdue))
@@ -85,7 +102,7 @@ def page_figures(rollup: RegionalRollup) -> dict[str, str]:
             axis="Plan rows not updated this quarter",
         ),
         "coverage": _bar_figure(_coverage_bars(rollup), axis="Relevant staff WRAP-trained (%)", max_value=110),
-        "channel": _bar_figure(_channel_bars(rollup), axis=f"Channel referrals, {rollup.quarter.name}"),
+        "channel": _bar_figure(_channel_bars(rollup), axis="Channel referrals"),
     }
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from core import clock
 from core.pdf import PdfError
 from core.permissions import Permission, requires
+from core.security import allow_inline_styles
 from plans.rules import stale_since
 from region import charts, pack, services
 from region.rollups import regional_rollup
@@ -24,6 +25,8 @@ def _rollup():
 @requires(Permission.VIEW_REGION)
 def show_region():
     rollup = _rollup()
+    if rollup.partnerships:
+        allow_inline_styles()  # plotly.js styles the charts as it draws them
     return render_template(
         "region/show.html",
         rollup=rollup,
