@@ -40,6 +40,11 @@ class PartnershipRollup:
     #: The Channel quarter's figures as the partnership publishes them (small counts hidden).
     channel: QuarterShown
 
+    @property
+    def channel_suppressed(self) -> bool:
+        """Whether a Channel count shown here is hidden ([c])."""
+        return any(self.channel[key].suppressed for key, _ in CHANNEL_MEASURES)
+
 
 @dataclass
 class RegionalRollup:
@@ -50,12 +55,13 @@ class RegionalRollup:
 
     @property
     def any_suppressed(self) -> bool:
-        return any(p.channel[key].suppressed for p in self.partnerships for key, _ in CHANNEL_MEASURES)
+        return any(p.channel_suppressed for p in self.partnerships)
 
     @property
     def footnotes(self) -> list[str]:
-        """What [c] means, once per threshold in use."""
-        return sorted({p.channel.footnote for p in self.partnerships})
+        """What [c] means, for each partnership whose figures here hide a count (each has its
+        own threshold)."""
+        return [f"{p.name}: {p.channel.footnote}" for p in self.partnerships if p.channel_suppressed]
 
 
 def regional_rollup(partnership_ids: list[int], *, today: date) -> RegionalRollup:
