@@ -38,6 +38,7 @@ from region.rollups import regional_rollup
 from tests.channel_panel.factories import new_case
 from tests.conftest import sign_in
 from tests.factories import BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
+from tests.pdf_layout import layout_faults
 from tests.training.factories import CompletionFactory, CourseFactory, HeadcountFactory, PersonFactory
 
 LONG_AGO = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -221,6 +222,7 @@ def test_the_pack_has_the_same_figures_marked_on_every_page_and_nothing_of_rows_
     _assert_nothing_of_rows_people_or_cases(text)
     assert "[c]" in text
     assert "75.0%" in text and "80.0%" in text
+    assert layout_faults(response.data) == []  # nothing overlapping, cut off or off the page
 
 
 def test_a_coordinator_with_no_grants_sees_the_empty_state(app, three):
