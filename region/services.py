@@ -48,12 +48,15 @@ def partnership_ids_granted(user_id: int) -> list[int]:
     return [access.partnership_id for access in regional_grants(user_id=user_id)]
 
 
+def _partnership_name(partnership_id: int) -> str:
+    with tenancy.scoped(tenancy.ALL):
+        return db.session.get(Partnership, partnership_id).name
+
+
 def grant(user: User, partnership_id: int) -> RegionalGrant:
     """Let ``user`` (a regional coordinator) see the roll-ups of the partnership; audited."""
     if partnership_id in partnership_ids_granted(user.id):
-        with tenancy.scoped(tenancy.ALL):
-            name = db.session.get(Partnership, partnership_id).name
-        raise GrantError(f"{user.email} already has regional access to {name}")
+        raise GrantError(f"{user.email} already has regional access to {_partnership_name(partnership_id)}")
     with tenancy.scoped(partnership_id):
         granted = RegionalGrant(user_id=user.id, partnership_id=partnership_id)
         db.session.add(granted)
@@ -63,15 +66,9 @@ def grant(user: User, partnership_id: int) -> RegionalGrant:
 
 def revoke(user: User, partnership_id: int) -> None:
     """Withdraw ``user``'s access to the partnership's roll-ups; audited."""
-    with tenancy.scoped(tenancy.ALL):
-        granted = db.session.scalar(
-            select(RegionalGrant).where(
-                RegionalGrant.user_id == user.id, RegionalGrant.partnership_id == partnership_id
-            )
-        )
-        name = db.session.get(Partnership, partnership_id).name
-    if granted is None:
-        raise GrantError(f"{user.email} has no regional access to {name}")
+    access = next((a for a in regional_grants(user_id=user.id) if a.partnership_id == partnership_id), None)
+    if access is None:
+        raise GrantError(f"{user.email} has no regional access to {_partnership_name(partnership_id)}")
     with tenancy.scoped(partnership_id):
-        db.session.delete(granted)
+        db.session.delete(db.session.get(RegionalGrant, access.grant_id))
         db.session.flush()
