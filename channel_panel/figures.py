@@ -315,13 +315,18 @@ def published_figures(figures: dict, *, threshold: int) -> Published:
     the end add up to the cases open at the end. A period is always published whole, whichever
     page or document shows part of it, so two outputs never hide different cells of one period.
     """
+    return publish(figure_counts(figures), figure_relations(), threshold=threshold)
+
+
+def figure_counts(figures: dict) -> dict:
+    """Every count of one period's board_figures, keyed as published_figures keys them."""
     counts: dict = {key: figures[key] for key, _ in HEADLINE}
     for dimension in DIMENSIONS:
         counts.update(
             {(f"by_{dimension}", code): figures[f"by_{dimension}"][code] for code, _ in REFERRAL_CATEGORIES[dimension]}
         )
     counts.update({("by_stage", stage.value): figures["by_stage"][stage.value] for stage in CaseStage})
-    return publish(counts, figure_relations(), threshold=threshold)
+    return counts
 
 
 def figure_relations() -> list:
@@ -394,8 +399,8 @@ def published_quarters(quarters: list[tuple[str, dict]], *, threshold: int) -> d
     relations: list = []
     known = []
     for slug, quarter in quarters:
-        single = published_figures(quarter, threshold=threshold)
-        counts.update({(slug, key): n for key, n in single.counts.items()})
+        # The quarter's counts as published_figures keys them (published below, all together).
+        counts.update({(slug, key): n for key, n in figure_counts(quarter).items()})
         relations += [((slug, total), [(slug, p) for p in parts]) for total, parts in figure_relations()]
         counts[(slug, "known")] = sum(quarter["by_stage"].values())
         relations.append(((slug, "known"), [(slug, ("by_stage", s.value)) for s in CaseStage]))
