@@ -1,6 +1,7 @@
-"""The demo's regional coordinator is granted the demo partnership, so the regional page shows it;
-with a second demo partnership (`flask demo-data --partnerships 2`) the first's coordinator is
-granted both, and the second's its own."""
+"""The demo's regional coordinator is granted the demo partnership, so the regional page shows it.
+With a second demo partnership (`flask demo-data --partnerships 2`, for trying how partnerships
+are kept apart) each partnership's coordinator is granted its own only: `flask region grant
+priya.raman@region.example --partnership 2` shows both on one page."""
 
 from core.registry import DemoContext
 from region import services
@@ -11,5 +12,3 @@ DEMO_COORDINATOR = "priya.raman@region.example"
 
 def load_region(demo: DemoContext) -> None:
     services.grant(demo.users[DEMO_COORDINATOR], demo.partnership.id)
-    if demo.variant > 1:
-        services.grant(services.account_by_email(DEMO_COORDINATOR), demo.partnership.id)

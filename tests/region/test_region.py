@@ -30,6 +30,7 @@ from pypdf import PdfReader
 from sqlalchemy import event
 
 from core import clock, tenancy
+from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from core.vocab import Rag, Role
 from plans.services import add_row, create_plan
@@ -39,6 +40,7 @@ from tests.channel_panel.factories import new_case
 from tests.conftest import sign_in
 from tests.factories import BusinessAreaFactory, OrganisationFactory, PartnershipFactory, UserFactory
 from tests.pdf_layout import layout_faults
+from tests.security.test_isolation_sweep import b_strings
 from tests.training.factories import CompletionFactory, CourseFactory, HeadcountFactory, PersonFactory
 
 LONG_AGO = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -296,3 +298,47 @@ def test_the_lead_sees_who_has_regional_access_on_the_settings_page(app, three):
     sign_in(other, three.lead)  # Westshire's lead: nobody has access to Westshire
     page = other.get("/partnership/settings").get_data(as_text=True)
     assert "No regional coordinator has access to this partnership's roll-ups." in page
+
+
+@pytest.fixture
+def two_demos(app, tmp_path_factory):
+    """The isolation sweep's two demo partnerships (tests/security/test_isolation_sweep.py)."""
+    from tests.security import test_isolation_sweep
+
+    test_isolation_sweep.two_demos.__wrapped__(app, tmp_path_factory)
+
+
+def test_granted_another_demo_partnership_the_coordinator_sees_its_roll_ups_and_none_of_its_records(app, two_demos):
+    """The isolation sweep's two demo partnerships: the first's coordinator, granted the second,
+    sees its roll-ups beside the first's; of the second's names only the partnership's own and its
+    business areas' (what RAG counts by area are counted under), never a person, organisation or
+    plan (the sweep's strings, read with plain SQL)."""
+    forbidden = {
+        needle: where
+        for needle, where in b_strings(app).items()
+        if where not in ("partnerships.name", "business_areas.name")
+    }
+    assert {"users.full_name", "organisations.name", "plans.title"} <= set(forbidden.values())
+    result = app.test_cli_runner().invoke(
+        args=[
+            "region",
+            "grant",
+            "priya.raman@region.example",
+            "--partnership",
+            "Fenmarsh and Wellsbridge Prevent Partnership",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    assert sign_in(client, "priya.raman@region.example", DEMO_PASSWORD).status_code == 302
+    page = client.get("/region").get_data(as_text=True)
+    pack = client.get("/region/pack.pdf")
+    pack_text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pack.data)).pages)
+    # The second partnership is there, and its figures are the first's (the same records renamed).
+    assert tables(page)["Overdue plan rows"] == [
+        ["Cambridgeshire and Peterborough Prevent Partnership", "5", "46"],
+        ["Fenmarsh and Wellsbridge Prevent Partnership", "5", "46"],
+    ]
+    assert "Fenmarsh and Wellsbridge Prevent Partnership" in pack_text
+    leaks = [f"{where}: {needle}" for needle, where in forbidden.items() if needle in page or needle in pack_text]
+    assert leaks == []
