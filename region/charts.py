@@ -3,7 +3,7 @@ per measure, one bar per partnership; a Channel count that may not be published 
 
 import json
 
-from core.charts import bar_chart_svg, describe, plotly_text, wrap_label
+from core.charts import bar_chart_svg, describe, plotly_text, stacked_bar_chart_svg, wrap_label
 from core.disclosure import SUPPRESSED
 from core.vocab import Rag
 from plans.charts import rag_by_area_figure
@@ -117,14 +117,20 @@ def pack_charts(rollup: RegionalRollup) -> dict[str, str]:
         return bar_chart_svg(bars, title=alt, width=CHART_BESIDE_TABLE, **options)
 
     partnerships = rollup.partnerships
-    red_amber = []
-    for p in partnerships:
-        counts = p.plans.by_rag
-        red, amber = counts.get(Rag.RED.value, 0), counts.get(Rag.AMBER.value, 0)
-        red_amber.append((p.name, red + amber, Rag.RED.colour if red else Rag.AMBER.colour))
+    statuses = [*(rag.value for rag in Rag), "unset"]
+    by_rag = [(p.name, [(p.plans.by_rag.get(s, 0), Rag.look_of(s).colour) for s in statuses]) for p in partnerships]
+    rag_alt = "Stacked bar chart of plan rows by RAG status for each partnership: " + "; ".join(
+        f"{p.name}: " + ", ".join(f"{Rag.look_of(s).label} {p.plans.by_rag.get(s, 0)}" for s in statuses)
+        for p in partnerships
+    )
     channel = [(name, value, colour) for name, value, colour, _ in _channel_bars(rollup)]
     return {
-        "rag": chart(red_amber, "Bar chart of red and amber plan rows by partnership"),
+        "rag": stacked_bar_chart_svg(
+            by_rag,
+            legend=[(Rag.look_of(s).label, Rag.look_of(s).colour) for s in statuses],
+            width=CHART_BESIDE_TABLE,
+            title=rag_alt + ".",
+        ),
         "overdue": chart(
             [(p.name, p.plans.overdue, Rag.RED.colour) for p in partnerships],
             "Bar chart of overdue plan rows by partnership",

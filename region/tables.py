@@ -23,9 +23,14 @@ def measure_tables(rollup: RegionalRollup) -> dict[str, dict]:
             ],
         },
         "red_amber": {
-            "headings": ["Partnership", "Red", "Amber"],
+            "headings": ["Partnership", "Red", "Amber", "All rows"],
             "rows": [
-                [p.name, str(p.plans.by_rag.get(Rag.RED.value, 0)), str(p.plans.by_rag.get(Rag.AMBER.value, 0))]
+                [
+                    p.name,
+                    str(p.plans.by_rag.get(Rag.RED.value, 0)),
+                    str(p.plans.by_rag.get(Rag.AMBER.value, 0)),
+                    str(p.plans.rows),
+                ]
                 for p in ps
             ],
         },
