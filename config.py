@@ -122,7 +122,7 @@ class Config:
     PAGE_SIZE = _int("PAGE_SIZE", 50)
     #: The domain packages the app is composed of, lowest layer first: each offers register(app,
     #: parts) (see core/registry.py). The kernel (core/) imports none of them.
-    PACKAGES = ("partnership", "spoc", "plans", "training", "channel_panel", "board", "compliance")
+    PACKAGES = ("partnership", "spoc", "plans", "training", "channel_panel", "board", "region", "compliance")
     TESTING = False
     DEBUG = False
 

@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, literal_column, select
 from channel_panel.dates import REVIEW_MONTHS, add_months
 from channel_panel.models import AnonymisedLogEntry
 from channel_panel.vocab import CaseStage, IndividualType, LifeStage, ReviewOutcome, category_label
+from core.dates import Quarter
 from core.disclosure import Published, Shown, publish
 from core.extensions import db
 from core.vocab import REFERRAL_CATEGORIES, REFERRAL_DIMENSION_LABELS
@@ -143,9 +144,54 @@ def board_figures(*, quarter_start: date, quarter_end: date) -> dict:
     """
     if quarter_end < quarter_start:
         raise ValueError("quarter_end is before quarter_start")
-    # Counted in SQL (six queries, whatever the size of the log), never by loading the log.
+    return _figures(quarter_start, quarter_end, None)[None]
+
+
+def board_figures_by_partnership(*, quarter_start: date, quarter_end: date, partnership_ids) -> dict[int, dict]:
+    """board_figures for each of ``partnership_ids`` (partnerships in scope, core.tenancy),
+    counted in the same six queries, each grouped by partnership: partnership id -> figures."""
+    if quarter_end < quarter_start:
+        raise ValueError("quarter_end is before quarter_start")
+    counted = _figures(quarter_start, quarter_end, AnonymisedLogEntry.partnership_id)
+    return {pid: counted.get(pid) or _figures_of(quarter_start, quarter_end, {}) for pid in partnership_ids}
+
+
+def _figures_of(quarter_start: date, quarter_end: date, row: dict) -> dict:
+    """A figures dict (see board_figures) from the counted values, zeros for what was not counted."""
+    headline = row.get("headline") or (0,) * (6 + 3 * len(REVIEW_MONTHS))
+    referrals, discussed, adopted, not_adopted, closed, open_at_end, *review_counts = (int(n) for n in headline)
+    figures: dict = {
+        "quarter_start": quarter_start,
+        "quarter_end": quarter_end,
+        "referrals": referrals,
+        "discussed_at_panel": discussed,
+        "adopted": adopted,
+        "not_adopted": not_adopted,
+        "closed": closed,
+        "open_at_end": open_at_end,
+        "reviews_due": sum(review_counts[0::3]),
+        "reviews_held": sum(review_counts[1::3]),
+        "reviews_outstanding": sum(review_counts[2::3]),
+    }
+    for dimension in DIMENSIONS:
+        counts_by = {code: 0 for code, _ in REFERRAL_CATEGORIES[dimension]}
+        for code, n in row.get(dimension, {}).items():
+            counts_by[code] = counts_by.get(code, 0) + n
+        figures[f"by_{dimension}"] = counts_by
+    by_stage = {stage.value: 0 for stage in CaseStage}
+    for stage, n in row.get("stage", {}).items():
+        by_stage[stage] += n
+    figures["by_stage"] = by_stage
+    return figures
+
+
+def _figures(quarter_start: date, quarter_end: date, group) -> dict:
+    """The figures of board_figures, for the whole log in scope (``group`` None, keyed None) or
+    for each value of the column ``group``. Counted in SQL (six queries, whatever the size of
+    the log or the number of groups), never by loading the log."""
     log = AnonymisedLogEntry
     known = log.referral_date <= quarter_end
+    keys = [group] if group is not None else []
 
     def within(column):
         return func.coalesce(func.sum(case((column.between(quarter_start, quarter_end), 1), else_=0)), 0)
@@ -180,21 +226,11 @@ def board_figures(*, quarter_start: date, quarter_end: date) -> dict:
                 0,
             ),
         ]
-    row = db.session.execute(select(*counts, *reviews).where(known)).one()
-    referrals, discussed, adopted, not_adopted, closed, open_at_end, *review_counts = (int(n) for n in row)
-    figures: dict = {
-        "quarter_start": quarter_start,
-        "quarter_end": quarter_end,
-        "referrals": referrals,
-        "discussed_at_panel": discussed,
-        "adopted": adopted,
-        "not_adopted": not_adopted,
-        "closed": closed,
-        "open_at_end": open_at_end,
-        "reviews_due": sum(review_counts[0::3]),
-        "reviews_held": sum(review_counts[1::3]),
-        "reviews_outstanding": sum(review_counts[2::3]),
-    }
+    rows: dict = {}
+    for key, *values in db.session.execute(
+        select(*(keys or [literal_column("NULL")]), *counts, *reviews).where(known).group_by(*keys)
+    ):
+        rows.setdefault(key if keys else None, {})["headline"] = values
     for dimension, field in (
         ("sector", "referring_sector"),
         ("concern", "concern_type"),
@@ -202,17 +238,23 @@ def board_figures(*, quarter_start: date, quarter_end: date) -> dict:
         ("gender", "gender"),
     ):
         column = getattr(log, field)
-        counts_by = {code: 0 for code, _ in REFERRAL_CATEGORIES[dimension]}
         query = (
-            select(column, func.count()).where(log.referral_date.between(quarter_start, quarter_end)).group_by(column)
+            select(*(keys or [literal_column("NULL")]), column, func.count())
+            .where(log.referral_date.between(quarter_start, quarter_end))
+            .group_by(*keys, column)
         )
-        for code, n in db.session.execute(query):
-            counts_by[code] = counts_by.get(code, 0) + n
-        figures[f"by_{dimension}"] = counts_by
-    by_stage = {stage.value: 0 for stage in CaseStage}
-    for stage, n in db.session.execute(select(stage_at_end, func.count()).where(known).group_by(stage_at_end)):
-        by_stage[stage] += n
-    figures["by_stage"] = by_stage
+        for key, code, n in db.session.execute(query):
+            rows.setdefault(key if keys else None, {}).setdefault(dimension, {})[code] = n
+    stage_query = (
+        select(*(keys or [literal_column("NULL")]), stage_at_end, func.count())
+        .where(known)
+        .group_by(*keys, stage_at_end)
+    )
+    for key, stage, n in db.session.execute(stage_query):
+        rows.setdefault(key if keys else None, {}).setdefault("stage", {})[stage] = n
+    figures = {key: _figures_of(quarter_start, quarter_end, row) for key, row in rows.items()}
+    if group is None and None not in figures:
+        figures[None] = _figures_of(quarter_start, quarter_end, {})
     return figures
 
 
@@ -273,13 +315,18 @@ def published_figures(figures: dict, *, threshold: int) -> Published:
     the end add up to the cases open at the end. A period is always published whole, whichever
     page or document shows part of it, so two outputs never hide different cells of one period.
     """
+    return publish(figure_counts(figures), figure_relations(), threshold=threshold)
+
+
+def figure_counts(figures: dict) -> dict:
+    """Every count of one period's board_figures, keyed as published_figures keys them."""
     counts: dict = {key: figures[key] for key, _ in HEADLINE}
     for dimension in DIMENSIONS:
         counts.update(
             {(f"by_{dimension}", code): figures[f"by_{dimension}"][code] for code, _ in REFERRAL_CATEGORIES[dimension]}
         )
     counts.update({("by_stage", stage.value): figures["by_stage"][stage.value] for stage in CaseStage})
-    return publish(counts, figure_relations(), threshold=threshold)
+    return counts
 
 
 def figure_relations() -> list:
@@ -352,8 +399,8 @@ def published_quarters(quarters: list[tuple[str, dict]], *, threshold: int) -> d
     relations: list = []
     known = []
     for slug, quarter in quarters:
-        single = published_figures(quarter, threshold=threshold)
-        counts.update({(slug, key): n for key, n in single.counts.items()})
+        # The quarter's counts as published_figures keys them (published below, all together).
+        counts.update({(slug, key): n for key, n in figure_counts(quarter).items()})
         relations += [((slug, total), [(slug, p) for p in parts]) for total, parts in figure_relations()]
         counts[(slug, "known")] = sum(quarter["by_stage"].values())
         relations.append(((slug, "known"), [(slug, ("by_stage", s.value)) for s in CaseStage]))
@@ -366,3 +413,32 @@ def published_quarters(quarters: list[tuple[str, dict]], *, threshold: int) -> d
                 relations.append(relation)
     published = publish(counts, relations, threshold=threshold, unpublished=known)
     return {slug: QuarterShown(published, slug) for slug, _ in quarters}
+
+
+#: Quarters offered by the figures page and published together as one output (newest first).
+WINDOW_QUARTERS = 5
+
+
+def window(today: date) -> list[Quarter]:
+    """The quarters the figures are published for, newest first: this one (up to today) and the
+    four before it. Every output that publishes a quarter of them publishes the whole window,
+    so two outputs never hide different cells of one quarter."""
+    return Quarter.from_date(today).back(WINDOW_QUARTERS)
+
+
+def published_window_by_partnership(today: date, thresholds: dict[int, int]) -> dict[int, dict[str, QuarterShown]]:
+    """For each partnership in ``thresholds`` (id -> its disclosure threshold; all in scope), the
+    window's quarters published as that partnership's own figures page publishes them: partnership
+    id -> quarter slug -> QuarterShown. Six queries per quarter, whatever the number of
+    partnerships."""
+    quarters = list(reversed(window(today)))
+    counted = {
+        q.slug: board_figures_by_partnership(
+            quarter_start=q.start, quarter_end=min(q.end, today), partnership_ids=list(thresholds)
+        )
+        for q in quarters
+    }
+    return {
+        pid: published_quarters([(q.slug, counted[q.slug][pid]) for q in quarters], threshold=threshold)
+        for pid, threshold in thresholds.items()
+    }

@@ -157,7 +157,7 @@ def _window(threshold: int) -> tuple[list[Quarter], dict[str, dict], dict[str, f
     today) and how they may be shown: published as one output, so that no view of one quarter
     gives away a count hidden in another (see figures.published_quarters)."""
     today = clock.today()
-    quarters = Quarter.from_date(today).back(5)
+    quarters = figures.window(today)
     counts = {
         q.slug: figures.board_figures(quarter_start=q.start, quarter_end=min(q.end, today)) for q in reversed(quarters)
     }

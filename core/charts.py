@@ -129,6 +129,67 @@ def bar_chart_svg(
     return Markup("".join(parts))  # noqa: S704  # nosec B704
 
 
+def stacked_bar_chart_svg(
+    rows: list[tuple[str, list[tuple[float, str]]]],
+    *,
+    legend: list[tuple[str, str]],
+    width: int = 640,
+    title: str,
+) -> Markup:
+    """One bar per (label, [(value, colour), ...]), its parts side by side in order, the total
+    after it, and a legend of (label, colour) under the bars. ``title`` is the chart's
+    alternative text. Laid out like bar_chart_svg: labels measured and wrapped, nothing drawn
+    outside the drawing."""
+    bar_height, gap, top, swatch = 18, 8, 8, 9
+    labels = [wrap_label(label, width * 0.4) for label, _ in rows]
+    label_width = max([40.0, *(text_width(line) + 10 for lines in labels for line in lines)])
+    row = bar_height + (12 if any(len(lines) > 1 for lines in labels) else gap)
+    totals = [sum(value for value, _ in parts) for _, parts in rows]
+    value_room = max([0.0, *(text_width(f"{t:g}") for t in totals)]) + 8
+    plot_width = width - label_width - value_room
+    highest = max([*totals, 0]) or 1
+    bottom = top + len(rows) * row
+    # The legend: swatch and label after swatch and label, onto a new line when one is full.
+    placed, x, y = [], 0.0, bottom + 8
+    for text, colour in legend:
+        item = swatch + 4 + text_width(text) + 14
+        if x and x + item > width:
+            x, y = 0.0, y + 16
+        placed.append((x, y, text, colour))
+        x += item
+    height = y + 16
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
+        f'viewBox="0 0 {width} {height:.0f}" font-family="Liberation Sans, Arial, sans-serif" '
+        f'font-size="{FONT_SIZE}" role="img"><title>{escape(title)}</title>'
+    ]
+    for index, ((_, segments), lines, total) in enumerate(zip(rows, labels, totals, strict=True)):
+        y_row = top + index * row
+        first = y_row + 13 if len(lines) == 1 else y_row + 7
+        for number, line in enumerate(lines):
+            parts.append(
+                f'<text x="{label_width - 6:.1f}" y="{first + 12 * number}" text-anchor="end">{escape(line)}</text>'
+            )
+        start = label_width
+        for value, colour in segments:
+            length = max(0.0, value) / highest * plot_width
+            if length:
+                parts.append(
+                    f'<rect x="{start:.1f}" y="{y_row}" width="{length:.1f}" height="{bar_height}" '
+                    f'fill="{escape(colour)}"/>'
+                )
+            start += length
+        parts.append(f'<text x="{start + 4:.1f}" y="{y_row + 13}">{escape(f"{total:g}")}</text>')
+    for x, y, text, colour in placed:
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="{swatch}" height="{swatch}" fill="{escape(colour)}"/>'
+            f'<text x="{x + swatch + 4:.1f}" y="{y + 8.5}">{escape(text)}</text>'
+        )
+    parts.append("</svg>")
+    # Every label was escaped above; the rest is markup we wrote.
+    return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
 def plotly_text(value: str) -> str:
     """Text for a plotly figure (axis categories, bar and hover text): always shown as text.
 

@@ -39,6 +39,9 @@ class Permission(StrEnum):
     VIEW_COMPLIANCE = "view_compliance"  # the annual self-assessment, checks, report and bundle
     MANAGE_COMPLIANCE = "manage_compliance"  # ratings, narratives, evidence, actions, responses
     VIEW_REMINDER_LOG = "view_reminder_log"  # every reminder sent, failed or switched off, for every user
+    #: Roll-ups (counts, coverage, published Channel figures) of the partnerships granted to the
+    #: user (partnership.models.RegionalGrant): never a row, a person or a case.
+    VIEW_REGION = "view_region"
 
 
 _READ_PARTNERSHIP = {
@@ -114,6 +117,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_COMPLIANCE,
         }
     ),
+    # A regional coordinator reads roll-ups of the partnerships granted to them, and nothing of
+    # any partnership itself: not its organisations, plans, board, training or Channel pages, not
+    # even those of the partnership their account belongs to.
+    Role.REGIONAL_COORDINATOR: frozenset({Permission.SIGNED_IN, Permission.VIEW_REGION}),
 }
 
 

@@ -26,7 +26,9 @@ from core.models import RecoveryCode, User
 from core.vocab import Role
 
 #: Roles whose accounts must use a second factor (TWO_FACTOR_FOR_EVERYONE adds every account).
-REQUIRED_ROLES = frozenset({Role.PREVENT_LEAD, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.AUDITOR})
+REQUIRED_ROLES = frozenset(
+    {Role.PREVENT_LEAD, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.AUDITOR, Role.REGIONAL_COORDINATOR}
+)
 RECOVERY_CODE_COUNT = 10
 #: 30-second steps; a code is accepted one step either side of now (a phone's clock drifts).
 STEP_SECONDS = 30

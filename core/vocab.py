@@ -12,6 +12,9 @@ class Role(StrEnum):
     PANEL_MEMBER = "panel_member"
     TRAINING_COORDINATOR = "training_coordinator"
     AUDITOR = "auditor"
+    #: Sees roll-ups of the partnerships granted to them (partnership.models.RegionalGrant), and
+    #: nothing of any partnership's rows, people or cases, their own partnership's included.
+    REGIONAL_COORDINATOR = "regional_coordinator"
 
     @property
     def label(self) -> str:
@@ -30,6 +33,7 @@ _ROLE_LABELS = {
     Role.PANEL_MEMBER: "Channel Panel member",
     Role.TRAINING_COORDINATOR: "Training coordinator",
     Role.AUDITOR: "Auditor",
+    Role.REGIONAL_COORDINATOR: "Regional Prevent coordinator",
 }
 
 _ROLE_HINTS = {
@@ -40,6 +44,7 @@ _ROLE_HINTS = {
     Role.PANEL_MEMBER: "Sits on the Channel Panel; sees case details",
     Role.TRAINING_COORDINATOR: "Records training and headcounts",
     Role.AUDITOR: "Reads everything except personal case details; writes findings",
+    Role.REGIONAL_COORDINATOR: "Sees roll-ups of the partnerships granted to them; no plan rows, people or cases",
 }
 
 

@@ -23,6 +23,7 @@ DEMO_LOGINS = [
     (Role.PANEL_MEMBER, "kieran.walsh@cambs.police.example"),
     (Role.TRAINING_COORDINATOR, "nadia.kowalski@cambridgeshire.example"),
     (Role.AUDITOR, "owen.pritchard@audit.example"),
+    (Role.REGIONAL_COORDINATOR, "priya.raman@region.example"),
 ]
 
 ORGANISATIONS = [
@@ -173,6 +174,15 @@ PEOPLE = [
         [],
     ),
     ("Owen Pritchard", "owen.pritchard@audit.example", "Senior Internal Auditor", None, [Role.AUDITOR], []),
+    # Granted the partnership's roll-ups by region/demo.py.
+    (
+        "Priya Raman",
+        "priya.raman@region.example",
+        "Regional Prevent Coordinator, East of England",
+        None,
+        [Role.REGIONAL_COORDINATOR],
+        [],
+    ),
 ]
 
 

@@ -1,11 +1,12 @@
 """The partnership, its member organisations and its business areas."""
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, Timestamped
+from core.db import Base, Timestamped, utcnow
 from core.disclosure import DEFAULT_THRESHOLD, THRESHOLD_RANGE
 from core.tenancy import Scoped, register_tenant_model
 
@@ -127,3 +128,24 @@ class BusinessArea(Scoped, Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<BusinessArea {self.id} {self.name}>"
+
+
+class RegionalGrant(Base):
+    """A regional coordinator's access to one partnership's roll-ups (region/).
+
+    Not scoped to a partnership (core.tenancy): a grant joins an account of one partnership to
+    another, so it is read with every partnership in scope, in one place
+    (partnership.services.regional_grants). Granted and revoked by `flask region`; audited."""
+
+    __tablename__ = "regional_grants"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("user_id", "partnership_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    #: The partnership whose roll-ups the user may see.
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RegionalGrant user {self.user_id} partnership {self.partnership_id}>"

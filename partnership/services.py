@@ -1,12 +1,15 @@
 """Partnership rules: the partnership and its member organisations."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import abort
 from sqlalchemy import func, select
 
 from core import tenancy
 from core.disclosure import DEFAULT_THRESHOLD, THRESHOLD_RANGE
 from core.extensions import db
-from partnership.models import Organisation, Partnership
+from partnership.models import Organisation, Partnership, RegionalGrant
 
 
 def current_partnership() -> Partnership | None:
@@ -82,3 +85,50 @@ def update_disclosure_threshold(partnership: Partnership, *, threshold: int) -> 
         raise ValueError(f"The threshold must be from {low} to {high}")
     partnership.disclosure_threshold = threshold
     db.session.flush()
+
+
+# --- regional access -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionalAccess:
+    """One grant of a partnership's roll-ups to a regional coordinator, as lists show it."""
+
+    grant_id: int
+    user_id: int
+    full_name: str
+    email: str
+    active: bool
+    partnership_id: int
+    partnership_name: str
+    granted_at: datetime
+
+
+def regional_grants(*, partnership_id: int | None = None, user_id: int | None = None) -> list[RegionalAccess]:
+    """Grants of regional access, by partnership then coordinator: of one partnership, of one
+    user, or every grant. The one place grants are read: a grant joins an account of one
+    partnership to another, so it is read with every partnership in scope (core.tenancy); what
+    is returned is only names, emails and partnership names, never a partnership's records."""
+    from core.models import User
+
+    query = (
+        select(
+            RegionalGrant.id,
+            User.id,
+            User.full_name,
+            User.email,
+            User.active,
+            Partnership.id,
+            Partnership.name,
+            RegionalGrant.granted_at,
+        )
+        .join(User, User.id == RegionalGrant.user_id)
+        .join(Partnership, Partnership.id == RegionalGrant.partnership_id)
+        .order_by(Partnership.name, User.full_name, RegionalGrant.id)
+    )
+    if partnership_id is not None:
+        query = query.where(RegionalGrant.partnership_id == partnership_id)
+    if user_id is not None:
+        query = query.where(RegionalGrant.user_id == user_id)
+    with tenancy.scoped(tenancy.ALL):
+        return [RegionalAccess(*row) for row in db.session.execute(query)]

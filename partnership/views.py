@@ -90,4 +90,9 @@ def edit_settings():
         services.update_disclosure_threshold(partnership, threshold=form.threshold)
         flash("Partnership settings saved.", "success")
         return redirect(url_for("partnership.edit_settings"))
-    return render_template("partnership/settings.html", form=form, partnership=partnership)
+    return render_template(
+        "partnership/settings.html",
+        form=form,
+        partnership=partnership,
+        regional_access=services.regional_grants(partnership_id=partnership.id),
+    )

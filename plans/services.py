@@ -654,3 +654,57 @@ def areas_without_a_plan(partnership_id: int | None = None) -> list[tuple[int, s
     if partnership_id is not None:
         query = query.where(BusinessArea.partnership_id == partnership_id)
     return [tuple(r) for r in db.session.execute(query)]
+
+
+@dataclass
+class PartnershipPlanRollup:
+    """One partnership's active plan rows, counted: by business area and RAG, overdue, stale."""
+
+    #: area name (the county plan as "County plan") -> RAG value ("unset" for none) -> rows.
+    by_area: dict[str, dict[str, int]] = field(default_factory=dict)
+    overdue: int = 0
+    stale: int = 0
+
+    @property
+    def by_rag(self) -> dict[str, int]:
+        """Rows by RAG, the areas added together."""
+        totals: dict[str, int] = defaultdict(int)
+        for counts in self.by_area.values():
+            for rag, count in counts.items():
+                totals[rag] += count
+        return dict(totals)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.by_rag.values())
+
+
+def rollup_by_partnership(*, today: date, statuses=(PlanStatus.ACTIVE.value,)) -> dict[int, PartnershipPlanRollup]:
+    """Rows of the plans with the given statuses in every partnership in scope, counted by
+    partnership, business area and RAG, with the overdue and stale rows (plans.rules): one query,
+    whatever the number of partnerships, plans or rows. Counts only: no row is loaded."""
+    rag_or_unset = func.coalesce(PlanRow.rag, literal_column("'unset'"))
+    area = func.coalesce(BusinessArea.name, literal_column("'County plan'"))
+    query = (
+        select(
+            Plan.partnership_id,
+            area,
+            rag_or_unset,
+            func.count(),
+            func.sum(case((rules.overdue(today), 1), else_=0)),
+            func.sum(case((rules.stale(today), 1), else_=0)),
+        )
+        .select_from(PlanRow)
+        .join(Plan, Plan.id == PlanRow.plan_id)
+        .outerjoin(BusinessArea, BusinessArea.id == Plan.area_id)
+        .where(rules.live(), Plan.status.in_(list(statuses)))
+        .group_by(Plan.partnership_id, area, rag_or_unset)
+        .order_by(Plan.partnership_id, area)
+    )
+    out: dict[int, PartnershipPlanRollup] = defaultdict(PartnershipPlanRollup)
+    for partnership_id, area_name, rag, count, overdue, stale in db.session.execute(query):
+        rollup = out[partnership_id]
+        rollup.by_area.setdefault(area_name, {})[rag] = count
+        rollup.overdue += overdue or 0
+        rollup.stale += stale or 0
+    return dict(out)

@@ -60,6 +60,14 @@ def _compliance() -> bytes:
     return report_pdf(_partnership_id(), 2025)
 
 
+def _region() -> bytes:
+    from region import pack, services
+    from region.rollups import regional_rollup
+
+    coordinator = services.coordinator_by_email("priya.raman@region.example")  # granted the demo partnership
+    return pack.render(regional_rollup(services.partnership_ids_granted(coordinator.id), today=clock.today()))
+
+
 DOCUMENTS = [
     DemoDocument(
         "board_pack",
@@ -83,4 +91,5 @@ DOCUMENTS = [
     DemoDocument("plans", "Delivery plans, 16 November 2026", "OFFICIAL", _plans),
     DemoDocument("training_coverage", "WRAP training coverage as at 16 November 2026", "OFFICIAL", _coverage),
     DemoDocument("compliance_report", "Annual Prevent compliance report 2025", "OFFICIAL-SENSITIVE", _compliance),
+    DemoDocument("region_pack", "Regional Prevent roll-up, 16 November 2026", "OFFICIAL", _region),
 ]

@@ -1,5 +1,5 @@
 """The packages import only downward: core -> partnership -> spoc, plans, training, channel_panel ->
-board -> compliance. The kernel (core) imports no domain at all, and no two packages import each
+board, region -> compliance. The kernel (core) imports no domain at all, and no two packages import each
 other (peers may import one way). Read from every module's source with ast, imports inside
 functions included; the app factory composes the domains by name (config.PACKAGES), not by import.
 """
@@ -19,6 +19,7 @@ LAYER = {
     "training": 2,
     "channel_panel": 2,
     "board": 3,
+    "region": 3,
     "compliance": 4,
 }
 

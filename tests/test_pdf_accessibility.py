@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from tests.pdf_documents import DOCUMENTS
 
 #: Charts in each demo document, counted by hand: the pack has red and amber rows by area,
-#: coverage by organisation and Channel cases by stage; the coverage summary has its trend.
-CHARTS = {"board_pack": 3, "training_coverage": 1}
+#: coverage by organisation and Channel cases by stage; the coverage summary has its trend; the
+#: regional pack has red and amber rows, overdue rows, stale rows, coverage and Channel referrals.
+CHARTS = {"board_pack": 3, "training_coverage": 1, "region_pack": 5}
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from tests.conftest import sign_in
 ALL = frozenset(Role)
 PUBLIC = "public"
 LEAD = {Role.PREVENT_LEAD}
+#: Every role of a partnership; not the regional coordinator, who reads roll-ups and nothing else.
 READERS = {
     Role.PREVENT_LEAD,
     Role.SPOC,
@@ -115,6 +116,11 @@ EXPECTED.update(
         "board.check_plans": LEAD,
     }
 )
+
+
+# The regional view: roll-ups of the partnerships granted to a regional coordinator, and no one else.
+REGIONAL = {Role.REGIONAL_COORDINATOR}
+EXPECTED.update({"region.show_region": REGIONAL, "region.download_pack": REGIONAL})
 
 
 def board_records(app, world) -> dict:

@@ -18,6 +18,7 @@ ROLES = {
     "panel_member": ("kieran.walsh@cambs.police.example", "The next Channel Panel", "panel-meeting"),
     "training_coordinator": ("nadia.kowalski@cambridgeshire.example", "Training coverage today", "organisation"),
     "auditor": ("owen.pritchard@audit.example", "Findings not yet closed", "close-finding"),
+    "regional_coordinator": ("priya.raman@region.example", "Your region", "region"),
 }
 
 
@@ -41,6 +42,9 @@ def _landed(page: Page, kind: str) -> None:
         expect(page.locator("#organisation-coverage")).to_contain_text("60.0%")
     elif kind == "close-finding":
         expect(h1).to_have_text("Close a finding")
+    elif kind == "region":
+        expect(h1).to_have_text("Regional roll-up")
+        expect(page.locator(".app-chart")).to_have_count(5)
     else:  # pragma: no cover - a new role without a check
         raise AssertionError(kind)
 

@@ -80,7 +80,9 @@ def test_the_code_step_expires(app, client, world):
     assert response.headers["Location"] == "/login"
 
 
-@pytest.mark.parametrize("role", [Role.PREVENT_LEAD, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.AUDITOR])
+@pytest.mark.parametrize(
+    "role", [Role.PREVENT_LEAD, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.AUDITOR, Role.REGIONAL_COORDINATOR]
+)
 def test_roles_that_need_it_must_set_it_up_first(app, client, create, role):
     user = create(UserFactory, email="new@council.example", roles=[role], two_factor=False)
     assert sign_in(client, user.email).status_code == 302
