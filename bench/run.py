@@ -127,6 +127,7 @@ def page_urls(app, today: date, pid: int, name: str) -> dict[str, tuple[str, str
     from board.services import next_meeting
     from channel_panel.models import ChannelCase, PanelMeeting
     from core import tenancy
+    from core.audit import AuditEntry
     from core.extensions import db
     from partnership.models import Organisation
     from plans.models import Plan, PlanRow
@@ -149,7 +150,13 @@ def page_urls(app, today: date, pid: int, name: str) -> dict[str, tuple[str, str
             .limit(1)
         )
         case = db.session.scalar(select(ChannelCase.reference).order_by(ChannelCase.id).limit(1))
-        audited = db.session.scalar(select(PlanRow.id).order_by(PlanRow.id.desc()).limit(1))
+        # The latest entry the search finds: the first line of its first page.
+        audited = db.session.scalar(
+            select(AuditEntry.label)
+            .where(AuditEntry.entity == "plan_rows", AuditEntry.action == "update")
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(1)
+        )
         db.session.remove()
     pages = {
         "Prevent Lead overview": ("/plans", "lead", [plan_title]),
@@ -157,7 +164,7 @@ def page_urls(app, today: date, pid: int, name: str) -> dict[str, tuple[str, str
         "board agenda": (f"/board/meetings/{meeting.id}", "lead", [meeting.title]),
         "training coverage": ("/training", "lead", [org]),
         "Channel agenda": (f"/channel/meetings/{panel}", "chair", []),
-        "audit trail search": ("/audit?entity=plan_rows&action=update", "auditor", [f"Row {audited}"]),
+        "audit trail search": ("/audit?entity=plan_rows&action=update", "auditor", [audited] if audited else []),
         # The page that names the partnership: the signed-in user's, not the demo's.
         "organisations": ("/partnership/organisations", "lead", [name]),
     }
@@ -503,15 +510,20 @@ def has_region() -> bool:
 def grant_region(app, pid: int) -> tuple[str, list[int], list[str]]:
     """Grant the measured partnership's regional coordinator REGION_PARTNERSHIPS partnerships
     (its own and the next ones), as `flask region grant` does; its email, the ids and names."""
-    from region import services
     from sqlalchemy import select
 
     from core import tenancy
     from core.audit import acting_as
     from core.extensions import db
+    from core.models import User, UserRole
     from partnership.models import Partnership
+    from region import services
 
-    email = generate.bench_email("region", pid)
+    with app.app_context(), tenancy.scoped(pid):
+        query = select(User.email).join(UserRole).where(UserRole.role == generate.REGION_ROLE[1])
+        email = db.session.scalar(query.order_by(User.email != generate.bench_email("region", pid), User.id).limit(1))
+        if email is None:
+            raise PageError(f"partnership {pid} has no regional coordinator to sign in as")
     with app.app_context(), tenancy.scoped(tenancy.ALL):
         rows = db.session.execute(select(Partnership.id, Partnership.name).order_by(Partnership.id)).all()
         start = next(i for i, row in enumerate(rows) if row[0] == pid)
