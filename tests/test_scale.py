@@ -4,6 +4,7 @@ import html
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, func, select
 
 from core import clock, tenancy
@@ -214,3 +215,11 @@ def test_a_generated_partnership_signs_in_and_sees_its_own_records_only(app):
     spoc = app.test_client()
     assert sign_in(spoc, "spoc.p002@bench.example", DEMO_PASSWORD, secret=DEMO_TOTP_SECRET).status_code == 302
     assert spoc.get("/").status_code == 200
+
+
+def test_the_loader_refuses_a_row_of_a_partnership_owned_table_without_its_partnership(app):
+    with app.app_context(), db.engine.begin() as conn:
+        loader = generate.Loader(conn, db.metadata.tables)
+        with pytest.raises(ValueError, match="organisations: a generated row has no partnership_id"):
+            loader.write("organisations", [{"name": "Nowhere council", "short_name": "NC", "kind": "other"}])
+        assert loader.counts == {}
