@@ -150,11 +150,11 @@ def page_urls(app, today: date, pid: int, name: str) -> dict[str, tuple[str, str
             .limit(1)
         )
         case = db.session.scalar(select(ChannelCase.reference).order_by(ChannelCase.id).limit(1))
-        # The latest entry the search finds: the first line of its first page.
+        # The latest entry the search finds (newest first, by id): the first line of its first page.
         audited = db.session.scalar(
             select(AuditEntry.label)
             .where(AuditEntry.entity == "plan_rows", AuditEntry.action == "update")
-            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .order_by(AuditEntry.id.desc())
             .limit(1)
         )
         db.session.remove()
