@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from board import pack
 from board import services as board
 from board.models import BoardMeeting
-from core import clock
+from core import clock, tenancy
 from core.cli import fail
 from core.extensions import db
 from core.pdf import PdfError
@@ -36,6 +36,7 @@ def _document(part: str):
     @click.option("--next", "use_next", is_flag=True, help="The next scheduled meeting.")
     @click.option("-o", "output", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
     @with_appcontext
+    @tenancy.partnership_option
     def command(meeting: str | None, use_next: bool, output: str) -> None:
         found, problems = _find_meeting(meeting, use_next)
         path = Path(output)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from channel_panel.meetings import agenda_pdf, build_agenda, next_meeting
 from channel_panel.models import PanelMeeting
-from core import clock
+from core import clock, tenancy
 from core.cli import fail
 from core.extensions import db
 from core.pdf import PdfError
@@ -53,6 +53,7 @@ def _find_meeting(value: str, use_next: bool, problems: list[str]) -> PanelMeeti
 @click.option("--next", "use_next", is_flag=True, help="The next meeting (today or later).")
 @click.option("-o", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PDF file to write.")
 @with_appcontext
+@tenancy.partnership_option
 def agenda_command(meeting: str, use_next: bool, output: Path) -> None:
     """Print a meeting's agenda to PDF (OFFICIAL-SENSITIVE; cases by reference only).
 

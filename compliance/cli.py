@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from core import tenancy
 from core.cli import fail
 from partnership.services import current_partnership
 
@@ -18,6 +19,7 @@ def compliance_cli() -> None:
 @click.option("--year", required=True, type=int, help="The year assessed (1 January to 31 December), e.g. 2025.")
 @click.option("-o", "--output", required=True, help="File to write: .pdf or .xlsx.")
 @with_appcontext
+@tenancy.partnership_option
 def report(year: int, output: str) -> None:
     """Write the annual compliance report for YEAR: the latest self-assessment version, every
     automatic check with its figures, the findings and the sign-off."""

@@ -44,6 +44,10 @@ class AuditEntry(ScopedOptional, Base):
         Index("ix_audit_entries_at", "at"),
         # The trail page filters by record type and action, newest first.
         Index("ix_audit_entries_entity_action_id", "entity", "action", "id"),
+        # An entry of the deployment's own (no partnership) is written from any scope but read
+        # by none but the deployment (core.tenancy): its id comes from the sequence first, as
+        # INSERT ... RETURNING would need to read the new row back.
+        {"implicit_returning": False},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -233,6 +233,7 @@ def audit_cli() -> None:
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="From this date (YYYY-MM-DD).")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="To this date (YYYY-MM-DD).")
 @with_appcontext
+@tenancy.partnership_option
 def audit_export(output: str, entity: str, entity_id: int | None, since, until) -> None:
     """Export the audit trail, one row per changed field."""
     from core.audit import audited_tables

@@ -134,6 +134,8 @@ class SecurityEvent(ScopedOptional, Base):
         # Every signed-in request asks whether its session was signed out (core.auth._signed_out):
         # one user's events of one kind, never a scan of every sign-out ever recorded.
         Index("ix_security_events_user_kind", "user_id", "kind"),
+        # As for the audit trail: no RETURNING for an event of no partnership (core.tenancy).
+        {"implicit_returning": False},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import click
 from flask import g, has_app_context
-from sqlalchemy import ForeignKey, event, inspect, text
+from sqlalchemy import ForeignKey, column, event, inspect, select, table
 from sqlalchemy.orm import (
     MANYTOONE,
     Mapped,
@@ -39,6 +39,8 @@ from sqlalchemy.orm import (
 
 #: The table the partnerships live in (the kernel knows its name and its ``id``, nothing more).
 TENANT_TABLE = "partnerships"
+#: The partnerships table as the kernel knows it: an id and a name.
+_TENANTS = table(TENANT_TABLE, column("id"), column("name"))
 #: The PostgreSQL setting the row-level security policies read: "*" (all), "" (none) or "1,7".
 SETTING = "app.partnerships"
 
@@ -162,7 +164,7 @@ def require_single() -> int:
 
 
 def _only_partnership(connection) -> int | None:
-    rows = connection.execute(text(f"SELECT id FROM {TENANT_TABLE} ORDER BY id LIMIT 2")).all()
+    rows = connection.execute(select(_TENANTS.c.id).order_by(_TENANTS.c.id).limit(2)).all()
     return rows[0][0] if len(rows) == 1 else None
 
 
@@ -320,7 +322,7 @@ def partnership_ids() -> list[int]:
     from core.extensions import db
 
     with scoped(ALL):
-        return list(db.session.scalars(text(f"SELECT id FROM {TENANT_TABLE} ORDER BY id")))
+        return list(db.session.scalars(select(_TENANTS.c.id).order_by(_TENANTS.c.id)))
 
 
 def resolve_partnership(given: str | None) -> int:
@@ -329,7 +331,7 @@ def resolve_partnership(given: str | None) -> int:
     from core.extensions import db
 
     with scoped(ALL):
-        rows = db.session.execute(text(f"SELECT id, name FROM {TENANT_TABLE} ORDER BY id")).all()
+        rows = db.session.execute(select(_TENANTS.c.id, _TENANTS.c.name).order_by(_TENANTS.c.id)).all()
     if not rows:
         raise click.UsageError("There is no partnership yet: create one with 'flask partnership create'.")
     if given is None or given == "":

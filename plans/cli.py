@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from core import tenancy
 from core.cli import command_transaction, fail
 from core.extensions import db
 from core.importing import commands
@@ -69,6 +70,7 @@ def _readable(stem: str) -> str:
 @click.option("--period", default="", help="Period, e.g. 2019-2021.")
 @click.option("--lead-key", type=click.Path(dir_okay=False, path_type=Path), help="CSV/XLSX of initials and who.")
 @with_appcontext
+@tenancy.partnership_option
 def import_command(
     path: Path,
     area: str,
@@ -188,6 +190,7 @@ def _reimport(
 @click.option("--plan", "plan_id", default="", help="Only this plan's number (default: every plan).")
 @click.option("-o", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @with_appcontext
+@tenancy.partnership_option
 def export_command(fmt: str, plan_id: str, output: Path) -> None:
     """Export plans as CSV (one table), XLSX (a sheet per plan) or PDF (with the protective marking)."""
     problems = []

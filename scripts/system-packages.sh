@@ -7,7 +7,9 @@ set -euo pipefail
 # Pango, HarfBuzz and fonts: WeasyPrint's PDFs.
 runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core)
 # libatomic1: Playwright's bundled driver (a Node.js binary) links against it.
-test_only=(chromium poppler-utils postgresql libatomic1)
+# nginx: the several-app-servers test (tests/multiserver) balances two gunicorns behind it; it
+# runs its own nginx as the current user in a temporary folder, never the system service.
+test_only=(chromium poppler-utils postgresql libatomic1 nginx)
 
 case "${1:-runtime}" in
   runtime) wanted=("${runtime[@]}") ;;

@@ -33,8 +33,11 @@ run_part browser "${PYTEST[@]}" --basetemp="$logs/tmp-browser" tests/browser
 # is the same on both databases, like the browser tests: it runs once, on SQLite.
 OUTPUT_ONLY=(--ignore=tests/security/test_privacy_sweep.py --ignore=tests/test_pdf_layout.py
   --ignore=tests/test_pdf_accessibility.py)
+# The several-app-servers test brings its own PostgreSQL cluster (and nginx, gunicorn, S3): it
+# runs once, in the SQLite part.
+OWN_SERVERS=(--ignore=tests/multiserver)
 run_part postgresql scripts/with-postgres.sh "${PYTEST[@]}" --basetemp="$logs/tmp-postgresql" --ignore=tests/browser \
-  "${OUTPUT_ONLY[@]}"
+  "${OUTPUT_ONLY[@]}" "${OWN_SERVERS[@]}"
 
 # A line a minute, so a long run shows it is alive.
 while :; do

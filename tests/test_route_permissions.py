@@ -466,6 +466,9 @@ def test_route_outcomes_for_role(app, world, role):
         url = rule.build(_url_args(rule, world, extra), append_unknown=False)[1]
         method = _method(rule)
         response = client.open(url, method=method)
+        # A streamed answer (an export) keeps its app context until closed; the next client's
+        # requests would run in it, with its signed-in user.
+        response.close()
         expected = EXPECTED[rule.endpoint]
         status = response.status_code
         if expected == PUBLIC:

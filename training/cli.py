@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from core import clock
+from core import clock, tenancy
 from core.cli import fail
 from core.extensions import db
 from core.importing import commands
@@ -49,6 +49,7 @@ def _find(model, value: str, option: str, problems: list[str]) -> int | None:
 @click.option("--organisation", default="", help="The organisation of every row, when the file has no such column.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report what it would add; save nothing.")
 @with_appcontext
+@tenancy.partnership_option
 def import_command(path: Path, maps: tuple[str, ...], course: str, organisation: str, dry_run: bool) -> None:
     """Import an attendance register or e-learning export (CSV or XLSX).
 
@@ -81,6 +82,7 @@ def import_command(path: Path, maps: tuple[str, ...], course: str, organisation:
 @click.option("--map", "maps", multiple=True, help='"Heading=field" (repeatable); "Heading=" leaves a column out.')
 @click.option("--dry-run", is_flag=True, help="Check the file and report what it would record; save nothing.")
 @with_appcontext
+@tenancy.partnership_option
 def headcounts_command(path: Path, maps: tuple[str, ...], dry_run: bool) -> None:
     """Import relevant headcounts (organisation, team, relevant headcount, as-at date, source)
     from a CSV or XLSX file. Every problem is listed with its row and column, and nothing is
@@ -105,6 +107,7 @@ def headcounts_command(path: Path, maps: tuple[str, ...], dry_run: bool) -> None
 @click.option("--format", "fmt", default="csv", show_default=True, help="csv, xlsx or pdf.")
 @click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
 @with_appcontext
+@tenancy.partnership_option
 def coverage_command(as_of: str, fmt: str, output: Path | None) -> None:
     """Coverage of each organisation and overall, as CSV to standard output or a file."""
     problems = []

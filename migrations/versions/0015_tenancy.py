@@ -74,17 +74,14 @@ UNIQUE_CHANGES = [
     ("channel_cases", "reference"),
 ]
 
-#: The list is cast to integers only when it is one ("7", "3,7"): the planner works the expression
-#: out while estimating a query (the setting is known then), so a bare cast would fail on "*".
 POLICY_FUNCTION = """
 CREATE OR REPLACE FUNCTION partnership_in_scope(pid integer) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-  SELECT coalesce(current_setting('app.partnerships', true), '') = '*'
-      OR pid = ANY (
-        CASE WHEN coalesce(current_setting('app.partnerships', true), '') ~ '^[0-9]+(,[0-9]+)*$'
-             THEN string_to_array(current_setting('app.partnerships', true), ',')::integer[]
-             ELSE '{}'::integer[]
-        END)
+  SELECT CASE coalesce(current_setting('app.partnerships', true), '')
+    WHEN '*' THEN true
+    WHEN '' THEN false
+    ELSE pid = ANY (string_to_array(current_setting('app.partnerships', true), ',')::integer[])
+  END
 $$
 """
 

@@ -21,6 +21,7 @@ from core.backup import BackupError, create_backup, restore_backup
 from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from core.extensions import db
 from core.storage import S3Storage, get_storage
+from core.tenancy import every_partnership_connection
 from core.vocab import Role
 from partnership.demo import DEMO_LOGINS
 from plans.models import EvidenceFile
@@ -32,6 +33,7 @@ def table_checksums(engine) -> dict[str, str]:
     """Every table's rows, in primary-key order, hashed."""
     sums = {}
     with engine.connect() as conn:
+        every_partnership_connection(conn)  # every partnership's rows (row-level security)
         inspector = inspect(conn)
         for table in sorted(inspector.get_table_names()):
             keys = inspector.get_pk_constraint(table)["constrained_columns"] or [

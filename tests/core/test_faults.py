@@ -16,7 +16,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from core import accounts, clock, twofactor
+from core import accounts, clock, tenancy, twofactor
 from core.app import create_app
 from core.extensions import db
 from core.permissions import public
@@ -90,6 +90,7 @@ def test_postgresql_stopped_mid_run_gives_503_and_recovers_without_restart(tmp_p
         @app.route("/test-fault/write-then-outage", methods=["POST"], endpoint="test_fault_write")
         @public
         def write_then_outage():
+            tenancy.set_scope(tenancy.ALL)  # as a deployment's own job would write a partnership
             db.session.add(Partnership(name="Written while the database died"))
             db.session.flush()  # the row is in an open transaction on the server
             cluster.stop()  # the server is gone before the request's commit, at its end
@@ -130,7 +131,8 @@ def test_postgresql_stopped_mid_run_gives_503_and_recovers_without_restart(tmp_p
         cluster.start()
         assert client.get("/users").status_code == 200
         with app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(Partnership)) == 0
+            died = Partnership.name == "Written while the database died"
+            assert db.session.scalar(select(func.count()).select_from(Partnership).where(died)) == 0
             db.session.remove()
             db.engine.dispose()
     finally:

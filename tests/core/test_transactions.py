@@ -8,7 +8,7 @@ from flask_login import login_user
 from sqlalchemy import event, func, select
 from werkzeug.exceptions import Forbidden
 
-from core import accounts
+from core import accounts, tenancy
 from core.audit import AuditEntry
 from core.auth import forbid_unless
 from core.cli import command_transaction
@@ -143,6 +143,7 @@ def test_a_commit_that_fails_gives_the_error_page_with_its_headers(app, another_
     @public
     def duplicate_email():
         # Not flushed: the unique email is only refused by the commit at the end of the request.
+        tenancy.set_scope(tenancy.Scope.of(world.partnership_id))  # as a signed-in request serves
         db.session.add(User(email=world.users[Role.SPOC].email, full_name="Twin", password_hash="x"))
         return "the view's own answer"
 

@@ -317,12 +317,12 @@ def test_a_rag_moved_to_red_without_a_reason_is_a_problem_and_nothing_changes(ap
 def test_into_an_unknown_plan_or_without_a_key_is_refused(app, tmp_path):
     source = tmp_path / "p.csv"
     source.write_text("Duty,Actions\nTrain staff,Run WRAP\n", encoding="utf-8")
-    result = run(app, "import", source, "--into", "999")
-    assert result.exit_code == 1 and result.stderr.strip() == "Error: --into: there is no plan #999"
     with app.app_context():
         area = BusinessAreaFactory(name="Education")
         db.session.commit()
         area_id = area.id
+    result = run(app, "import", source, "--into", "999")
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: --into: there is no plan #999"
     assert run(app, "import", source, "--area", area_id).exit_code == 0
     result = run(app, "import", source, "--into", plan_id_of(app))
     assert result.exit_code == 1

@@ -342,3 +342,10 @@ def test_granted_another_demo_partnership_the_coordinator_sees_its_roll_ups_and_
     assert "Fenmarsh and Wellsbridge Prevent Partnership" in pack_text
     leaks = [f"{where}: {needle}" for needle, where in forbidden.items() if needle in page or needle in pack_text]
     assert leaks == []
+
+
+def test_the_regional_role_holds_the_regional_permission_and_no_other_but_signing_in():
+    from core.permissions import Permission, permissions_for
+
+    assert permissions_for([Role.REGIONAL_COORDINATOR]) == {Permission.SIGNED_IN, Permission.VIEW_REGION}
+    assert [role for role in Role if Permission.VIEW_REGION in permissions_for([role])] == [Role.REGIONAL_COORDINATOR]

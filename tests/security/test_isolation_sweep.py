@@ -113,11 +113,12 @@ def two_demos(app, tmp_path_factory):
 _SNAPSHOT: dict[str, Snapshot] = {}
 
 
-def b_values(app) -> dict[str, list]:
+def b_values(app, partnership: int = B) -> dict[str, list]:
+    """Record ids of ``partnership`` (the second, unless told) for each URL argument."""
     values: dict[str, list] = {"part": ["agenda", "minutes", "pack"], "quarter": ["2026-q4"], "fmt": ["pdf", "xlsx"]}
     with app.app_context():
         for names, sql in B_RECORD_IDS.items():
-            for row in db.session.execute(text(sql), {"b": B}).all():
+            for row in db.session.execute(text(sql), {"b": partnership}).all():
                 for name, value in zip(names, row, strict=True):
                     values.setdefault(name, [])
                     if value not in values[name]:
@@ -160,8 +161,11 @@ def test_a_partnerships_users_reach_nothing_of_another(app, two_demos, role):
             not_404.append(f"{url}: {status}")
     assert not not_404, "another partnership's record answered:\n" + "\n".join(not_404[:30])
 
+    # What the role reads: pages, files and exports without ids, and those of its own records
+    # (a plan's PDF, a meeting's pack, a case's page), one or two of each kind.
+    ours = set(reachable_urls(app, role, b_values(app, A)))
     leaks, opened = [], 0
-    for url in sorted(no_ids):
+    for url in sorted(no_ids | ours):
         response = client.get(url)
         if response.status_code != 200:
             continue
@@ -238,3 +242,17 @@ def test_a_write_into_another_partnership_is_refused(app, two_demos):
             ).rowcount
             assert changed == 0
             db.session.rollback()
+
+
+def test_the_sweep_finds_what_is_there(app, two_demos):
+    """The sweep can see the second partnership's strings: its own Prevent Lead finds them on its
+    plans page and the organisations page (and the first's Lead, on the same pages, none)."""
+    forbidden = b_strings(app)
+    client = app.test_client()
+    lead_email = EMAILS[Role.PREVENT_LEAD].replace("@", "@second.")
+    assert sign_in(client, lead_email, DEMO_PASSWORD).status_code == 302
+    seen = set()
+    for url in ("/plans", "/partnership/organisations"):
+        body = client.get(url).get_data(as_text=True)
+        seen |= {what for needle, what in forbidden.items() if needle in body}
+    assert {"plans.title", "organisations.name", "partnerships.name"} <= seen
