@@ -138,12 +138,15 @@ def timed(fn, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-def run_import(app, path: Path, today: date) -> tuple[dict, object]:
+def run_import(app, path: Path, today: date, *, partnership_id: int | None = None) -> tuple[dict, object]:
+    """Check and save the register, in one partnership's scope (the only one by default)."""
+    from core import tenancy
     from core.audit import acting_as
     from core.extensions import db
     from training import imports
 
-    with app.app_context(), acting_as(f"bench {path.name}"):
+    scope = tenancy.Scope.of(partnership_id) if partnership_id is not None else tenancy.ALL
+    with app.app_context(), tenancy.scoped(scope), acting_as(f"bench {path.name}"):
         data, read_s = timed(path.read_bytes)
         header = next(csv.reader([data.split(b"\n", 1)[0].decode()]))
         check, check_s = timed(
