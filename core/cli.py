@@ -89,13 +89,10 @@ def lead_account_problems(email: str, full_name: str, password: str, *, email_op
         problems.append(f"{email_option}: enter an email address in the correct format, like name@example.org")
     elif accounts.email_taken(email):
         problems.append(f"{email_option}: a user with the email address {email} already exists")
-    name_option = "--name" if email_option == "--email" else "--lead-name"
+    lead = email_option != "--email"
+    name_option, whose = ("--lead-name", "the Prevent Lead's") if lead else ("--name", "the user's")
     if not full_name.strip():
-        problems.append(
-            "--name: enter the user's full name"
-            if email_option == "--email"
-            else "--lead-name: enter the Prevent Lead's full name"
-        )
+        problems.append(f"{name_option}: enter {whose} full name")
     elif problem := limits.too_long(full_name.strip(), limits.SHORT_TEXT):
         problems.append(f"{name_option}: the name {problem}")
     if problem := limits.too_long(password, limits.PASSWORD):

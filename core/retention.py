@@ -197,6 +197,12 @@ def retention_run(dry_run: bool, as_of: str, only: str, partnership_given: str |
         if not chosen:
             names = ", ".join(s.name for s in schedules())
             problems.append(f"--schedule: there is no schedule '{only}'; one of: {names}")
+    served = tenancy.partnership_ids()
+    if partnership_given:
+        try:
+            served = [tenancy.resolve_partnership(partnership_given)]
+        except click.UsageError as error:
+            problems.append(f"--partnership: {error.message}")
     if problems:
         fail(problems)
 
@@ -204,7 +210,6 @@ def retention_run(dry_run: bool, as_of: str, only: str, partnership_given: str |
     if dry_run:
         click.echo(f"Dry run as of {day.isoformat()}: nothing removed or redacted.")
     # Each partnership's records under its own scope, in turn (core.tenancy).
-    served = [tenancy.resolve_partnership(partnership_given)] if partnership_given else tenancy.partnership_ids()
     for pid in served:
         if len(served) > 1:
             click.echo(f"Partnership {pid}:")

@@ -529,3 +529,10 @@ def test_without_a_partnership_each_is_run_in_turn_by_its_own_setting(app, due):
     assert "Leavers' training records (training_leavers, 24 months after leaving): 1 would be removed" in theirs
     assert "due 2021-01-01: would be removed: left 2019-01-01" in theirs
     assert f"person #{due.leaver} " not in theirs
+
+
+def test_an_unknown_partnership_is_refused_before_anything_is_listed(app, due):
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run", "--partnership", "Nowhere"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Error: --partnership: No partnership is called or numbered 'Nowhere'" in result.stderr
