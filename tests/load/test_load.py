@@ -193,7 +193,7 @@ def test_fifty_users_lose_no_update(app, gunicorn, tmp_path):
             "--run-time",
             f"{SECONDS}s",
             "--stop-timeout",
-            "15",
+            "60",
             "--host",
             gunicorn,
             "--csv",
@@ -210,7 +210,7 @@ def test_fifty_users_lose_no_update(app, gunicorn, tmp_path):
         },
         capture_output=True,
         text=True,
-        timeout=SECONDS + 90,
+        timeout=SECONDS + 150,
     )
     elapsed = time.monotonic() - started
     assert tally_file.exists(), locust.stderr[-3000:]
@@ -258,7 +258,7 @@ def test_fifty_users_lose_no_update(app, gunicorn, tmp_path):
     assert failed == 0
     assert requests > USERS * 4, "the load barely ran"
     assert saves > SPOCS, "too few progress saves to mean anything"
-    assert int(pack.get("Request Count", 0)) >= 1, "no board pack was produced under load"
+    assert int(pack.get("Request Count", 0)) >= 1, f"no board pack was produced under load: {locust.stderr[-3000:]}"
     # Each accepted save is exactly one progress entry and one audit entry; none lost, none doubled.
     assert written == Counter({int(row_id): len(saved) for row_id, saved in tally["saved"].items()})
     assert audited == saves
