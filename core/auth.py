@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from core import accounts, clock, sso, tenancy, twofactor
 from core.audit import set_request_actor
@@ -45,28 +46,36 @@ def needs_fresh_second_factor(view):
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Session ids are "<user id>:<hash tag>", so a password change ends other sessions."""
-    user_id, _, tag = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_tag != tag or _signed_out(user, session.get("sid")):
-        return None
-    return user
+    """Session ids are "<user id>:<hash tag>", so a password change ends other sessions.
 
-
-def _signed_out(user: User, sid: str | None) -> bool:
-    """Whether this session was ended by signing out (or predates session ids).
-
-    The session cookie lives in the browser, so a copy taken before sign-out would otherwise
-    still work until it expired: the sign-out event records the session's id, and it is refused.
+    One SQL statement serves the whole signed-in shell: the account, its organisation, roles and
+    SPOC areas (which every permission check reads), and whether this session was signed out.
     """
-    if not sid:
-        return True
-    ended = select(SecurityEvent.id).where(
-        SecurityEvent.kind == "logout", SecurityEvent.user_id == user.id, SecurityEvent.detail == f"session {sid}"
+    user_id, _, tag = session_id.partition(":")
+    sid = session.get("sid")
+    if not user_id.isdigit() or not sid:
+        return None  # no session id: signed out, or a session older than session ids
+    # The session cookie lives in the browser, so a copy taken before sign-out would otherwise
+    # still work until it expired: the sign-out event records the session's id, and it is refused.
+    signed_out = (
+        select(SecurityEvent.id)
+        .where(
+            SecurityEvent.kind == "logout", SecurityEvent.user_id == User.id, SecurityEvent.detail == f"session {sid}"
+        )
+        .exists()
     )
-    return db.session.scalar(ended.limit(1)) is not None
+    found = (
+        db.session.execute(
+            select(User, signed_out.label("signed_out"))
+            .where(User.id == int(user_id))
+            .options(joinedload(User.roles), joinedload(User.spoc_assignments))
+        )
+        .unique()
+        .first()
+    )
+    if found is None or found.signed_out or found.User.session_tag != tag:
+        return None
+    return found.User
 
 
 def safe_next(target: str | None) -> str | None:

@@ -131,7 +131,7 @@ class SecurityEvent(ScopedOptional, Base):
     __tablename__ = "security_events"
     __table_args__ = (
         Index("ix_security_events_at", "at"),
-        # Every signed-in request asks whether its session was signed out (core.auth._signed_out):
+        # Every signed-in request asks whether its session was signed out (core.auth.load_user):
         # one user's events of one kind, never a scan of every sign-out ever recorded.
         Index("ix_security_events_user_kind", "user_id", "kind"),
         # As for the audit trail: no RETURNING for an event of no partnership (core.tenancy).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run a command against a throwaway PostgreSQL cluster on loopback, then remove the cluster.
 # The command sees TEST_DATABASE_URL. Usage: scripts/with-postgres.sh COMMAND [ARGS...]
+# PG_TEST_SETTINGS adds server settings ("-c shared_buffers=2GB ..."; make bench sizes memory so).
 set -euo pipefail
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -28,7 +29,7 @@ trap cleanup EXIT
 "${as_pg[@]}" "$PGBIN/initdb" -D "$PGTMP/data" -U admin --auth=trust -E UTF8 --locale=C.UTF-8 >"$PGTMP/initdb.log" 2>&1 \
   || { cat "$PGTMP/initdb.log" >&2; exit 1; }
 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGTMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGTMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_TEST_SETTINGS:-}" start >/dev/null \
   || { cat "$PGTMP/server.log" >&2; exit 1; }
 # The app connects as a role that is not a superuser (and owns its database), as a deployment
 # should: superusers pass row-level security, which the tests prove keeps partnerships apart.

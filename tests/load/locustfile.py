@@ -28,6 +28,9 @@ _lock = threading.Lock()
 #: Successful progress saves: row id -> list of (text, rag) in the order the server accepted them.
 SAVED: dict[str, list[list[str]]] = {}
 CONFLICTS = {"count": 0}
+#: Board packs produced (a PDF answered), with their seconds. Counted here rather than read from
+#: locust's CSV, which is written when the run time ends, before started users have finished.
+PACKS: list[float] = []
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION = re.compile(r'name="version"[^>]*value="(\d+)"')
 
@@ -179,9 +182,23 @@ class PackReader(HttpUser):
         ) as response:
             if response.status_code != 200 or not response.content.startswith(b"%PDF-"):
                 response.failure(f"pack answered {response.status_code} {response.headers.get('Content-Type')}")
+            else:
+                with _lock:
+                    PACKS.append(response.elapsed.total_seconds())
+
+
+#: Every failed request, to the very end of the run (the CSV misses those after the run time).
+FAILURES: list[str] = []
+
+
+@events.request.add_listener
+def count_failure(name, exception=None, **_kwargs) -> None:
+    if exception is not None:
+        with _lock:
+            FAILURES.append(f"{name}: {exception}")
 
 
 @events.quitting.add_listener
 def write_tally(environment, **_kwargs) -> None:
     with open(os.environ["LOAD_TALLY"], "w") as out:
-        json.dump({"saved": SAVED, "conflicts": CONFLICTS["count"]}, out)
+        json.dump({"saved": SAVED, "conflicts": CONFLICTS["count"], "packs": PACKS, "failures": FAILURES}, out)

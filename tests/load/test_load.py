@@ -222,7 +222,7 @@ def test_fifty_users_lose_no_update(app, gunicorn, tmp_path):
     total = stats["Aggregated"]
     requests, failed = int(total["Request Count"]), int(total["Failure Count"])
     saves = sum(len(v) for v in tally["saved"].values())
-    pack = stats.get("/board/meetings/[id]/pack.pdf", {})
+    packs = tally["packs"]
 
     with app.app_context():
         row_ids = [row_id for spoc in data["spocs"] for row_id in spoc["row_ids"]]
@@ -251,14 +251,15 @@ def test_fifty_users_lose_no_update(app, gunicorn, tmp_path):
         f"{float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms, "
         f"max {float(total['Max Response Time']):.0f} ms, {failed} failed; progress saves {saves} "
         f"(rows touched {len(tally['saved'])}), 409 conflicts {tally['conflicts']}; written {sum(written.values())} "
-        f"progress entries, {audited} audit entries; packs {pack.get('Request Count', 0)} "
-        f"(p95 {pack.get('95%', '-')} ms)"
+        f"progress entries, {audited} audit entries; packs {len(packs)} "
+        f"(slowest {max(packs, default=0):.1f} s)"
     )
     assert failures == [], failures
     assert failed == 0
     assert requests > USERS * 4, "the load barely ran"
     assert saves > SPOCS, "too few progress saves to mean anything"
-    assert int(pack.get("Request Count", 0)) >= 1, f"no board pack was produced under load: {locust.stderr[-3000:]}"
+    assert tally["failures"] == [], tally["failures"][:5]
+    assert len(packs) >= 1, f"no board pack was produced under load: {locust.stderr[-3000:]}"
     # Each accepted save is exactly one progress entry and one audit entry; none lost, none doubled.
     assert written == Counter({int(row_id): len(saved) for row_id, saved in tally["saved"].items()})
     assert audited == saves
