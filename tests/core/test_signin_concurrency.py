@@ -61,6 +61,9 @@ def gunicorn(database_url, tmp_path, *, clock_at: datetime | None = None):
             f"127.0.0.1:{port}",
             "--workers",
             str(WORKERS),
+            # The app is built once and the workers forked from it: four imports of the whole
+            # app at once took most of this test's time on a busy machine.
+            "--preload",
             "core.app:create_app('test')",
         ],
         cwd=ROOT,
