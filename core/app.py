@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, send_file
+from flask.templating import Environment as FlaskEnvironment
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -43,12 +44,30 @@ def _vendor_files() -> dict[str, Path]:
     }
 
 
+class TemplateEnvironment(FlaskEnvironment):
+    """Jinja's environment with each template's globals as a plain dict.
+
+    Jinja gives a template a ChainMap over the environment's globals, and every ``{% from ...
+    import ... %}`` (the GOV.UK macros import each other: about 40 imports on a signed-in page)
+    compares the page's globals with the imported template's, which on a ChainMap runs in Python
+    key by key: about 1 ms of a 6 ms page. A dict snapshot, taken when the template is loaded,
+    compares in C. Every global is set while the app is built, before any template is loaded.
+    """
+
+    def make_globals(self, d):
+        return dict(super().make_globals(d))
+
+
+class App(Flask):
+    jinja_environment = TemplateEnvironment
+
+
 def create_app(config: str | type | None = None, **overrides) -> Flask:
     """Build the app. ``config`` is a name from config.CONFIGS (default: $APP_ENV)."""
     if config is None or isinstance(config, str):
         name = config or os.environ.get("APP_ENV", "development")
         config = config_module.CONFIGS[name]
-    app = Flask(
+    app = App(
         __name__,
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "templates"),

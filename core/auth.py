@@ -1,6 +1,7 @@
 """Signing in and out, the session, and the access guard that every request passes."""
 
 import secrets
+from functools import cache
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from core import accounts, clock, sso, tenancy, twofactor
@@ -33,6 +34,8 @@ bp = Blueprint("auth", __name__)
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static", "govuk_assets", "vendor"}
 #: Endpoints a user who must set up two-factor authentication may still reach.
 _ENROL_ALLOWED = {"auth.set_up_two_factor", "auth.logout", "static", "govuk_assets", "vendor"}
+#: How often a request records in the session that it was seen (the idle limit's clock).
+SEEN_GRANULARITY_SECONDS = 60
 #: How long the second step of signing in waits for a code after the password was accepted.
 PENDING_SECONDS = 300
 
@@ -55,27 +58,37 @@ def load_user(session_id: str) -> User | None:
     sid = session.get("sid")
     if not user_id.isdigit() or not sid:
         return None  # no session id: signed out, or a session older than session ids
-    # The session cookie lives in the browser, so a copy taken before sign-out would otherwise
-    # still work until it expired: the sign-out event records the session's id, and it is refused.
-    signed_out = (
-        select(SecurityEvent.id)
-        .where(
-            SecurityEvent.kind == "logout", SecurityEvent.user_id == User.id, SecurityEvent.detail == f"session {sid}"
-        )
-        .exists()
-    )
     found = (
-        db.session.execute(
-            select(User, signed_out.label("signed_out"))
-            .where(User.id == int(user_id))
-            .options(joinedload(User.roles), joinedload(User.spoc_assignments))
-        )
+        db.session.execute(_shell_statement(), {"user_id": int(user_id), "ended": f"session {sid}"})
         .unique()
         .first()
     )
     if found is None or found.signed_out or found.User.session_tag != tag:
         return None
     return found.User
+
+
+@cache
+def _shell_statement():
+    """The signed-in shell's statement, built once per process (building it is most of its cost).
+
+    The session cookie lives in the browser, so a copy taken before sign-out would otherwise
+    still work until it expired: the sign-out event records the session's id, and it is refused.
+    """
+    signed_out = (
+        select(SecurityEvent.id)
+        .where(
+            SecurityEvent.kind == "logout",
+            SecurityEvent.user_id == User.id,
+            SecurityEvent.detail == bindparam("ended"),
+        )
+        .exists()
+    )
+    return (
+        select(User, signed_out.label("signed_out"))
+        .where(User.id == bindparam("user_id"))
+        .options(joinedload(User.roles), joinedload(User.spoc_assignments))
+    )
 
 
 def safe_next(target: str | None) -> str | None:
@@ -144,7 +157,10 @@ def guard_request():
         session.clear()
         flash("Your session has expired. Sign in again to continue.", "info")
         return redirect(url_for("auth.login", next=_next_for(request)))
-    session["seen"] = int(now.timestamp())
+    # Written at most once a minute: a session rewritten on every request is a new cookie to
+    # sign and send each time, and the idle limit is counted in minutes.
+    if not seen or now.timestamp() - seen >= SEEN_GRANULARITY_SECONDS:
+        session["seen"] = int(now.timestamp())
     set_request_actor(current_user.id, current_user.email)
     # Someone signed in by their organisation's provider has no use for this app's password.
     if (
