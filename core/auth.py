@@ -1,8 +1,8 @@
 """Signing in and out, the session, and the access guard that every request passes."""
 
 import secrets
-from functools import cache
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import (
@@ -59,9 +59,7 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not sid:
         return None  # no session id: signed out, or a session older than session ids
     found = (
-        db.session.execute(_shell_statement(), {"user_id": int(user_id), "ended": f"session {sid}"})
-        .unique()
-        .first()
+        db.session.execute(_shell_statement(), {"user_id": int(user_id), "ended": f"session {sid}"}).unique().first()
     )
     if found is None or found.signed_out or found.User.session_tag != tag:
         return None
