@@ -305,20 +305,28 @@ def pages_step(ctx: Context) -> list[tuple[str, str, str]]:
 
 
 def timed_pdf(ctx: Context, label: str, make_pdf: Callable[[], bytes], *, target_s: float | None = None) -> list:
-    """Time one PDF (made inside an app context, in the measured partnership's scope) and count
-    its pages: one result line."""
+    """Time one PDF (made inside an app context, in the measured partnership's scope) three times:
+    the first in this process (templates compiled, fonts loaded, as a worker's first PDF), then
+    two more, the slower of which is held to the target; and count its pages: one result line."""
     from pypdf import PdfReader
 
     from core import tenancy
 
+    times = []
     with ctx.app.app_context(), tenancy.scoped(ctx.pid):
-        started = time.perf_counter()
-        data = make_pdf()
-        seconds = time.perf_counter() - started
+        for _ in range(3):
+            started = time.perf_counter()
+            data = make_pdf()
+            times.append(time.perf_counter() - started)
     pages = len(PdfReader(io.BytesIO(data)).pages)
-    progress(f"  {label}: {seconds:.2f} s, {pages} pages")
-    target = "" if target_s is None else f"< {target_s:g} s" + (" ✓" if seconds < target_s else " ✗")
-    return [(f"{label}: seconds (pages)", f"{seconds:.2f} ({pages})", target)]
+    first, warm = times[0], max(times[1:])
+    progress(f"  {label}: first {first:.2f} s, then {warm:.2f} s, {pages} pages")
+    target = (
+        ""
+        if target_s is None
+        else f"< {target_s:g} s" + (" ✓" if warm < target_s else f" ✗ (by {warm - target_s:.2f} s)")
+    )
+    return [(f"{label}: seconds, first / then (pages)", f"{first:.2f} / {warm:.2f} ({pages})", target)]
 
 
 def board_pack_step(ctx: Context) -> list[tuple[str, str, str]]:
@@ -335,7 +343,7 @@ def annual_report_step(ctx: Context) -> list[tuple[str, str, str]]:
     """The annual compliance report of the last complete year: every automatic check over the data."""
     from compliance.report import report_pdf
 
-    return timed_pdf(ctx, "annual report PDF", lambda: report_pdf(ctx.pid, ctx.today.year - 1))
+    return timed_pdf(ctx, "annual report PDF", lambda: report_pdf(ctx.pid, ctx.today.year - 1), target_s=10)
 
 
 # --- gunicorn ------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ from flask import current_app
 
 from board import services as board
 from board.models import AttendanceStatus, BoardMeeting, ItemKind, MeetingPaper
+from core import limits
 from core.charts import bar_chart_svg, describe
 from core.dates import Quarter
 from core.pdf import PdfError, render_pdf
+from core.reminders import link
 from core.vocab import Rag
 from partnership.services import disclosure_threshold
 from plans import rules
@@ -71,20 +73,26 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
     since = previous.held_on if previous else Quarter.from_date(today).start
     partnership_id = meeting.partnership_id
     exceptions = plan_services.exception_rows(today=today, since=since, partnership_id=partnership_id)
-    # Per plan: red and amber rows one line each; other rows that are overdue, only changed (on
-    # track) or only stale as compact lists of references, so a large partnership's pack stays
-    # readable and quick to lay out.
+    # Per plan: red and amber rows one line each, as many as the pack's budget allows, the most
+    # pressing first; the rest of them, and other rows that are overdue, only changed (on track)
+    # or only stale, as compact lists of references, so a large partnership's pack stays readable
+    # and quick to lay out.
+    red_or_amber = [row for row in exceptions if row.row.rag in (Rag.RED.value, Rag.AMBER.value)]
+    pressing = sorted(red_or_amber, key=lambda row: (row.row.rag != Rag.RED.value, not row.overdue))
+    in_full = {id(row) for row in pressing[: limits.PACK_EXCEPTION_LINES]}
     grouped: OrderedDict = OrderedDict()
     for row in exceptions:
-        entry = grouped.setdefault(row.plan.id, (row.plan, [], [], [], []))
-        if row.row.rag in (Rag.RED.value, Rag.AMBER.value):
+        entry = grouped.setdefault(row.plan.id, (row.plan, [], [], [], [], []))
+        if id(row) in in_full:
             entry[1].append(row)
-        elif row.overdue:
+        elif row.row.rag in (Rag.RED.value, Rag.AMBER.value):
             entry[2].append(row)
-        elif row.changed:
+        elif row.overdue:
             entry[3].append(row)
-        else:
+        elif row.changed:
             entry[4].append(row)
+        else:
+            entry[5].append(row)
     summaries = plan_services.plan_summaries(today=today, statuses=["active"], partnership_id=partnership_id)
     totals = plan_services.rag_by_area(summaries)
     context.update(
@@ -92,6 +100,10 @@ def pack_context(meeting: BoardMeeting, *, today: date, part: str = "pack") -> d
             "since": since,
             "stale_since": rules.stale_since(today),
             "exceptions": list(grouped.values()),
+            "in_full": len(in_full),
+            "red_or_amber": len(red_or_amber),
+            # Where every row is, with its latest progress: the plans' XLSX export.
+            "plans_export": link("plans_transfer.export_plans", format="xlsx"),
             "summaries": summaries,
             "rag_chart": _rag_chart(totals),
             "action_log": board.action_log(meeting),

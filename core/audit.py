@@ -44,6 +44,11 @@ class AuditEntry(ScopedOptional, Base):
         Index("ix_audit_entries_at", "at"),
         # The trail page filters by record type and action, newest first.
         Index("ix_audit_entries_entity_action_id", "entity", "action", "id"),
+        # A partnership's newest entries (home pages' recent activity, the trail's first page) and
+        # its search by kind: without the partnership first, the newest-first scan walked every
+        # other partnership's newer entries (450 ms at national size, 150 partnerships).
+        Index("ix_audit_entries_partnership_recent", "partnership_id", "id"),
+        Index("ix_audit_entries_partnership_entity_action", "partnership_id", "entity", "action", "id"),
         # An entry of the deployment's own (no partnership) is written from any scope but read
         # by none but the deployment (core.tenancy): its id comes from the sequence first, as
         # INSERT ... RETURNING would need to read the new row back.

@@ -252,3 +252,49 @@ def test_membership_review_item_appears_only_when_due(small_partnership):
     # Reviewed a day later: flagged from 1 December 2026, the day after the meeting.
     board.record_membership_review(partnership_id=meeting.partnership_id, reviewed_on=date(2026, 1, 30), outcome="x")
     assert not on_agenda()
+
+
+def test_the_pack_prints_the_most_pressing_red_and_amber_rows_in_full_within_its_budget(small_partnership, monkeypatch):
+    """Budget 2 of 4 red and amber rows: red before amber, overdue first. The two red rows are
+    printed in full, the two amber ones are listed by name, and the pack says where every row is."""
+    from datetime import UTC, datetime
+
+    from core import limits
+    from plans import services as plans
+    from tests.factories import BusinessAreaFactory
+
+    monkeypatch.setattr(limits, "PACK_EXCEPTION_LINES", 2)
+    area = BusinessAreaFactory(partnership_id=small_partnership.partnership_id, name="Education")
+    plan = plans.create_plan(area_id=area.id, title="Education plan", period="2026-2027")
+    late, on_time = date(2026, 11, 1), date(2027, 3, 1)  # before and after 16 November 2026
+    for duty, due, rag, reason in (
+        ("Amber and late", late, "amber", "Venue late"),
+        ("Red but on time", on_time, "red", "No budget"),
+        ("Red and late", late, "red", "Provider withdrew"),
+        ("Amber but on time", on_time, "amber", "Trainer unavailable"),
+    ):
+        row = plans.add_row(plan, values={"duty": duty, "due_date": due})
+        plans.record_progress(
+            row,
+            items=[f"{duty}: noted"],
+            rag=rag,
+            reason=reason,
+            actor=None,
+            actor_label="SPOC",
+            at=datetime(2026, 11, 2, 10, tzinfo=UTC),
+        )
+    flat = squash(pack_text(small_partnership, today=DAY)[0])
+
+    assert (
+        "The 2 most pressing of the 4 red and amber rows are shown in full (red before amber, overdue first); "
+        "the other 2 are listed by reference under their plan. Every row, with its latest progress, is in the "
+        "plans' XLSX export: http://" in flat
+    )
+    assert "/plans/export?format=xlsx" in flat
+    assert "Red but on time — Red (2 November 2026): Red but on time: noted · Reason: No budget" in flat
+    assert "Red and late — Red, overdue (2 November 2026): Red and late: noted · Reason: Provider withdrew" in flat
+    assert (
+        "Also red or amber, in full in the XLSX export (2): Amber and late (Amber, overdue); "
+        "Amber but on time (Amber)" in flat
+    )
+    assert "Venue late" not in flat and "Trainer unavailable" not in flat
