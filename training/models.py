@@ -202,7 +202,11 @@ class Completion(Scoped, Timestamped, Base):
         CheckConstraint(f"delivery IN ({DELIVERY_VALUES})", name="known_delivery"),
         CheckConstraint("expires_on > completed_on", name="expires_after_completion"),
         # Coverage on a day reads this index alone: course, still current on the day, completed by then, who.
-        Index("ix_training_completions_coverage", "course_id", "expires_on", "completed_on", "person_id"),
+        # Covers the coverage count (core.tenancy adds the partnership to every query: without it
+        # here each completion was read from the table too, twice as slow).
+        Index(
+            "ix_training_completions_coverage", "course_id", "expires_on", "completed_on", "person_id", "partnership_id"
+        ),
         Index("ix_training_completions_session_id", "session_id"),
     )
 

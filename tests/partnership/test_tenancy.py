@@ -106,3 +106,30 @@ def test_an_anonymous_scope_reads_nothing(two):
     with tenancy.scoped(tenancy.NONE):
         assert db.session.scalars(select(Plan)).all() == []
         assert db.session.scalars(select(Partnership)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "three", "thirteen", "nothing"),
+    [
+        ("*", True, True, True),  # every partnership: commands, migrations
+        ("", False, False, False),  # none: an anonymous page
+        ("3", True, False, None),  # one: a signed-in request (compared as text, "13" is not "3")
+        ("13", False, True, None),
+        ("3,7", True, False, None),  # several: the regional view
+        ("7,13", False, True, None),
+    ],
+)
+def test_the_row_level_check_reads_every_form_of_the_scope(ctx, setting, three, thirteen, nothing):
+    """PostgreSQL's policy function (migration 0017) for each form the scope takes; the values are
+    the rule as the README states it; a row of no partnership (None) is refused by a NULL, as
+    by false. SQLite has no row-level security, so nothing to call there."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "postgresql":
+        assert db.engine.dialect.name == "sqlite"
+        return
+    db.session.execute(text("SELECT set_config('app.partnerships', :s, true)"), {"s": setting})
+    asked = db.session.execute(
+        text("SELECT partnership_in_scope(3), partnership_in_scope(13), partnership_in_scope(NULL)")
+    ).one()
+    assert tuple(asked) == (three, thirteen, nothing)
