@@ -124,11 +124,12 @@ def peak_mb() -> float:
 # --- the data ------------------------------------------------------------------------------------
 
 
-def build_plans(app) -> dict[str, int]:
-    """Two plans of limits.PLAN_ROWS rows: every cell at its maximum length, and ordinary cells."""
+def build_plans(app, pid: int) -> dict[str, int]:
+    """Two plans of limits.PLAN_ROWS rows of partnership ``pid``: every cell at its maximum
+    length, and ordinary cells."""
     from sqlalchemy import func, select
 
-    from core import limits
+    from core import limits, tenancy
     from core.extensions import db
     from plans import services
     from plans.models import EXTRA_PREFIX, PlanRow
@@ -140,7 +141,7 @@ def build_plans(app) -> dict[str, int]:
         [f"{EXTRA_PREFIX}{heading}", heading] for heading in extras
     ]
     ids = {}
-    with app.app_context():
+    with app.app_context(), tenancy.scoped(pid):
         for kind in ("largest", "ordinary"):
             plan = services.create_plan(
                 area_id=None, title=f"Bench {kind} plan {time.time():.0f}", template="custom", columns=columns
@@ -408,18 +409,23 @@ def measure(app, url: str) -> list[tuple[str, str, str]]:
     """Every largest-input measurement on the database at ``url``: (what, value, target) lines."""
     from sqlalchemy import select
 
-    from core import limits
+    from core import limits, tenancy
     from core.extensions import db
+    from core.models import User
     from partnership.models import Organisation
     from training.models import Course
 
     with app.app_context():
+        # The jobs sign in as the demo's SPOC and training coordinator: their partnership's
+        # organisations, course and plans (with several partnerships loaded, the others' are not theirs).
+        pid = db.session.scalar(select(User.partnership_id).where(User.email == SPOC_EMAIL))
+    with app.app_context(), tenancy.scoped(pid):
         organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.id).limit(20)).all()
         course = db.session.scalar(select(Course.name).where(Course.name == "WRAP")) or db.session.scalar(
             select(Course.name).order_by(Course.id)
         )
     progress("  largest inputs: building two plans of 1,000 rows")
-    plans = build_plans(app)
+    plans = build_plans(app, pid)
     folder = Path(tempfile.mkdtemp(prefix="bench-limits-"))
     register = register_xlsx(folder / "register.xlsx", organisations, course)
     plan_file = plan_xlsx(folder / "plan.xlsx")
