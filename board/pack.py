@@ -135,15 +135,25 @@ def _rag_chart(totals: dict[str, dict[str, int]]) -> dict | None:
 def _training(today: date, partnership_id: int) -> dict | None:
     """Coverage of this partnership's organisations (a deployment may hold several)."""
     from training.coverage import coverage_summary, for_partnership
+    from training.exports import pdf_rows
 
     summary = for_partnership(coverage_summary(as_of=today), partnership_id)
-    return {"summary": summary, "chart": _training_chart(summary)}
+    # The coverage PDF's rule: when the organisations do not all fit, those furthest from the
+    # target first, and the rest in the coverage spreadsheet, whose address the pack gives.
+    rows, more = pdf_rows(summary)
+    return {
+        "summary": summary,
+        "rows": rows,
+        "more": more,
+        "export": link("training.export_coverage", format="xlsx"),
+        "chart": _training_chart(summary, rows),
+    }
 
 
-def _training_chart(summary):
+def _training_chart(summary, rows):
     bars = []
     target = summary.settings.target_percent
-    for row in summary.rows:
+    for row in rows:
         if row.percent is None:
             continue
         bars.append((row.short_name or row.name, round(min(float(row.percent), 100.0), 1), Rag.look_of(row.rag).colour))

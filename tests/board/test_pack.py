@@ -298,3 +298,24 @@ def test_the_pack_prints_the_most_pressing_red_and_amber_rows_in_full_within_its
         "Amber but on time (Amber)" in flat
     )
     assert "Venue late" not in flat and "Trainer unavailable" not in flat
+
+
+def test_the_packs_training_table_follows_the_coverage_pdfs_rule_when_organisations_do_not_fit(
+    small_partnership, monkeypatch
+):
+    """Two rows to print, three organisations: Beta (62.5%) and Alpha (90.0%), the furthest from
+    the target, are printed; Gamma (125%) is left to the coverage spreadsheet, which the pack names."""
+    from training import exports
+
+    monkeypatch.setattr(exports, "PDF_ROWS", 2)
+    flat = squash(pack_text(small_partnership, today=DAY)[0])
+
+    assert "Beta District Council 8 5 62.5% Red" in flat
+    assert "Alpha Borough Council 10 9 90.0% Green" in flat
+    assert "Gamma College" not in flat
+    assert (
+        "1 more organisation, each nearer the target than those above, is in the coverage spreadsheet: http://" in flat
+    )
+    assert "/training/coverage/export?format=xlsx" in flat
+    # The overall figure still counts every organisation: 18 of 22.
+    assert "81.8% overall (18 of 22)" in flat
