@@ -52,7 +52,7 @@ HOME_ROLES = [
     ("auditor", "auditor"),
 ]
 #: The page targets: p95 in ms at county size, and on PostgreSQL at national size.
-PAGE_TARGET_MS = {"county": 150, "region": 150, "national": 500}
+PAGE_TARGET_MS = {"county": 150, "region": 150, "national": 150}
 
 
 class PageError(RuntimeError):
