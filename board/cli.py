@@ -9,7 +9,7 @@ from board import pack
 from board import services as board
 from board.models import BoardMeeting
 from core import clock, tenancy
-from core.cli import fail
+from core.cli import fail, write_output
 from core.extensions import db
 from core.pdf import PdfError
 from partnership.services import current_partnership
@@ -50,13 +50,7 @@ def _document(part: str):
             data = pack.render(found, part=part, today=clock.today())
         except PdfError as error:
             fail([str(error)])
-        tmp = path.with_name(path.name + ".part")
-        try:
-            tmp.write_bytes(data)
-            tmp.replace(path)
-        except OSError as error:
-            tmp.unlink(missing_ok=True)
-            fail([f"-o: could not write {path}: {error.strerror or error}"])
+        write_output(path, data)
         click.echo(f"Wrote {path} ({pack.PARTS[part].lower()} for {found.title})")
 
     return command

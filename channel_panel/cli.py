@@ -10,7 +10,7 @@ from sqlalchemy import select
 from channel_panel.meetings import agenda_pdf, build_agenda, next_meeting
 from channel_panel.models import PanelMeeting
 from core import clock, tenancy
-from core.cli import fail
+from core.cli import fail, write_output
 from core.extensions import db
 from core.pdf import PdfError
 
@@ -71,13 +71,6 @@ def agenda_command(meeting: str, use_next: bool, output: Path) -> None:
         data = agenda_pdf(found)
     except PdfError as exc:
         fail([str(exc)])
-    tmp = output.with_name(output.name + ".part")
-    # Write beside the target, then rename: a failure never leaves a half-written file.
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail([f"-o: could not write {output}: {exc.strerror or exc}"])
+    write_output(output, data)
     due = len(build_agenda(found).reviews_due)
     click.echo(f"Wrote {output}: the agenda for {found.held_on.isoformat()}, {due} post-closure review(s) due")

@@ -28,6 +28,18 @@ def fail(problems: list[str]) -> None:
     sys.exit(1)
 
 
+def write_output(path: Path, data: bytes) -> None:
+    """Write a command's file (its -o) beside the target, then rename: a failure never leaves a
+    half-written file, and ends the command with the reason."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail([f"-o: could not write {path}: {exc.strerror or exc}"])
+
+
 @contextmanager
 def command_transaction(label: str) -> Iterator[None]:
     """A command's writes: audited as made by ``label`` and committed once, when the block ends;

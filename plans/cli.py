@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core import limits, tenancy
-from core.cli import command_transaction, fail
+from core.cli import command_transaction, fail, write_output
 from core.extensions import db
 from core.importing import ImportProblems, commands
 from core.models import User
@@ -221,12 +221,5 @@ def export_command(fmt: str, plan_id: str, output: Path) -> None:
         data = exports.export_bytes(plans, fmt, current_app.config["DEFAULT_MARKING"])
     except PdfError as exc:
         fail([str(exc)])
-    tmp = output.with_name(output.name + ".part")
-    # Write beside the target, then rename: a failure never leaves a half-written file.
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail([f"-o: could not write {output}: {exc.strerror or exc}"])
+    write_output(output, data)
     click.echo(f"Wrote {output}")

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from core import clock, tenancy
-from core.cli import command_transaction, fail
+from core.cli import command_transaction, fail, write_output
 from core.pdf import PdfError
 from partnership.services import regional_grants
 from region import pack, services
@@ -116,11 +116,5 @@ def write_pack(output: str, coordinator: str | None) -> None:
         data = pack.render(regional_rollup(ids, today=clock.today()))
     except PdfError as error:
         fail([str(error)])
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        fail([f"-o: could not write {path}: {error.strerror or error}"])
+    write_output(path, data)
     click.echo(f"Wrote {path} (roll-ups of {len(ids)} partnership{'s' if len(ids) != 1 else ''})")

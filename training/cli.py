@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core import clock, tenancy
-from core.cli import fail
+from core.cli import fail, write_output
 from core.extensions import db
 from core.importing import commands
 from core.pdf import PdfError
@@ -137,12 +137,5 @@ def coverage_command(as_of: str, fmt: str, output: Path | None) -> None:
         data = exports.export_bytes(summary, trend, fmt, current_app.config["DEFAULT_MARKING"])
     except PdfError as exc:
         fail([str(exc)])
-    tmp = output.with_name(output.name + ".part")
-    # Write beside the target, then rename: a failure never leaves a half-written file.
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail([f"-o: could not write {output}: {exc.strerror or exc}"])
+    write_output(output, data)
     click.echo(f"Wrote {output}")
